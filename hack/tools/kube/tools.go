@@ -1,0 +1,3 @@
+// Package kube pins the Kubernetes control-plane binaries (kube-apiserver,
+// kubectl) that hack/control-plane.sh builds for envtest and the demo.
+package kube
