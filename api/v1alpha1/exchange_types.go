@@ -1,0 +1,111 @@
+package v1alpha1
+
+// ExchangeName names the exchange a resource talks to.
+// +kubebuilder:validation:Enum=binance
+type ExchangeName string
+
+// ExchangeBinance is Binance Spot, the only exchange supported so far.
+const ExchangeBinance ExchangeName = "binance"
+
+// EndpointKind says which deployment of the exchange to use.
+// +kubebuilder:validation:Enum=Simulator;Testnet;Mainnet;Custom
+type EndpointKind string
+
+// Endpoint kinds.
+const (
+	// EndpointSimulator is the exchange simulator the operator is configured
+	// with: no real exchange is contacted.
+	EndpointSimulator EndpointKind = "Simulator"
+	// EndpointTestnet is the exchange's public test network (no real money).
+	EndpointTestnet EndpointKind = "Testnet"
+	// EndpointMainnet is the exchange's production network.
+	EndpointMainnet EndpointKind = "Mainnet"
+	// EndpointCustom is whatever spec.exchange.url (and streamURL) names.
+	EndpointCustom EndpointKind = "Custom"
+)
+
+// KeyType is the kind of API key held in the credentials Secret.
+// +kubebuilder:validation:Enum=HMAC;Ed25519
+type KeyType string
+
+// Key types.
+const (
+	// KeyTypeHMAC is an API key with an HMAC-SHA256 secret.
+	KeyTypeHMAC KeyType = "HMAC"
+	// KeyTypeEd25519 is an API key whose secret is a PEM-encoded Ed25519
+	// private key.
+	KeyTypeEd25519 KeyType = "Ed25519"
+)
+
+// ExchangeSpec says which exchange deployment a resource uses and with which
+// credentials.
+// +kubebuilder:validation:XValidation:rule="self.endpoint != 'Custom' || has(self.url)",message="url is required when endpoint is Custom",fieldPath=".url",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule="self.endpoint == 'Custom' || !has(self.url)",message="url may only be set when endpoint is Custom",fieldPath=".url",reason="FieldValueForbidden"
+// +kubebuilder:validation:XValidation:rule="self.endpoint == 'Custom' || !has(self.streamURL)",message="streamURL may only be set when endpoint is Custom",fieldPath=".streamURL",reason="FieldValueForbidden"
+type ExchangeSpec struct {
+	// name is the exchange. Only "binance" (Binance Spot) is supported.
+	// +kubebuilder:default=binance
+	// +optional
+	Name ExchangeName `json:"name,omitempty"`
+
+	// endpoint selects the deployment: Simulator (the operator's exchange
+	// simulator, the default), Testnet, Mainnet, or Custom (the URLs below).
+	// +kubebuilder:default=Simulator
+	// +optional
+	Endpoint EndpointKind `json:"endpoint,omitempty"`
+
+	// url is the REST base URL, such as "https://api.example.test", used only
+	// when endpoint is Custom (and then required). Must be http or https.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",message="url must be an absolute http or https URL"
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// streamURL is the WebSocket market-stream base URL, such as
+	// "wss://stream.example.test:9443", used only when endpoint is Custom.
+	// When empty, the stream URL is derived from url.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['ws', 'wss'] && url(self).getHostname() != ''",message="streamURL must be an absolute ws or wss URL"
+	// +optional
+	StreamURL string `json:"streamURL,omitempty"`
+
+	// credentialsSecretRef names the Secret, in the resource's namespace,
+	// holding the API key and secret. Required when mode is Live; in Paper
+	// mode it is used only if set (for example for the testnet).
+	// +optional
+	CredentialsSecretRef *CredentialsSecretRef `json:"credentialsSecretRef,omitempty"`
+
+	// keyType is the kind of API key in the Secret: HMAC (default) or Ed25519.
+	// +kubebuilder:default=HMAC
+	// +optional
+	KeyType KeyType `json:"keyType,omitempty"`
+}
+
+// CredentialsSecretRef points at the keys of a Secret that hold an exchange
+// API key and its secret. The values are read by the operator and never
+// logged, evented or copied into status.
+type CredentialsSecretRef struct {
+	// name is the Secret's name, in the same namespace as the resource.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +required
+	Name string `json:"name"`
+
+	// apiKeyKey is the key in the Secret's data holding the API key.
+	// +kubebuilder:default=apiKey
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +optional
+	APIKeyKey string `json:"apiKeyKey,omitempty"`
+
+	// secretKeyKey is the key in the Secret's data holding the secret: the
+	// HMAC secret, or the PEM-encoded private key when keyType is Ed25519.
+	// +kubebuilder:default=secretKey
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +optional
+	SecretKeyKey string `json:"secretKeyKey,omitempty"`
+}

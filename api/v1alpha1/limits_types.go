@@ -1,0 +1,168 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// Durations in this API are Go duration strings such as "30s", "1m30s" or
+// "250ms"; each field states its bounds.
+
+// RiskSpec holds the limits checked before every order. A breach of the
+// daily loss limit halts the bot until a person resumes it.
+// +kubebuilder:validation:XValidation:rule="!has(self.maxOrderQuote) || !has(self.maxPositionQuote) || !self.maxOrderQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.maxPositionQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || double(self.maxOrderQuote) <= double(self.maxPositionQuote)",message="maxOrderQuote must not exceed maxPositionQuote",fieldPath=".maxOrderQuote",reason="FieldValueInvalid"
+type RiskSpec struct {
+	// maxOrderQuote is the largest notional of one order, in the quote asset
+	// (USDT for BTCUSDT). At most maxPositionQuote. Default "100".
+	// +kubebuilder:default="100"
+	// +optional
+	MaxOrderQuote Decimal `json:"maxOrderQuote,omitempty"`
+
+	// maxPositionQuote is the largest position per symbol, valued in the
+	// quote asset at entry. Default "1000".
+	// +kubebuilder:default="1000"
+	// +optional
+	MaxPositionQuote Decimal `json:"maxPositionQuote,omitempty"`
+
+	// maxOrdersPerMinute caps the orders this bot places in any minute,
+	// 1 to 600 (default 10).
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=600
+	// +optional
+	MaxOrdersPerMinute int32 `json:"maxOrdersPerMinute,omitempty"`
+
+	// cooldown is the least time between two orders on one symbol, from 0s
+	// to 24h (default "30s").
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self) <= duration('24h')",message="cooldown must be at most 24h"
+	// +optional
+	Cooldown metav1.Duration `json:"cooldown,omitempty"`
+
+	// maxDailyLossQuote is the realized plus unrealized loss, in the quote
+	// asset, since 00:00 UTC at which the bot halts (condition RiskHalted).
+	// Default "100".
+	// +kubebuilder:default="100"
+	// +optional
+	MaxDailyLossQuote Decimal `json:"maxDailyLossQuote,omitempty"`
+}
+
+// RateLimitsSpec is this bot's share of the exchange's budgets. The operator
+// also enforces the exchange's own per-IP and per-account limits across all
+// bots that share an endpoint or an API key.
+type RateLimitsSpec struct {
+	// requestWeightPerMinute is the request weight this bot may use per
+	// minute out of its endpoint's shared budget, 1 to 6000 (default 600).
+	// +kubebuilder:default=600
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=6000
+	// +optional
+	RequestWeightPerMinute int32 `json:"requestWeightPerMinute,omitempty"`
+
+	// ordersPer10s is how many orders this bot may send in any 10 seconds,
+	// 1 to 100 (default 10).
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	OrdersPer10s int32 `json:"ordersPer10s,omitempty"`
+}
+
+// BatchingSpec controls how this bot's read requests are merged with other
+// bots' into one exchange call (for example one price request for many
+// symbols).
+type BatchingSpec struct {
+	// enabled turns batching on (default true).
+	// +kubebuilder:default=true
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// maxBatchSize is the most requests merged into one call, 1 to 100
+	// (default 20).
+	// +kubebuilder:default=20
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	MaxBatchSize int32 `json:"maxBatchSize,omitempty"`
+
+	// maxWait is the longest a request waits for others to join its batch,
+	// from 0s to 5s (default "50ms").
+	// +kubebuilder:default="50ms"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self) <= duration('5s')",message="maxWait must be at most 5s"
+	// +optional
+	MaxWait metav1.Duration `json:"maxWait,omitempty"`
+}
+
+// CircuitBreakerSpec controls the breaker that stops calls to an exchange
+// endpoint after repeated failures.
+type CircuitBreakerSpec struct {
+	// failureThreshold is the number of consecutive failures that open the
+	// breaker, 1 to 100 (default 5).
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	FailureThreshold int32 `json:"failureThreshold,omitempty"`
+
+	// openDuration is how long the breaker stays open before it lets trial
+	// requests through, from 1s to 1h (default "30s").
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('1h'))",message="openDuration must be between 1s and 1h"
+	// +optional
+	OpenDuration metav1.Duration `json:"openDuration,omitempty"`
+
+	// halfOpenMaxRequests is how many trial requests the half-open breaker
+	// lets through, 1 to 100 (default 1).
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	HalfOpenMaxRequests int32 `json:"halfOpenMaxRequests,omitempty"`
+}
+
+// RetrySpec controls retries of failed exchange calls: exponential backoff
+// from baseDelay up to maxDelay, each delay varied by up to jitter of itself.
+// Orders whose outcome is unknown are looked up, never blindly resent.
+// +kubebuilder:validation:XValidation:rule="!has(self.baseDelay) || !has(self.maxDelay) || !self.baseDelay.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || !self.maxDelay.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self.baseDelay) <= duration(self.maxDelay)",message="baseDelay must not exceed maxDelay",fieldPath=".baseDelay",reason="FieldValueInvalid"
+type RetrySpec struct {
+	// maxAttempts is the number of tries, the first included, 1 to 10
+	// (default 4).
+	// +kubebuilder:default=4
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10
+	// +optional
+	MaxAttempts int32 `json:"maxAttempts,omitempty"`
+
+	// baseDelay is the delay before the first retry, from 1ms to 1m
+	// (default "200ms"); it doubles on each further retry.
+	// +kubebuilder:default="200ms"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1ms') && duration(self) <= duration('1m'))",message="baseDelay must be between 1ms and 1m"
+	// +optional
+	BaseDelay metav1.Duration `json:"baseDelay,omitempty"`
+
+	// maxDelay caps the delay between two tries, from 1ms to 10m (default
+	// "10s"); at least baseDelay.
+	// +kubebuilder:default="10s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1ms') && duration(self) <= duration('10m'))",message="maxDelay must be between 1ms and 10m"
+	// +optional
+	MaxDelay metav1.Duration `json:"maxDelay,omitempty"`
+
+	// jitter is the fraction, from 0 to 1, by which each delay is randomly
+	// shortened or lengthened (default "0.2"); "0" turns jitter off.
+	// +kubebuilder:default="0.2"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || double(self) <= 1.0",message="jitter must be at most 1"
+	// +optional
+	Jitter NonNegativeDecimal `json:"jitter,omitempty"`
+}

@@ -1,0 +1,46 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// RecordingSpec controls what the resource writes to InfluxDB (prices,
+// klines, signals, orders and its own health), in batches.
+type RecordingSpec struct {
+	// enabled turns recording on (default true). With no InfluxDB configured
+	// in the operator, points are counted as dropped.
+	// +kubebuilder:default=true
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// database is the InfluxDB database (1.x) or bucket (2.x) to write to,
+	// 1 to 64 letters, digits, "_" or "-" (default "tradebot").
+	// +kubebuilder:default=tradebot
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_-]{1,64}$`
+	// +optional
+	Database string `json:"database,omitempty"`
+
+	// retentionPolicy is the InfluxDB 1.x retention policy to write to; empty
+	// means the database's default policy.
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_-]{1,64}$`
+	// +optional
+	RetentionPolicy string `json:"retentionPolicy,omitempty"`
+
+	// batchSize is the most points sent in one write, 1 to 100000
+	// (default 1000).
+	// +kubebuilder:default=1000
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	// +optional
+	BatchSize int32 `json:"batchSize,omitempty"`
+
+	// flushInterval is the longest a point waits before its batch is written,
+	// from 100ms to 1m (default "2s").
+	// +kubebuilder:default="2s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('100ms') && duration(self) <= duration('1m'))",message="flushInterval must be between 100ms and 1m"
+	// +optional
+	FlushInterval metav1.Duration `json:"flushInterval,omitempty"`
+}

@@ -1,0 +1,247 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// TradingMode says whether a bot's orders can touch real money.
+// +kubebuilder:validation:Enum=Paper;Live
+type TradingMode string
+
+// Trading modes.
+const (
+	// ModePaper sends orders only to the simulator or a test network.
+	ModePaper TradingMode = "Paper"
+	// ModeLive trades for real. It needs spec.exchange.credentialsSecretRef
+	// and an operator started with --allow-live-trading.
+	ModeLive TradingMode = "Live"
+)
+
+// BotPhase is a one-word summary of a TradingBot's state; the conditions
+// carry the detail.
+// +kubebuilder:validation:Enum=Pending;Running;Degraded;Halted;Suspended;Failed
+type BotPhase string
+
+// TradingBot phases.
+const (
+	// BotPhasePending: accepted, the goroutine group is starting.
+	BotPhasePending BotPhase = "Pending"
+	// BotPhaseRunning: every task is running and the exchange is reachable.
+	BotPhaseRunning BotPhase = "Running"
+	// BotPhaseDegraded: running, but something is wrong (breaker open, rate
+	// limited, stale market data, recording failing, a task restarting).
+	BotPhaseDegraded BotPhase = "Degraded"
+	// BotPhaseHalted: a risk limit was breached; no orders until a person
+	// resumes the bot.
+	BotPhaseHalted BotPhase = "Halted"
+	// BotPhaseSuspended: spec.suspend is true; the group is stopped.
+	BotPhaseSuspended BotPhase = "Suspended"
+	// BotPhaseFailed: the bot cannot run as specified (for example Live mode
+	// refused, or credentials missing) until the spec or cluster changes.
+	BotPhaseFailed BotPhase = "Failed"
+)
+
+// TradingBotSpec is the desired state of a TradingBot: a strategy trading
+// some symbols on one exchange, within risk and rate limits.
+// +kubebuilder:validation:XValidation:rule="self.mode != 'Live' || has(self.exchange.credentialsSecretRef)",message="credentialsSecretRef is required when mode is Live",fieldPath=".exchange.credentialsSecretRef",reason="FieldValueRequired"
+type TradingBotSpec struct {
+	// suspend stops the bot's goroutines while true; open orders are left
+	// as they are. Default false.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+
+	// mode is Paper (the default: orders never touch real money) or Live.
+	// Live requires exchange.credentialsSecretRef and an operator started
+	// with --allow-live-trading.
+	// +kubebuilder:default=Paper
+	// +optional
+	Mode TradingMode `json:"mode,omitempty"`
+
+	// exchange says where to trade and with which credentials. Every field
+	// has a default, so "exchange: {}" trades on the simulator.
+	// +required
+	Exchange ExchangeSpec `json:"exchange"`
+
+	// symbols are the exchange symbols to trade, such as BTCUSDT: 1 to 50
+	// distinct, each 2 to 20 capital letters or digits.
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MinLength=2
+	// +kubebuilder:validation:items:MaxLength=20
+	// +kubebuilder:validation:items:Pattern=`^[A-Z0-9]{2,20}$`
+	// +required
+	Symbols []string `json:"symbols"`
+
+	// strategy turns market data into BUY and SELL signals.
+	// +required
+	Strategy StrategySpec `json:"strategy"`
+
+	// risk holds the limits checked before every order.
+	// +kubebuilder:default={}
+	// +optional
+	Risk RiskSpec `json:"risk,omitempty"`
+
+	// rateLimits is this bot's share of the exchange's rate budgets.
+	// +kubebuilder:default={}
+	// +optional
+	RateLimits RateLimitsSpec `json:"rateLimits,omitempty"`
+
+	// batching controls merging this bot's read requests with other bots'.
+	// +kubebuilder:default={}
+	// +optional
+	Batching BatchingSpec `json:"batching,omitempty"`
+
+	// circuitBreaker controls the breaker in front of the exchange.
+	// +kubebuilder:default={}
+	// +optional
+	CircuitBreaker CircuitBreakerSpec `json:"circuitBreaker,omitempty"`
+
+	// retry controls retries of failed exchange calls.
+	// +kubebuilder:default={}
+	// +optional
+	Retry RetrySpec `json:"retry,omitempty"`
+
+	// recording controls what is written to InfluxDB.
+	// +kubebuilder:default={}
+	// +optional
+	Recording RecordingSpec `json:"recording,omitempty"`
+}
+
+// TradingBotStatus is the observed state of a TradingBot, written by the
+// operator from the bot's running goroutine group.
+type TradingBotStatus struct {
+	// observedGeneration is the spec generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// phase summarizes the bot's state: Pending, Running, Degraded, Halted,
+	// Suspended or Failed.
+	// +optional
+	Phase BotPhase `json:"phase,omitempty"`
+
+	// conditions are the detailed state: Ready, plus ExchangeReachable,
+	// MarketDataFresh, RateLimited, CircuitOpen, RiskHalted, Recording,
+	// CredentialsResolved, LiveTradingAllowed and SymbolsValid.
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+
+	// exchange reports the exchange endpoint: breaker, rate limits, clock.
+	// +optional
+	Exchange *ExchangeStatus `json:"exchange,omitempty"`
+
+	// marketData reports the health of the bot's market streams.
+	// +optional
+	MarketData *MarketDataStatus `json:"marketData,omitempty"`
+
+	// signals summarizes the signals produced.
+	// +optional
+	Signals *SignalsStatus `json:"signals,omitempty"`
+
+	// trading reports orders, positions and profit and loss.
+	// +optional
+	Trading *TradingStatus `json:"trading,omitempty"`
+
+	// recording reports the InfluxDB writes.
+	// +optional
+	Recording *RecordingStatus `json:"recording,omitempty"`
+
+	// tasks lists the bot's goroutine-group tasks.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Tasks []TaskStatus `json:"tasks,omitempty"`
+}
+
+// TradingStatus reports a bot's orders, positions and profit and loss, in
+// the quote asset.
+type TradingStatus struct {
+	// ordersPlaced is how many orders the exchange accepted.
+	// +optional
+	OrdersPlaced int64 `json:"ordersPlaced,omitempty"`
+
+	// ordersFilled is how many orders were filled completely.
+	// +optional
+	OrdersFilled int64 `json:"ordersFilled,omitempty"`
+
+	// ordersRejected is how many orders were refused, by the risk checks or
+	// by the exchange.
+	// +optional
+	OrdersRejected int64 `json:"ordersRejected,omitempty"`
+
+	// positions lists the open position of each symbol.
+	// +listType=map
+	// +listMapKey=symbol
+	// +optional
+	Positions []PositionStatus `json:"positions,omitempty"`
+
+	// realizedPnL is the profit or loss of closed trades, a decimal string.
+	// +optional
+	RealizedPnL string `json:"realizedPnL,omitempty"`
+
+	// unrealizedPnL is the profit or loss of open positions at the last
+	// price, a decimal string.
+	// +optional
+	UnrealizedPnL string `json:"unrealizedPnL,omitempty"`
+
+	// pnl is realizedPnL plus unrealizedPnL, for display.
+	// +optional
+	PnL string `json:"pnl,omitempty"`
+}
+
+// PositionStatus is the open position in one symbol.
+type PositionStatus struct {
+	// symbol is the symbol held.
+	// +required
+	Symbol string `json:"symbol"`
+
+	// quantity is the base-asset quantity held, a decimal string.
+	// +optional
+	Quantity string `json:"quantity,omitempty"`
+
+	// averageEntryPrice is the quantity-weighted entry price, a decimal
+	// string.
+	// +optional
+	AverageEntryPrice string `json:"averageEntryPrice,omitempty"`
+}
+
+// TradingBot runs one trading strategy on some symbols of an exchange, as a
+// supervised goroutine group inside the operator.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,shortName=tb,categories=trading
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`,description="Paper or Live"
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`,description="Summary of the bot's state"
+// +kubebuilder:printcolumn:name="Breaker",type=string,JSONPath=`.status.exchange.breaker.state`,description="Circuit breaker state"
+// +kubebuilder:printcolumn:name="Weight",type=string,JSONPath=`.status.exchange.rateLimit.weight`,description="Request weight used/limit this minute"
+// +kubebuilder:printcolumn:name="Signals",type=integer,JSONPath=`.status.signals.total`,description="Signals produced"
+// +kubebuilder:printcolumn:name="PnL",type=string,JSONPath=`.status.trading.pnl`,description="Realized plus unrealized profit and loss"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type TradingBot struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired bot.
+	// +required
+	Spec TradingBotSpec `json:"spec"`
+
+	// status is the observed state of the bot.
+	// +optional
+	Status TradingBotStatus `json:"status,omitempty"`
+}
+
+// TradingBotList is a list of TradingBots.
+// +kubebuilder:object:root=true
+type TradingBotList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the TradingBots.
+	Items []TradingBot `json:"items"`
+}
