@@ -1,0 +1,13 @@
+// Package wsconn owns the server side of one WebSocket connection as Binance
+// runs it, for the simulator's market streams and WebSocket API alike: a
+// bounded outgoing queue drained by one writer goroutine that batches frames
+// into few socket writes, a ping every PingInterval with a disconnect when no
+// pong arrives within PongTimeout, a maximum lifetime ended by a farewell
+// message, a cap on incoming messages per second (data, ping and pong frames
+// all count), and a per-IP limit on connection attempts.
+//
+// A Conn never blocks the code that sends to it: a client that cannot keep up
+// overflows its queue and is disconnected, as Binance does with slow clients.
+// Each Conn's goroutines are owned by Serve, which returns only after they
+// have stopped.
+package wsconn
