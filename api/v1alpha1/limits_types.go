@@ -37,7 +37,7 @@ type RiskSpec struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self) <= duration('24h')",message="cooldown must be at most 24h"
 	// +optional
-	Cooldown metav1.Duration `json:"cooldown,omitempty"`
+	Cooldown *metav1.Duration `json:"cooldown,omitempty"`
 
 	// maxDailyLossQuote is the realized plus unrealized loss, in the quote
 	// asset, since 00:00 UTC at which the bot halts (condition RiskHalted).
@@ -93,7 +93,7 @@ type BatchingSpec struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self) <= duration('5s')",message="maxWait must be at most 5s"
 	// +optional
-	MaxWait metav1.Duration `json:"maxWait,omitempty"`
+	MaxWait *metav1.Duration `json:"maxWait,omitempty"`
 }
 
 // CircuitBreakerSpec controls the breaker that stops calls to an exchange
@@ -115,7 +115,7 @@ type CircuitBreakerSpec struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('1h'))",message="openDuration must be between 1s and 1h"
 	// +optional
-	OpenDuration metav1.Duration `json:"openDuration,omitempty"`
+	OpenDuration *metav1.Duration `json:"openDuration,omitempty"`
 
 	// halfOpenMaxRequests is how many trial requests the half-open breaker
 	// lets through, 1 to 100 (default 1).
@@ -147,7 +147,7 @@ type RetrySpec struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1ms') && duration(self) <= duration('1m'))",message="baseDelay must be between 1ms and 1m"
 	// +optional
-	BaseDelay metav1.Duration `json:"baseDelay,omitempty"`
+	BaseDelay *metav1.Duration `json:"baseDelay,omitempty"`
 
 	// maxDelay caps the delay between two tries, from 1ms to 10m (default
 	// "10s"); at least baseDelay.
@@ -157,7 +157,7 @@ type RetrySpec struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1ms') && duration(self) <= duration('10m'))",message="maxDelay must be between 1ms and 10m"
 	// +optional
-	MaxDelay metav1.Duration `json:"maxDelay,omitempty"`
+	MaxDelay *metav1.Duration `json:"maxDelay,omitempty"`
 
 	// jitter is the fraction, from 0 to 1, by which each delay is randomly
 	// shortened or lengthened (default "0.2"); "0" turns jitter off.

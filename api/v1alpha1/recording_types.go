@@ -42,5 +42,5 @@ type RecordingSpec struct {
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('100ms') && duration(self) <= duration('1m'))",message="flushInterval must be between 100ms and 1m"
 	// +optional
-	FlushInterval metav1.Duration `json:"flushInterval,omitempty"`
+	FlushInterval *metav1.Duration `json:"flushInterval,omitempty"`
 }
