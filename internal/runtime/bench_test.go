@@ -1,0 +1,70 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// BenchmarkEnsureStop1000 starts 1,000 one-task groups and stops them all:
+// the cost of a fleet of bots coming and going in one process.
+func BenchmarkEnsureStop1000(b *testing.B) {
+	const groups = 1000
+	keys := make([]string, groups)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("ns/bot-%04d", i)
+	}
+	task := Task{Name: "trader", Run: blockUntilDone}
+	s := NewSupervisor(Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	}()
+
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, k := range keys {
+			if _, err := s.Ensure(k, "1", nil, task); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, k := range keys {
+			if err := s.Stop(ctx, k); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*groups), "ns/group")
+}
+
+// BenchmarkSnapshot measures the reconciler's read of one group's state
+// while 1,000 groups run.
+func BenchmarkSnapshot(b *testing.B) {
+	s := NewSupervisor(Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	}()
+	task := Task{Name: "trader", Run: blockUntilDone}
+	for i := range 1000 {
+		if _, err := s.Ensure(fmt.Sprintf("ns/bot-%04d", i), "1", nil, task, Task{Name: "feed", Run: blockUntilDone}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := s.Snapshot("ns/bot-0500"); !ok {
+			b.Fatal("missing group")
+		}
+	}
+}

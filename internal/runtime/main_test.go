@@ -1,0 +1,13 @@
+package runtime
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// Every test must leave no goroutine behind: that is half of this package's
+// contract.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
