@@ -1,0 +1,145 @@
+package streams
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// waitLimit only guards against a hung test; no assertion depends on it.
+const waitLimit = 10 * time.Second
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// testEnv is a Server behind a real HTTP server.
+type testEnv struct {
+	srv  *Server
+	http *httptest.Server
+}
+
+func newEnv(t *testing.T, cfg Config) *testEnv {
+	t.Helper()
+	if cfg.Symbols == nil {
+		cfg.Symbols = []string{"BTCUSDT", "ETHUSDT"}
+	}
+	srv := New(cfg)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Close()
+		hs.Close()
+	})
+	return &testEnv{srv: srv, http: hs}
+}
+
+func (e *testEnv) url(path string) string {
+	return "ws" + strings.TrimPrefix(e.http.URL, "http") + path
+}
+
+func (e *testEnv) dialOpts(t *testing.T, path string, opts *websocket.DialOptions) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, e.url(path), opts)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+func (e *testEnv) dial(t *testing.T, path string) *websocket.Conn {
+	t.Helper()
+	return e.dialOpts(t, path, nil)
+}
+
+// dialStatus dials and returns the HTTP status of a refused upgrade.
+func (e *testEnv) dialStatus(t *testing.T, path string) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, e.url(path), nil)
+	if err == nil {
+		_ = c.CloseNow()
+		t.Fatalf("dial %s succeeded, want a refusal", path)
+	}
+	if resp == nil {
+		t.Fatalf("dial %s: no HTTP response: %v", path, err)
+	}
+	return resp
+}
+
+// waitFor polls cond until it holds; the limit only guards a hung test.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func readMsg(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	_, msg, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return string(msg)
+}
+
+func send(t *testing.T, c *websocket.Conn, msg string) {
+	t.Helper()
+	if err := c.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+// request sends a control message and returns the reply.
+func request(t *testing.T, c *websocket.Conn, msg string) string {
+	t.Helper()
+	send(t, c, msg)
+	return readMsg(t, c)
+}
+
+func readUntilError(t *testing.T, c *websocket.Conn) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			if ctx.Err() != nil {
+				t.Fatal("connection was never closed")
+			}
+			return err
+		}
+	}
+}
