@@ -1,0 +1,252 @@
+package exchangesim
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/auth"
+)
+
+// security is what a REST endpoint requires of the caller.
+type security int
+
+const (
+	secNone   security = iota
+	secSigned          // X-MBX-APIKEY plus timestamp and signature
+)
+
+// maxBody bounds a form body; Binance's parameters are short.
+const maxBody = 64 << 10
+
+// route is one REST endpoint.
+type route struct {
+	method string
+	path   string
+	sec    security
+	// params are the parameters the endpoint reads, besides timestamp,
+	// recvWindow and signature on signed endpoints.
+	params []string
+	// accepted is params plus, on signed endpoints, timestamp and recvWindow.
+	accepted []string
+	// weight is the endpoint's request weight for these (valid) parameters.
+	weight func(p *params) int
+	// orderWeight is set for order placement and cancels: no weight when
+	// they succeed, orderWeight when they fail.
+	orderWeight int
+	handle      func(rc *reqCtx) (any, *apierr.Error)
+}
+
+// reqCtx is one REST request on its way through the pipeline.
+type reqCtx struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	p       *params
+	ip      string
+	account accountEntry // signed endpoints only
+}
+
+// signedParams are accepted on every signed endpoint, besides signature.
+var signedParams = [...]string{"timestamp", "recvWindow"}
+
+func fixedWeight(n int) func(*params) int { return func(*params) int { return n } }
+
+// serveREST runs one /api/ request: route, parameters, limits, faults,
+// authentication, the handler, and the response.
+func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
+	byMethod, ok := s.routes[r.URL.Path]
+	if !ok {
+		s.stats.request(otherPath)
+		writeAPIError(w, apierr.New(http.StatusNotFound, apierr.CodeUnknown, "Not found."))
+		return
+	}
+	s.stats.request(r.URL.Path)
+	rt, ok := byMethod[r.Method]
+	if !ok {
+		writeAPIError(w, apierr.New(http.StatusMethodNotAllowed, apierr.CodeUnknown, "Method not allowed."))
+		return
+	}
+	ip := clientIP(r)
+	p, perr := readParams(r, rt)
+
+	weight := 1
+	switch {
+	case rt.orderWeight > 0:
+		weight = 0
+	case perr == nil:
+		weight = rt.weight(p)
+	}
+	dec := s.limiter.Request(ip, weight)
+	setUsedWeight(w, dec.UsedWeight1m)
+	if dec.Err != nil {
+		setRetryAfter(w, dec.RetryAfter)
+		writeAPIError(w, dec.Err)
+		return
+	}
+
+	faults := s.currentFaults()
+	if err := wait(r.Context(), time.Duration(faults.RestLatencyMs)*time.Millisecond); err != nil {
+		return // the client is gone
+	}
+	injectErr := s.dice.hit(faults.RestErrorRate)
+	status := faults.errorStatus()
+	if injectErr && status != http.StatusGatewayTimeout {
+		writeAPIError(w, injectedError(status))
+		return
+	}
+
+	rc := &reqCtx{w: w, r: r, p: p, ip: ip}
+	var result any
+	err := perr
+	if err == nil && rt.sec == secSigned {
+		rc.account, err = s.authenticate(r, p)
+	}
+	if err == nil {
+		result, err = rt.handle(rc)
+	}
+	if err != nil && rt.orderWeight > 0 {
+		s.chargeFailedOrder(w, ip, rt.orderWeight)
+	}
+	if injectErr {
+		writeAPIError(w, injectedError(status))
+		return
+	}
+	if err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, result)
+}
+
+// readParams reads and checks the parameters of a request.
+func readParams(r *http.Request, rt *route) (*params, *apierr.Error) {
+	var rawBody string
+	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return nil, apierr.New(http.StatusBadRequest, apierr.CodeUnknown, "Could not read the request body.")
+		}
+		if len(b) > maxBody {
+			return nil, apierr.New(http.StatusBadRequest, apierr.CodeTooManyParameters, "Too many parameters sent for this endpoint.")
+		}
+		rawBody = string(b)
+	}
+	p, err := parseParams(r.URL.RawQuery, rawBody)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateParams(p, rt.accepted, rt.sec == secSigned); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// authenticate checks the API key, the signature and the timestamp of a
+// signed request and returns the caller's account.
+func (s *Simulator) authenticate(r *http.Request, p *params) (accountEntry, *apierr.Error) {
+	apiKey := r.Header.Get("X-MBX-APIKEY")
+	if !validAPIKeyFormat(apiKey) {
+		return accountEntry{}, apierr.New(http.StatusUnauthorized, apierr.CodeBadAPIKeyFormat, "API-key format invalid.")
+	}
+	acct, ok := s.accounts.lookup(apiKey)
+	if !ok {
+		return accountEntry{}, apierr.New(http.StatusUnauthorized, apierr.CodeRejectedAPIKey,
+			"Invalid API-key, IP, or permissions for action.")
+	}
+	ts, err := p.int64Param("timestamp")
+	if err != nil {
+		return accountEntry{}, err
+	}
+	if ts == 0 {
+		return accountEntry{}, missingParam("timestamp")
+	}
+	if !p.signed || p.signature == "" {
+		return accountEntry{}, missingParam(signatureParam)
+	}
+	recvWindow, err := p.int64Param("recvWindow")
+	if err != nil {
+		return accountEntry{}, err
+	}
+	if !acct.key.Verify(p.payload, p.signature) {
+		return accountEntry{}, apierr.New(http.StatusBadRequest, apierr.CodeInvalidSignature,
+			"Signature for this request is not valid.")
+	}
+	if err := auth.CheckTimestamp(s.serverNow(), ts, recvWindow); err != nil {
+		return accountEntry{}, err
+	}
+	return acct, nil
+}
+
+// validAPIKeyFormat accepts what can be an API key: printable ASCII without
+// spaces, at most 256 characters.
+func validAPIKeyFormat(k string) bool {
+	if k == "" || len(k) > 256 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// chargeFailedOrder charges the weight of a failed order or cancel. The
+// limiter has no way to add weight without counting a request, so this
+// counts one more raw request; and it is skipped when it would push the IP
+// over its limit, since that would start a Retry-After period the client
+// never heard of.
+func (s *Simulator) chargeFailedOrder(w http.ResponseWriter, ip string, weight int) {
+	if s.limiter.UsedWeight(ip)+weight > s.cfg.WeightLimit {
+		return
+	}
+	dec := s.limiter.Request(ip, weight)
+	setUsedWeight(w, dec.UsedWeight1m)
+}
+
+// clientIP is the host of the connection's remote address; X-Forwarded-For
+// is ignored, as a client could forge it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func setUsedWeight(w http.ResponseWriter, used int) {
+	w.Header()["X-Mbx-Used-Weight-1m"] = []string{strconv.Itoa(used)}
+}
+
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	secs := int64((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+}
+
+func writeAPIError(w http.ResponseWriter, e *apierr.Error) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"code":-1000,"msg":"An unknown error occurred while processing the request."}`)
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json;charset=UTF-8"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
