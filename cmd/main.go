@@ -1,0 +1,164 @@
+// Command manager is the tradebot-operator: it reconciles TradingBot and
+// SymbolWatch resources into supervised goroutine groups.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/controller"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+)
+
+// options are the operator's flags.
+type options struct {
+	metricsAddr      string
+	probeAddr        string
+	leaderElect      bool
+	leaderElectionID string
+	simulatorURL     string
+	statusInterval   time.Duration
+	probeInterval    time.Duration
+	allowLive        bool
+	stopTimeout      time.Duration
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) {
+	var o options
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (\"0\" disables it)")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "enable leader election, so only one replica runs bots")
+	fs.StringVar(&o.leaderElectionID, "leader-election-id", "tradebot-operator.trading.tradebot.dev", "name of the leader election lease")
+	fs.StringVar(&o.simulatorURL, "simulator-url", "http://127.0.0.1:18090", "REST base URL that the Simulator endpoint resolves to")
+	fs.DurationVar(&o.statusInterval, "status-interval", 10*time.Second, "how often a running resource's status is refreshed")
+	fs.DurationVar(&o.probeInterval, "probe-interval", 15*time.Second, "how often each group checks its exchange's health")
+	fs.BoolVar(&o.allowLive, "allow-live-trading", false, "allow TradingBots with mode Live to run (they trade real money)")
+	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long stopping one resource's tasks may take")
+	zo := &zap.Options{Development: false}
+	zo.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, nil, err
+	}
+	if o.statusInterval < time.Second {
+		return o, nil, fmt.Errorf("--status-interval must be at least 1s, got %s", o.statusInterval)
+	}
+	if o.probeInterval < time.Second {
+		return o, nil, fmt.Errorf("--probe-interval must be at least 1s, got %s", o.probeInterval)
+	}
+	if _, err := (exchange.Resolver{SimulatorURL: o.simulatorURL}).Resolve(exchange.EndpointSimulator, "", ""); err != nil {
+		return o, nil, fmt.Errorf("--simulator-url: %w", err)
+	}
+	return o, zo, nil
+}
+
+func main() {
+	o, zo, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(zo)))
+	if err := run(ctrl.SetupSignalHandler(), o); err != nil {
+		ctrl.Log.Error(err, "operator stopped")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	log := ctrl.Log.WithName("setup")
+	scheme := k8sruntime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(tradingv1alpha1.AddToScheme(scheme))
+
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress: o.probeAddr,
+		LeaderElection:         o.leaderElect,
+		LeaderElectionID:       o.leaderElectionID,
+		// Stop running bots promptly when leadership is lost.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+
+	changes := controller.NewChangeFeed()
+	supervisor := runtime.NewSupervisor(runtime.Options{
+		Logger:      ctrl.Log.WithName("supervisor"),
+		StopTimeout: o.stopTimeout,
+		OnChange:    changes.Notify,
+	})
+	if err := mgr.Add(supervisor); err != nil {
+		return fmt.Errorf("adding the supervisor: %w", err)
+	}
+	settings := controller.GroupSettings{
+		Supervisor:       supervisor,
+		Resolver:         exchange.Resolver{SimulatorURL: o.simulatorURL},
+		Transport:        newExchangeTransport(),
+		AllowLiveTrading: o.allowLive,
+		StatusInterval:   o.statusInterval,
+		ProbeInterval:    o.probeInterval,
+	}
+	if err := (&controller.TradingBotReconciler{
+		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("tradebot-operator"),
+		Settings: settings, Changes: changes,
+	}).SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the TradingBot controller: %w", err)
+	}
+	if err := (&controller.SymbolWatchReconciler{
+		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("tradebot-operator"),
+		Settings: settings, Changes: changes,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the SymbolWatch controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	if o.allowLive {
+		log.Info("live trading is ALLOWED: TradingBots with mode Live trade real money")
+	}
+	log.Info("starting the operator", "simulatorURL", o.simulatorURL, "statusInterval", o.statusInterval)
+	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// newExchangeTransport is the pooled transport every exchange client shares:
+// keep-alive connections (enough idle ones per host for many bots), and a
+// timeout on every phase of a request.
+func newExchangeTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}

@@ -1,0 +1,209 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+)
+
+// groupView is what a reconciler knows of a running group: the runtime's
+// task snapshot and the group's own published state.
+type groupView struct {
+	Runtime runtime.GroupSnapshot
+	Health  exchange.Health
+}
+
+// conditionSet accumulates conditions on top of the previous ones, so that a
+// condition whose status does not change keeps its lastTransitionTime.
+type conditionSet struct {
+	conds      []metav1.Condition
+	generation int64
+	now        metav1.Time
+}
+
+func newConditionSet(previous []metav1.Condition, generation int64, now time.Time) *conditionSet {
+	c := &conditionSet{generation: generation, now: metav1.NewTime(now.UTC().Truncate(time.Second))}
+	for _, p := range previous {
+		c.conds = append(c.conds, *p.DeepCopy())
+	}
+	return c
+}
+
+func (c *conditionSet) set(condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&c.conds, metav1.Condition{
+		Type:               condType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: c.generation,
+		LastTransitionTime: c.now,
+	})
+}
+
+func (c *conditionSet) remove(condTypes ...string) {
+	for _, t := range condTypes {
+		meta.RemoveStatusCondition(&c.conds, t)
+	}
+}
+
+func boolStatus(b bool) metav1.ConditionStatus {
+	if b {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
+}
+
+// exchangeStatus renders an endpoint's health for status.
+func exchangeStatus(h exchange.Health, now time.Time) *tradingv1alpha1.ExchangeStatus {
+	s := &tradingv1alpha1.ExchangeStatus{
+		Endpoint: h.Endpoint,
+		Breaker: tradingv1alpha1.BreakerStatus{
+			State:              tradingv1alpha1.BreakerState(h.Breaker.State),
+			Failures:           int32(h.Breaker.Failures),
+			LastTransitionTime: optionalTime(h.Breaker.LastTransition),
+		},
+		RateLimit: tradingv1alpha1.RateLimitStatus{
+			UsedWeight1m:      int32(h.UsedWeight1m),
+			WeightLimit1m:     int32(h.WeightLimit1m),
+			Weight:            weightText(h.UsedWeight1m, h.WeightLimit1m),
+			ThrottledRequests: h.Throttled,
+		},
+		ClockOffsetMs:   h.ClockOffset.Milliseconds(),
+		LastContactTime: optionalTime(h.LastContact),
+		UnknownSymbols:  append([]string(nil), h.UnknownSymbols...),
+	}
+	if h.Breaker.State == exchange.BreakerOpen {
+		s.Breaker.OpenUntil = optionalTime(h.Breaker.OpenUntil)
+	}
+	if now.Before(h.RetryAfterUntil) {
+		s.RateLimit.RetryAfterUntil = optionalTime(h.RetryAfterUntil)
+	}
+	if h.Banned(now) {
+		s.RateLimit.Banned = true
+		s.RateLimit.BannedUntil = optionalTime(h.BannedUntil)
+	}
+	return s
+}
+
+// weightText is the WEIGHT column: "used/limit", or just "used" before the
+// limit is known from exchangeInfo.
+func weightText(used, limit int) string {
+	if limit <= 0 {
+		return fmt.Sprintf("%d", used)
+	}
+	return fmt.Sprintf("%d/%d", used, limit)
+}
+
+func optionalTime(t time.Time) *metav1.Time {
+	if t.IsZero() {
+		return nil
+	}
+	mt := metav1.NewTime(t.UTC().Truncate(time.Millisecond))
+	return &mt
+}
+
+// taskStatuses renders the runtime's task states for status.tasks.
+func taskStatuses(rs runtime.GroupSnapshot) []tradingv1alpha1.TaskStatus {
+	out := make([]tradingv1alpha1.TaskStatus, 0, len(rs.Tasks))
+	for _, t := range rs.Tasks {
+		out = append(out, tradingv1alpha1.TaskStatus{
+			Name:      t.Name,
+			State:     string(t.State),
+			Restarts:  t.Restarts,
+			LastError: t.LastError,
+			Since:     metav1.NewTime(t.Since.UTC().Truncate(time.Second)),
+		})
+	}
+	return out
+}
+
+// exchangeConditions sets ExchangeReachable, RateLimited, CircuitOpen and
+// SymbolsValid from an endpoint's health, and returns the problems that make
+// the resource Degraded (empty when healthy).
+func exchangeConditions(c *conditionSet, h exchange.Health, now time.Time) (problems []string) {
+	switch {
+	case h.Banned(now):
+		c.set(tradingv1alpha1.ConditionExchangeReachable, metav1.ConditionFalse, tradingv1alpha1.ReasonIPBanned,
+			fmt.Sprintf("the exchange banned this IP until %s", h.BannedUntil.UTC().Format(time.RFC3339)))
+		problems = append(problems, "IP banned by the exchange")
+	case !h.Reachable:
+		msg := "the exchange did not answer"
+		if h.LastError != "" {
+			msg += ": " + h.LastError
+		}
+		c.set(tradingv1alpha1.ConditionExchangeReachable, metav1.ConditionFalse, tradingv1alpha1.ReasonUnreachable, msg)
+		problems = append(problems, "exchange unreachable")
+	default:
+		c.set(tradingv1alpha1.ConditionExchangeReachable, metav1.ConditionTrue, tradingv1alpha1.ReasonReachable,
+			fmt.Sprintf("%s answered; clock offset %d ms", h.Endpoint, h.ClockOffset.Milliseconds()))
+	}
+
+	switch {
+	case h.Banned(now):
+		c.set(tradingv1alpha1.ConditionRateLimited, metav1.ConditionTrue, tradingv1alpha1.ReasonIPBanned,
+			fmt.Sprintf("HTTP 418: banned until %s", h.BannedUntil.UTC().Format(time.RFC3339)))
+	case now.Before(h.RetryAfterUntil):
+		c.set(tradingv1alpha1.ConditionRateLimited, metav1.ConditionTrue, tradingv1alpha1.ReasonRetryAfter,
+			fmt.Sprintf("HTTP 429: no requests until %s", h.RetryAfterUntil.UTC().Format(time.RFC3339)))
+		problems = append(problems, "rate limited")
+	default:
+		c.set(tradingv1alpha1.ConditionRateLimited, metav1.ConditionFalse, tradingv1alpha1.ReasonWithinBudget,
+			"request weight "+weightText(h.UsedWeight1m, h.WeightLimit1m)+" this minute")
+	}
+
+	switch h.Breaker.State {
+	case exchange.BreakerOpen:
+		c.set(tradingv1alpha1.ConditionCircuitOpen, metav1.ConditionTrue, tradingv1alpha1.ReasonBreakerOpen,
+			fmt.Sprintf("circuit breaker open after %d consecutive failures until %s", h.Breaker.Failures,
+				h.Breaker.OpenUntil.UTC().Format(time.RFC3339)))
+		problems = append(problems, "circuit breaker open")
+	case exchange.BreakerHalfOpen:
+		c.set(tradingv1alpha1.ConditionCircuitOpen, metav1.ConditionTrue, tradingv1alpha1.ReasonBreakerHalfOpen,
+			"circuit breaker half-open: trial requests decide whether it closes")
+		problems = append(problems, "circuit breaker half-open")
+	default:
+		c.set(tradingv1alpha1.ConditionCircuitOpen, metav1.ConditionFalse, tradingv1alpha1.ReasonBreakerClosed, "circuit breaker closed")
+	}
+
+	switch {
+	case len(h.UnknownSymbols) > 0 || len(h.NotTrading) > 0:
+		var parts []string
+		if len(h.UnknownSymbols) > 0 {
+			parts = append(parts, "not listed by the exchange: "+strings.Join(h.UnknownSymbols, ", "))
+		}
+		if len(h.NotTrading) > 0 {
+			parts = append(parts, "not trading: "+strings.Join(h.NotTrading, ", "))
+		}
+		c.set(tradingv1alpha1.ConditionSymbolsValid, metav1.ConditionFalse, tradingv1alpha1.ReasonUnknownSymbols, "symbols "+strings.Join(parts, "; "))
+		problems = append(problems, "invalid symbols")
+	case h.WeightLimit1m == 0 && !h.Reachable:
+		c.set(tradingv1alpha1.ConditionSymbolsValid, metav1.ConditionUnknown, tradingv1alpha1.ReasonExchangeInfoUnavailable,
+			"exchangeInfo has not been read yet")
+	default:
+		c.set(tradingv1alpha1.ConditionSymbolsValid, metav1.ConditionTrue, tradingv1alpha1.ReasonSymbolsListed, "every symbol is listed and trading")
+	}
+	return problems
+}
+
+// taskProblems names the tasks that are failing or waiting to restart.
+func taskProblems(rs runtime.GroupSnapshot) []string {
+	var problems []string
+	for _, t := range rs.Tasks {
+		switch t.State {
+		case runtime.TaskBackoff, runtime.TaskFailed:
+			msg := fmt.Sprintf("task %s %s", t.Name, strings.ToLower(string(t.State)))
+			if t.LastError != "" {
+				msg += " (" + t.LastError + ")"
+			}
+			problems = append(problems, msg)
+		}
+	}
+	return problems
+}

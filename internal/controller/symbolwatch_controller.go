@@ -1,0 +1,119 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+)
+
+// SymbolWatchReconciler reconciles SymbolWatch resources into goroutine groups.
+type SymbolWatchReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	Settings GroupSettings
+	Changes  *ChangeFeed
+}
+
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/finalizers,verbs=update
+
+// Reconcile brings one SymbolWatch's group in line with its spec and reports
+// the group's state in status.
+func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	key := groupKey(kindSymbolWatch, req.NamespacedName)
+	var sw tradingv1alpha1.SymbolWatch
+	if err := r.Get(ctx, req.NamespacedName, &sw); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, r.Settings.stopGroup(ctx, key)
+		}
+		return ctrl.Result{}, err
+	}
+	if !sw.DeletionTimestamp.IsZero() {
+		if !controllerutil.ContainsFinalizer(&sw, Finalizer) {
+			return ctrl.Result{}, nil
+		}
+		if err := r.Settings.stopGroup(ctx, key); err != nil {
+			return ctrl.Result{}, fmt.Errorf("stopping the watch's tasks before deletion: %w", err)
+		}
+		patch := client.MergeFrom(sw.DeepCopy())
+		controllerutil.RemoveFinalizer(&sw, Finalizer)
+		if err := r.Patch(ctx, &sw, patch); err != nil && !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, fmt.Errorf("removing finalizer: %w", err)
+		}
+		return ctrl.Result{}, nil
+	}
+	if !controllerutil.ContainsFinalizer(&sw, Finalizer) {
+		patch := client.MergeFrom(sw.DeepCopy())
+		controllerutil.AddFinalizer(&sw, Finalizer)
+		if err := r.Patch(ctx, &sw, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+
+	spec := *sw.Spec.DeepCopy()
+	spec.SetDefaults()
+	in := watchInputs{Generation: sw.Generation, Spec: spec, Previous: sw.Status, Now: r.Settings.now()}
+	running := false
+	if spec.Suspend {
+		if err := r.Settings.stopGroup(ctx, key); err != nil {
+			return ctrl.Result{}, err
+		}
+	} else {
+		urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
+		if err != nil {
+			in.EndpointError = "spec.exchange: " + err.Error()
+			if err := r.Settings.stopGroup(ctx, key); err != nil {
+				return ctrl.Result{}, err
+			}
+		} else {
+			cfg := botgroup.Config{URLs: urls, Symbols: spec.Symbols}
+			view, err := r.Settings.ensureGroup(key, cfg, "generation="+strconv.FormatInt(sw.Generation, 10))
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			in.Group, running = view, true
+		}
+	}
+
+	status := symbolWatchStatus(in)
+	emitTransitions(r.Recorder, &sw, string(sw.Status.Phase), string(status.Phase),
+		breakerOf(sw.Status.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
+	if !equality.Semantic.DeepEqual(sw.Status, status) {
+		patch := client.MergeFrom(sw.DeepCopy())
+		sw.Status = status
+		if err := r.Status().Patch(ctx, &sw, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+		}
+	}
+	if running {
+		return ctrl.Result{RequeueAfter: r.Settings.StatusInterval}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// SetupWithManager registers the reconciler.
+func (r *SymbolWatchReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&tradingv1alpha1.SymbolWatch{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deletionOrFinalizerChanged()))).
+		Named("symbolwatch")
+	if r.Changes != nil {
+		b = b.WatchesRawSource(source.Channel(r.Changes.watches, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.SymbolWatch]{}))
+	}
+	return b.Complete(r)
+}

@@ -1,0 +1,60 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+)
+
+// watchInputs is everything the SymbolWatch status is computed from.
+type watchInputs struct {
+	Generation    int64
+	Spec          tradingv1alpha1.SymbolWatchSpec // defaulted
+	Previous      tradingv1alpha1.SymbolWatchStatus
+	Now           time.Time
+	EndpointError string
+	Group         *groupView
+}
+
+// symbolWatchStatus computes a SymbolWatch's whole status. It is pure.
+func symbolWatchStatus(in watchInputs) tradingv1alpha1.SymbolWatchStatus {
+	st := tradingv1alpha1.SymbolWatchStatus{
+		ObservedGeneration: in.Generation,
+		Symbols:            in.Previous.Symbols,
+		MarketData:         in.Previous.MarketData,
+		Lag:                in.Previous.Lag,
+		Recording:          in.Previous.Recording,
+		Signals:            in.Previous.Signals,
+	}
+	c := newConditionSet(in.Previous.Conditions, in.Generation, in.Now)
+	ready := func(phase tradingv1alpha1.WatchPhase, status bool, reason, msg string) tradingv1alpha1.SymbolWatchStatus {
+		st.Phase = phase
+		c.set(tradingv1alpha1.ConditionReady, boolStatus(status), reason, msg)
+		st.Conditions = c.conds
+		return st
+	}
+	switch {
+	case in.Spec.Suspend:
+		c.remove(groupConditionTypes()...)
+		return ready(tradingv1alpha1.WatchPhaseSuspended, false, tradingv1alpha1.ReasonSuspended, "spec.suspend is true; the watch is stopped")
+	case in.EndpointError != "":
+		c.remove(groupConditionTypes()...)
+		return ready(tradingv1alpha1.WatchPhaseFailed, false, tradingv1alpha1.ReasonInvalidSpec, in.EndpointError)
+	case in.Group == nil:
+		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "starting the watch's tasks")
+	}
+	h := in.Group.Health
+	st.Tasks = taskStatuses(in.Group.Runtime)
+	st.Exchange = exchangeStatus(h, in.Now)
+	if !h.Probed {
+		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
+	}
+	problems := append(exchangeConditions(c, h, in.Now), taskProblems(in.Group.Runtime)...)
+	if len(problems) > 0 {
+		return ready(tradingv1alpha1.WatchPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(problems, "; "))
+	}
+	return ready(tradingv1alpha1.WatchPhaseRunning, true, tradingv1alpha1.ReasonRunning,
+		fmt.Sprintf("watching %d symbol(s) on %s", len(in.Spec.Symbols), h.Endpoint))
+}

@@ -1,0 +1,181 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+)
+
+// Finalizer keeps a resource until its goroutine group has stopped.
+const Finalizer = "trading.tradebot.dev/stop-group"
+
+// TradingBotReconciler reconciles TradingBot resources into goroutine groups.
+type TradingBotReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	Settings GroupSettings
+	Changes  *ChangeFeed
+}
+
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one TradingBot's group in line with its spec and reports
+// the group's state in status.
+func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	key := groupKey(kindTradingBot, req.NamespacedName)
+	var bot tradingv1alpha1.TradingBot
+	if err := r.Get(ctx, req.NamespacedName, &bot); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Gone without our finalizer (e.g. it was removed by hand):
+			// make sure nothing keeps running for it.
+			return ctrl.Result{}, r.Settings.stopGroup(ctx, key)
+		}
+		return ctrl.Result{}, err
+	}
+
+	if !bot.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, &bot, key)
+	}
+	if !controllerutil.ContainsFinalizer(&bot, Finalizer) {
+		patch := client.MergeFrom(bot.DeepCopy())
+		controllerutil.AddFinalizer(&bot, Finalizer)
+		if err := r.Patch(ctx, &bot, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+
+	spec := *bot.Spec.DeepCopy()
+	spec.SetDefaults()
+	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: r.Settings.now()}
+	running, err := r.reconcileGroup(ctx, &bot, key, &in)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	status := tradingBotStatus(in)
+	emitTransitions(r.Recorder, &bot, string(bot.Status.Phase), string(status.Phase),
+		breakerOf(bot.Status.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
+	if !equality.Semantic.DeepEqual(bot.Status, status) {
+		patch := client.MergeFrom(bot.DeepCopy())
+		bot.Status = status
+		if err := r.Status().Patch(ctx, &bot, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+		}
+	}
+	if running {
+		return ctrl.Result{RequeueAfter: r.Settings.StatusInterval}, nil
+	}
+	// Nothing runs: a change to the bot, its Secret or the operator's flags
+	// (a restart) is what will wake it, not a timer.
+	return ctrl.Result{}, nil
+}
+
+// reconcileGroup starts, restarts or stops the bot's group and fills the
+// inputs of its status. It reports whether a group runs.
+func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv1alpha1.TradingBot, key string, in *botInputs) (bool, error) {
+	spec := in.Spec
+	switch {
+	case spec.Suspend:
+		return false, r.Settings.stopGroup(ctx, key)
+	case spec.Mode == tradingv1alpha1.ModeLive && !r.Settings.AllowLiveTrading:
+		in.LiveRefused = true
+		in.Credentials = credentialsResult{OK: false, Reason: tradingv1alpha1.ReasonLiveTradingDisabled,
+			Message: "credentials are not read while live trading is disabled"}
+		return false, r.Settings.stopGroup(ctx, key)
+	}
+
+	creds, err := resolveCredentials(ctx, r.Client, bot.Namespace, spec.Exchange)
+	if err != nil {
+		return false, err
+	}
+	in.Credentials = creds
+	urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
+	if err != nil {
+		in.EndpointError = "spec.exchange: " + err.Error()
+	}
+	if !creds.OK || in.EndpointError != "" {
+		return false, r.Settings.stopGroup(ctx, key)
+	}
+
+	cfg := botgroup.Config{
+		URLs:        urls,
+		Credentials: creds.Credentials,
+		Symbols:     spec.Symbols,
+		Breaker:     breakerSettings(spec.CircuitBreaker),
+	}
+	view, err := r.Settings.ensureGroup(key, cfg, "generation="+strconv.FormatInt(bot.Generation, 10), "secret="+creds.Version)
+	if err != nil {
+		return false, err
+	}
+	in.Group = view
+	return true, nil
+}
+
+func (r *TradingBotReconciler) finalize(ctx context.Context, bot *tradingv1alpha1.TradingBot, key string) error {
+	if !controllerutil.ContainsFinalizer(bot, Finalizer) {
+		return nil
+	}
+	if err := r.Settings.stopGroup(ctx, key); err != nil {
+		return fmt.Errorf("stopping the bot's tasks before deletion: %w", err)
+	}
+	patch := client.MergeFrom(bot.DeepCopy())
+	controllerutil.RemoveFinalizer(bot, Finalizer)
+	if err := r.Patch(ctx, bot, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("removing finalizer: %w", err)
+	}
+	log.FromContext(ctx).Info("stopped the bot's tasks; deletion can complete")
+	return nil
+}
+
+// SetupWithManager registers the reconciler: it watches TradingBots, the
+// Secrets they name (through a field index), and the change feed.
+func (r *TradingBotReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &tradingv1alpha1.TradingBot{}, credentialsIndexKey, credentialsSecretName); err != nil {
+		return fmt.Errorf("indexing bots by credentials Secret: %w", err)
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&tradingv1alpha1.TradingBot{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, deletionOrFinalizerChanged()))).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.botsForSecret)).
+		Named("tradingbot")
+	if r.Changes != nil {
+		b = b.WatchesRawSource(source.Channel(r.Changes.bots, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.TradingBot]{}))
+	}
+	return b.Complete(r)
+}
+
+// botsForSecret maps a Secret to the bots in its namespace that use it.
+func (r *TradingBotReconciler) botsForSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var bots tradingv1alpha1.TradingBotList
+	if err := r.List(ctx, &bots, client.InNamespace(obj.GetNamespace()), client.MatchingFields{credentialsIndexKey: obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing bots that use a Secret", "secret", obj.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(bots.Items))
+	for _, b := range bots.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: b.Namespace, Name: b.Name}})
+	}
+	return reqs
+}
