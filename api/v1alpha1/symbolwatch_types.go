@@ -49,8 +49,9 @@ type SymbolWatchSpec struct {
 	// +required
 	Symbols []string `json:"symbols"`
 
-	// streams chooses the market streams to subscribe to for every symbol.
-	// +kubebuilder:default={}
+	// streams chooses the market streams to subscribe to for every symbol:
+	// by default the 24-hour ticker and 1m klines.
+	// +kubebuilder:default={ticker: true, klineIntervals: {"1m"}}
 	// +optional
 	Streams StreamsSpec `json:"streams,omitempty"`
 
@@ -87,12 +88,12 @@ type StreamsSpec struct {
 	AggTrade bool `json:"aggTrade,omitempty"`
 
 	// klineIntervals subscribes to klines of these intervals (default
-	// ["1m"]); at most 16, distinct.
+	// ["1m"]); at most 16, distinct. An empty list subscribes to none.
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:default={"1m"}
 	// +optional
-	KlineIntervals []KlineInterval `json:"klineIntervals,omitempty"`
+	KlineIntervals []KlineInterval `json:"klineIntervals"` // no omitempty: nil is sent as null, which the server drops and defaults; [] means none
 }
 
 // SymbolWatchStatus is the observed state of a SymbolWatch, written by the

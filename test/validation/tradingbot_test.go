@@ -1,0 +1,156 @@
+package validation
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// validBot is the smallest TradingBot the schema accepts, the base every
+// invalid case changes.
+const validBot = `
+apiVersion: trading.tradebot.dev/v1alpha1
+kind: TradingBot
+metadata:
+  name: base
+  namespace: default
+spec:
+  exchange: {}
+  symbols: [BTCUSDT, ETHUSDT]
+  strategy:
+    type: SMACrossover
+    smaCrossover: {fastPeriod: 9, slowPeriod: 21}
+`
+
+func TestValidBotIsAccepted(t *testing.T) {
+	// The base of the table below must itself pass, or every case would
+	// pass for the wrong reason.
+	runValidCases(t, validBot, []validCase{
+		{name: "base", patch: `{}`},
+		{name: "live with credentials", patch: `{mode: Live, exchange: {endpoint: Mainnet, credentialsSecretRef: {name: binance-keys}}}`},
+		{name: "custom endpoint", patch: `{exchange: {endpoint: Custom, url: "http://127.0.0.1:8080", streamURL: "ws://127.0.0.1:8081"}}`},
+		{name: "rsi with defaults", patch: `{strategy: {type: RSI, smaCrossover: null, rsi: {}}}`},
+		{name: "bollinger", patch: `{strategy: {type: BollingerBands, smaCrossover: null, bollingerBands: {period: 30, stdDevMultiplier: "2.5"}}}`},
+		{name: "zero jitter and cooldown", patch: `{retry: {jitter: "0"}, risk: {cooldown: 0s}}`},
+		{name: "fractional decimals compare exactly enough", patch: `{risk: {maxOrderQuote: "100.25", maxPositionQuote: "100.5"}}`},
+		{name: "fifty symbols", patch: fmt.Sprintf(`{symbols: [%s]}`, symbolList(50))},
+		{name: "compound duration", patch: `{circuitBreaker: {openDuration: 1m30s}}`},
+	})
+}
+
+func TestInvalidBotIsRefused(t *testing.T) {
+	runInvalidCases(t, validBot, []invalidCase{
+		{"live without credentials", `{mode: Live}`,
+			[]string{"spec.exchange.credentialsSecretRef", "required when mode is Live"}},
+		{"unknown mode", `{mode: Real}`,
+			[]string{"spec.mode", "Unsupported value"}},
+		{"custom without url", `{exchange: {endpoint: Custom}}`,
+			[]string{"spec.exchange.url", "url is required when endpoint is Custom"}},
+		{"custom with a url that is not one", `{exchange: {endpoint: Custom, url: "not a url"}}`,
+			[]string{"spec.exchange.url", "must be an absolute http or https URL"}},
+		{"custom with an ftp url", `{exchange: {endpoint: Custom, url: "ftp://127.0.0.1/"}}`,
+			[]string{"spec.exchange.url", "must be an absolute http or https URL"}},
+		{"custom with a relative url", `{exchange: {endpoint: Custom, url: "/api"}}`,
+			[]string{"spec.exchange.url", "must be an absolute http or https URL"}},
+		{"url without custom endpoint", `{exchange: {url: "https://127.0.0.1"}}`,
+			[]string{"spec.exchange.url", "may only be set when endpoint is Custom"}},
+		{"stream url with an http scheme", `{exchange: {endpoint: Custom, url: "https://127.0.0.1", streamURL: "https://127.0.0.1"}}`,
+			[]string{"spec.exchange.streamURL", "must be an absolute ws or wss URL"}},
+		{"bad secret name", `{exchange: {credentialsSecretRef: {name: Bad_Name}}}`,
+			[]string{"spec.exchange.credentialsSecretRef.name", "should match"}},
+		{"no exchange", `{exchange: null}`,
+			[]string{"spec.exchange", "Required value"}},
+		{"fast equal to slow", `{strategy: {smaCrossover: {fastPeriod: 21, slowPeriod: 21}}}`,
+			[]string{"spec.strategy.smaCrossover.fastPeriod", "fastPeriod must be less than slowPeriod"}},
+		{"fast above slow", `{strategy: {type: EMACrossover, smaCrossover: null, emaCrossover: {fastPeriod: 50, slowPeriod: 20}}}`,
+			[]string{"spec.strategy.emaCrossover.fastPeriod", "fastPeriod must be less than slowPeriod"}},
+		{"period below 2", `{strategy: {smaCrossover: {fastPeriod: 1}}}`,
+			[]string{"spec.strategy.smaCrossover.fastPeriod", "greater than or equal to 2"}},
+		{"params block of another type", `{strategy: {type: RSI}}`,
+			[]string{"spec.strategy.rsi", "rsi is required when type is RSI",
+				"spec.strategy.smaCrossover", "smaCrossover may only be set when type is SMACrossover"}},
+		{"two params blocks", `{strategy: {emaCrossover: {fastPeriod: 5, slowPeriod: 10}}}`,
+			[]string{"spec.strategy.emaCrossover", "emaCrossover may only be set when type is EMACrossover"}},
+		{"no params block", `{strategy: {type: BollingerBands, smaCrossover: null}}`,
+			[]string{"spec.strategy.bollingerBands", "bollingerBands is required when type is BollingerBands"}},
+		{"unknown strategy", `{strategy: {type: MACD}}`,
+			[]string{"spec.strategy.type", "Unsupported value"}},
+		{"bad interval", `{strategy: {interval: 2m}}`,
+			[]string{"spec.strategy.interval", "Unsupported value"}},
+		{"decimal that is not a number", `{risk: {maxOrderQuote: "abc"}}`,
+			[]string{"spec.risk.maxOrderQuote", "must be a positive decimal number"}},
+		{"zero decimal", `{risk: {maxPositionQuote: "0.000"}}`,
+			[]string{"spec.risk.maxPositionQuote", "must be a positive decimal number"}},
+		{"negative decimal", `{risk: {maxDailyLossQuote: "-5"}}`,
+			[]string{"spec.risk.maxDailyLossQuote", "must be a positive decimal number"}},
+		{"exponent decimal", `{risk: {maxOrderQuote: "1e5"}}`,
+			[]string{"spec.risk.maxOrderQuote", "must be a positive decimal number"}},
+		{"decimal with too many fraction digits", `{risk: {maxOrderQuote: "0.1234567890123456789"}}`,
+			[]string{"spec.risk.maxOrderQuote", "must be a positive decimal number"}},
+		{"decimal as a number, not a string", `{risk: {maxOrderQuote: 100}}`,
+			[]string{"spec.risk.maxOrderQuote", "must be of type string"}},
+		{"order above position limit", `{risk: {maxOrderQuote: "2000", maxPositionQuote: "1000"}}`,
+			[]string{"spec.risk.maxOrderQuote", "maxOrderQuote must not exceed maxPositionQuote"}},
+		{"order above default position limit", `{risk: {maxOrderQuote: "1000.5"}}`,
+			[]string{"spec.risk.maxOrderQuote", "maxOrderQuote must not exceed maxPositionQuote"}},
+		{"min confidence above 1", `{strategy: {minConfidence: "1.5"}}`,
+			[]string{"spec.strategy.minConfidence", "minConfidence must be at most 1"}},
+		{"rsi oversold above overbought", `{strategy: {type: RSI, smaCrossover: null, rsi: {oversold: "70", overbought: "30"}}}`,
+			[]string{"spec.strategy.rsi.oversold", "oversold must be less than overbought"}},
+		{"rsi overbought above 100", `{strategy: {type: RSI, smaCrossover: null, rsi: {overbought: "150"}}}`,
+			[]string{"spec.strategy.rsi.overbought", "overbought must be at most 100"}},
+		{"bollinger multiplier above 10", `{strategy: {type: BollingerBands, smaCrossover: null, bollingerBands: {stdDevMultiplier: "11"}}}`,
+			[]string{"spec.strategy.bollingerBands.stdDevMultiplier", "must be at most 10"}},
+		{"too many symbols", fmt.Sprintf(`{symbols: [%s]}`, symbolList(51)),
+			[]string{"spec.symbols", "must have at most 50 items"}},
+		{"no symbols", `{symbols: []}`,
+			[]string{"spec.symbols", "should have at least 1 items"}},
+		{"duplicate symbols", `{symbols: [BTCUSDT, ETHUSDT, BTCUSDT]}`,
+			[]string{"spec.symbols[2]", "Duplicate value"}},
+		{"lowercase symbol", `{symbols: [btcusdt]}`,
+			[]string{"spec.symbols[0]", "should match"}},
+		{"one-letter symbol", `{symbols: [B]}`,
+			[]string{"spec.symbols[0]", "at least 2 chars long"}},
+		{"bad duration syntax", `{risk: {cooldown: "5 minutes"}}`,
+			[]string{"spec.risk.cooldown", "should match"}},
+		{"negative duration", `{batching: {maxWait: "-1s"}}`,
+			[]string{"spec.batching.maxWait", "should match"}},
+		{"cooldown above 24h", `{risk: {cooldown: 25h}}`,
+			[]string{"spec.risk.cooldown", "cooldown must be at most 24h"}},
+		{"open duration above 1h", `{circuitBreaker: {openDuration: 2h}}`,
+			[]string{"spec.circuitBreaker.openDuration", "openDuration must be between 1s and 1h"}},
+		{"open duration below 1s", `{circuitBreaker: {openDuration: 500ms}}`,
+			[]string{"spec.circuitBreaker.openDuration", "openDuration must be between 1s and 1h"}},
+		{"max wait above 5s", `{batching: {maxWait: 6s}}`,
+			[]string{"spec.batching.maxWait", "maxWait must be at most 5s"}},
+		{"base delay above max delay", `{retry: {baseDelay: 30s, maxDelay: 10s}}`,
+			[]string{"spec.retry.baseDelay", "baseDelay must not exceed maxDelay"}},
+		{"jitter above 1", `{retry: {jitter: "1.5"}}`,
+			[]string{"spec.retry.jitter", "jitter must be at most 1"}},
+		{"negative jitter", `{retry: {jitter: "-0.1"}}`,
+			[]string{"spec.retry.jitter", "must be a decimal number of at least zero"}},
+		{"too many attempts", `{retry: {maxAttempts: 11}}`,
+			[]string{"spec.retry.maxAttempts", "less than or equal to 10"}},
+		{"zero request weight", `{rateLimits: {requestWeightPerMinute: 0}}`,
+			[]string{"spec.rateLimits.requestWeightPerMinute", "greater than or equal to 1"}},
+		{"orders per minute above 600", `{risk: {maxOrdersPerMinute: 601}}`,
+			[]string{"spec.risk.maxOrdersPerMinute", "less than or equal to 600"}},
+		{"recording database with a space", `{recording: {database: "my db"}}`,
+			[]string{"spec.recording.database", "should match"}},
+		{"recording database too long", fmt.Sprintf(`{recording: {database: %s}}`, strings.Repeat("d", 65)),
+			[]string{"spec.recording.database", "may not be more than 64"}},
+		{"recording batch above 100000", `{recording: {batchSize: 100001}}`,
+			[]string{"spec.recording.batchSize", "less than or equal to 100000"}},
+		{"flush interval below 100ms", `{recording: {flushInterval: 10ms}}`,
+			[]string{"spec.recording.flushInterval", "flushInterval must be between 100ms and 1m"}},
+	})
+}
+
+// symbolList returns n distinct well-formed symbols, comma separated.
+func symbolList(n int) string {
+	syms := make([]string, n)
+	for i := range syms {
+		syms[i] = fmt.Sprintf("SYM%dUSDT", i)
+	}
+	return strings.Join(syms, ", ")
+}
