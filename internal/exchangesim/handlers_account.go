@@ -76,16 +76,8 @@ func (s *Simulator) handleAccount(rc *reqCtx) (any, *apierr.Error) {
 	}, nil
 }
 
-// handleNewOrder is POST /api/v3/order; every refusal counts as rejected.
+// handleNewOrder is POST /api/v3/order.
 func (s *Simulator) handleNewOrder(rc *reqCtx) (any, *apierr.Error) {
-	resp, err := s.placeOrder(rc)
-	if err != nil {
-		s.stats.rejected.Add(1)
-	}
-	return resp, err
-}
-
-func (s *Simulator) placeOrder(rc *reqCtx) (any, *apierr.Error) {
 	req, respType, err := s.orderRequest(rc.p)
 	if err != nil {
 		return nil, err

@@ -38,7 +38,9 @@ type route struct {
 	// orderWeight is set for order placement and cancels: no weight when
 	// they succeed, orderWeight when they fail.
 	orderWeight int
-	handle      func(rc *reqCtx) (any, *apierr.Error)
+	// newOrder counts every refused request as a rejected order.
+	newOrder bool
+	handle   func(rc *reqCtx) (any, *apierr.Error)
 }
 
 // reqCtx is one REST request on its way through the pipeline.
@@ -110,6 +112,9 @@ func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil && rt.orderWeight > 0 {
 		s.chargeFailedOrder(w, ip, rt.orderWeight)
+	}
+	if err != nil && rt.newOrder {
+		s.stats.rejected.Add(1)
 	}
 	if injectErr {
 		writeAPIError(w, injectedError(status))

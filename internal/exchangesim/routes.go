@@ -38,7 +38,7 @@ func (s *Simulator) buildRoutes() map[string]map[string]*route {
 
 		{method: http.MethodGet, path: "/api/v3/account", sec: secSigned, weight: fixedWeight(20), handle: s.handleAccount,
 			params: []string{"omitZeroBalances"}},
-		{method: http.MethodPost, path: "/api/v3/order", sec: secSigned, orderWeight: weightFailed, handle: s.handleNewOrder,
+		{method: http.MethodPost, path: "/api/v3/order", sec: secSigned, orderWeight: weightFailed, newOrder: true, handle: s.handleNewOrder,
 			params: []string{"symbol", "side", "type", "timeInForce", "quantity", "quoteOrderQty", "price",
 				"newClientOrderId", "newOrderRespType", "stopPrice", "trailingDelta", "icebergQty",
 				"selfTradePreventionMode", "strategyId", "strategyType"}},

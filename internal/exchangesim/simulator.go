@@ -104,6 +104,7 @@ func New(cfg Config) (*Simulator, error) {
 		PongTimeout:  cfg.WSPongTimeout,
 		MaxLifetime:  cfg.WSMaxLifetime,
 		Now:          s.serverNow,
+		Symbols:      mkt.Symbols(),
 	})
 	s.wsapi = wsapi.New(wsapi.Config{
 		Keys:         s.lookupKey,
