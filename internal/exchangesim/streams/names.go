@@ -3,12 +3,9 @@ package streams
 import (
 	"net/http"
 	"strings"
-)
 
-// klineIntervals are the kline stream intervals, as Binance names them.
-var klineIntervals = [...]string{
-	"1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M",
-}
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/market"
+)
 
 // eventKinds are the stream suffixes after "<symbol>@" that the simulator
 // publishes, besides kline_<interval>.
@@ -24,12 +21,7 @@ func (s *Server) validStream(name string) bool {
 		return false
 	}
 	if iv, ok := strings.CutPrefix(kind, "kline_"); ok {
-		for _, v := range klineIntervals {
-			if iv == v {
-				return true
-			}
-		}
-		return false
+		return market.ValidInterval(iv)
 	}
 	for _, k := range eventKinds {
 		if kind == k {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/market"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/streams/wsconn"
 )
 
@@ -16,12 +17,13 @@ import (
 // New starts no goroutines, each connection's goroutines live as long as the
 // connection, and Close stops and waits for all of them.
 type Server struct {
-	cfg      Config
-	symbols  map[string]struct{} // lowercase; nil accepts any symbol
-	attempts *wsconn.AttemptLimiter
-	sent     atomic.Int64
-	stalled  atomic.Bool
-	bookSeq  atomic.Int64 // bookTicker update ids
+	cfg       Config
+	symbols   map[string]struct{} // lowercase; nil accepts any symbol
+	intervals []string            // kline intervals, as the market names them
+	attempts  *wsconn.AttemptLimiter
+	sent      atomic.Int64
+	stalled   atomic.Bool
+	bookSeq   atomic.Int64 // bookTicker update ids
 
 	mu     sync.RWMutex
 	closed bool
@@ -54,6 +56,7 @@ func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:       cfg,
+		intervals: market.IntervalNames(),
 		attempts:  wsconn.NewAttemptLimiter(cfg.MaxConnAttempts, cfg.ConnAttemptWindow, cfg.Now),
 		subs:      make(map[*subscriber]struct{}),
 		topics:    make(map[string][]*subscriber),
