@@ -12,7 +12,6 @@ type Engine struct {
 	books    map[string]*book // by symbol
 	symbols  []string         // in configuration order
 	accounts map[string]*account
-	seq      int64 // arrival sequence: time priority among resting orders
 }
 
 // New validates cfg, applies its defaults and returns an engine with no
@@ -72,9 +71,3 @@ func (e *Engine) Reset() {
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
-
-// nextSeq returns the next arrival sequence number.
-func (e *Engine) nextSeq() int64 {
-	e.seq++
-	return e.seq
-}

@@ -6,7 +6,6 @@ import "github.com/shopspring/decimal"
 type order struct {
 	Order
 	account *account
-	seq     int64 // arrival sequence for time priority
 
 	// The part of the account's balance this order still holds locked:
 	// quote for a LIMIT BUY (price × remaining qty), base for a LIMIT SELL.

@@ -48,6 +48,7 @@ func (e *Engine) place(accountID string, req OrderRequest) (Order, []Fill, []Eve
 	}
 
 	now := e.now()
+	// Every accepted order works at once: the engine has no stop orders.
 	o := &order{
 		Order: Order{
 			Symbol: spec.Symbol, ClientOrderID: req.ClientOrderID,
@@ -86,7 +87,6 @@ func (a *account) hasOpenClientID(symbol, clientOrderID string) bool {
 func (e *Engine) admit(b *book, o *order, log *eventLog) {
 	b.nextOrderID++
 	o.OrderID = b.nextOrderID
-	o.seq = e.nextSeq()
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = fmt.Sprintf("sim-%d", o.OrderID)
 		for n := 2; o.account.hasOpenClientID(o.Symbol, o.ClientOrderID); n++ {

@@ -98,16 +98,22 @@ type OrderRequest struct {
 
 // Order is a snapshot of an order.
 type Order struct {
-	Symbol                                                             string
-	OrderID                                                            int64
-	ClientOrderID                                                      string
-	Price, OrigQty, ExecutedQty, CumulativeQuoteQty, OrigQuoteOrderQty decimal.Decimal
-	Status                                                             OrderStatus
-	TimeInForce                                                        TimeInForce
-	Type                                                               OrderType
-	Side                                                               Side
-	Time, UpdateTime, WorkingTime                                      time.Time
-	IsWorking                                                          bool
+	Symbol             string
+	OrderID            int64 // increasing per symbol
+	ClientOrderID      string
+	Price              decimal.Decimal // zero for MARKET
+	OrigQty            decimal.Decimal // for a quoteOrderQty MARKET order: the quantity its quote bought or sold
+	ExecutedQty        decimal.Decimal
+	CumulativeQuoteQty decimal.Decimal
+	OrigQuoteOrderQty  decimal.Decimal
+	Status             OrderStatus
+	TimeInForce        TimeInForce
+	Type               OrderType
+	Side               Side
+	Time               time.Time // placed
+	UpdateTime         time.Time // last change
+	WorkingTime        time.Time // began working (at placement: there are no stop orders)
+	IsWorking          bool
 }
 
 // Fill is one execution of an order.
@@ -129,9 +135,9 @@ type Trade struct {
 }
 
 // OrderQuery selects orders or trades of one account. Zero fields are unset.
-// FromID lists from that id upwards; otherwise Start lists from that time
-// upwards; otherwise the newest entries (up to End, if set) are listed.
-// Results are oldest first. Limit defaults to 500 and is capped at 1000.
+// Entries are filtered by id >= FromID and by Start <= time <= End; with
+// FromID or Start set the oldest Limit matches are returned, otherwise the
+// newest. Results are oldest first. Limit defaults to 500, at most 1000.
 type OrderQuery struct {
 	Symbol     string
 	FromID     int64
