@@ -74,6 +74,9 @@ func (e *Engine) place(accountID string, req OrderRequest) (Order, []Fill, []Eve
 	if err != nil {
 		return Order{}, nil, nil, err
 	}
+	if fills == nil {
+		fills = []Fill{} // a FULL response lists "fills": [] rather than null
+	}
 	return o.snapshot(), fills, log.finish(), nil
 }
 

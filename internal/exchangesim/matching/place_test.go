@@ -65,6 +65,9 @@ func runOrderCases(t *testing.T, tests []orderCase) {
 			wantDec(t, "origQty", o.OrigQty, tt.wantOrigQty)
 			wantDec(t, "executedQty", o.ExecutedQty, tt.wantExecuted)
 			wantDec(t, "cummulativeQuoteQty", o.CumulativeQuoteQty, tt.wantCumQuote)
+			if fills == nil {
+				t.Error("fills is nil, want an empty slice at least")
+			}
 			if got := fillsString(fills); got != tt.wantFills {
 				t.Errorf("fills\n got %s\nwant %s", got, tt.wantFills)
 			}
