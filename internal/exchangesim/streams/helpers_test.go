@@ -42,7 +42,7 @@ type testEnv struct {
 	http *httptest.Server
 }
 
-func newEnv(t *testing.T, cfg Config) *testEnv {
+func newEnv(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
 	if cfg.Symbols == nil {
 		cfg.Symbols = []string{"BTCUSDT", "ETHUSDT"}
