@@ -167,14 +167,7 @@ func (s *Simulator) handleTicker24h(rc *reqCtx) (any, *apierr.Error) {
 	if err != nil {
 		return nil, err
 	}
-	mini := false
-	switch rc.p.get("type") {
-	case "", "FULL":
-	case "MINI":
-		mini = true
-	default:
-		return nil, illegalChars("type", "FULL, MINI")
-	}
+	mini := rc.p.get("type") == "MINI"
 	out := make([]ticker24hJSON, 0, len(names))
 	for _, n := range names {
 		t, terr := s.market.Ticker24h(n)

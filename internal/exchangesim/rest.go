@@ -33,6 +33,8 @@ type route struct {
 	params []string
 	// accepted is params plus, on signed endpoints, timestamp and recvWindow.
 	accepted []string
+	// rules override paramRules for parameters whose syntax differs here.
+	rules map[string]paramRule
 	// weight is the endpoint's request weight for these (valid) parameters.
 	weight func(p *params) int
 	// orderWeight is set for order placement and cancels: no weight when
@@ -144,7 +146,7 @@ func readParams(r *http.Request, rt *route) (*params, *apierr.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validateParams(p, rt.accepted, rt.sec == secSigned); err != nil {
+	if err := validateParams(p, rt.accepted, rt.rules, rt.sec == secSigned); err != nil {
 		return nil, err
 	}
 	return p, nil

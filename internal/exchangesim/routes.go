@@ -21,7 +21,7 @@ func (s *Simulator) buildRoutes() map[string]map[string]*route {
 		{method: http.MethodGet, path: "/api/v3/ticker/price", weight: tickerPriceWeight, handle: s.handleTickerPrice,
 			params: []string{"symbol", "symbols"}},
 		{method: http.MethodGet, path: "/api/v3/ticker/24hr", weight: ticker24hWeight, handle: s.handleTicker24h,
-			params: []string{"symbol", "symbols", "type"}},
+			params: []string{"symbol", "symbols", "type"}, rules: map[string]paramRule{"type": ruleLegal("FULL, MINI", "FULL", "MINI")}},
 		{method: http.MethodGet, path: "/api/v3/ticker/bookTicker", weight: tickerPriceWeight, handle: s.handleBookTicker,
 			params: []string{"symbol", "symbols"}},
 		{method: http.MethodGet, path: "/api/v3/avgPrice", weight: fixedWeight(2), handle: s.handleAvgPrice,

@@ -62,9 +62,9 @@ var paramRules = map[string]paramRule{
 
 // validateParams checks that every parameter is one the route reads
 // (accepted, in the route's order; signature only when withSignature) and
-// that each value has the right syntax. Errors name the first bad parameter
+// that each value has the right syntax (overrides first, then paramRules). Errors name the first bad parameter
 // in the route's order, so they do not depend on map iteration.
-func validateParams(p *params, accepted []string, withSignature bool) *apierr.Error {
+func validateParams(p *params, accepted []string, overrides map[string]paramRule, withSignature bool) *apierr.Error {
 	read, total := 0, len(p.vals)
 	for _, name := range accepted {
 		if p.has(name) {
@@ -86,7 +86,11 @@ func validateParams(p *params, accepted []string, withSignature bool) *apierr.Er
 		if !ok || value == "" {
 			continue
 		}
-		if rule := paramRules[name]; rule != nil {
+		rule := overrides[name]
+		if rule == nil {
+			rule = paramRules[name]
+		}
+		if rule != nil {
 			if err := rule(name, value); err != nil {
 				return err
 			}
