@@ -115,6 +115,8 @@ func TestInvalidBotIsRefused(t *testing.T) {
 			[]string{"spec.risk.cooldown", "should match"}},
 		{"negative duration", `{batching: {maxWait: "-1s"}}`,
 			[]string{"spec.batching.maxWait", "should match"}},
+		{"duration too long to represent", `{risk: {cooldown: 99999999999h}}`,
+			[]string{"spec.risk.cooldown", "cooldown must be at most 24h"}},
 		{"cooldown above 24h", `{risk: {cooldown: 25h}}`,
 			[]string{"spec.risk.cooldown", "cooldown must be at most 24h"}},
 		{"open duration above 1h", `{circuitBreaker: {openDuration: 2h}}`,
