@@ -24,11 +24,13 @@ const (
 // symbol is the whole state of one symbol's market. It is only used under
 // the Market's lock.
 type symbol struct {
-	p                SymbolParams
-	tick, step, unit decimal.Decimal // unit = tick*step, the unit of quote volumes
-	tickF            float64
-	meanSteps        float64 // MeanTradeQty in steps
-	startNs, tickNs  int64   // the step schedule: step k happens at startNs + k*tickNs
+	p               SymbolParams
+	tick, step      decimal.Decimal
+	tickU, stepU    unit
+	quoteU          unit // tick*step, the unit of quote volumes
+	tickF           float64
+	meanSteps       float64 // MeanTradeQty in steps
+	startNs, tickNs int64   // the step schedule: step k happens at startNs + k*tickNs
 
 	rng       *rand.Rand
 	px        float64 // the unrounded path price
@@ -53,7 +55,9 @@ func newSymbol(p SymbolParams, seed int64, startNs, tickNs int64) *symbol {
 		p:           p,
 		tick:        p.TickSize,
 		step:        p.StepSize,
-		unit:        p.TickSize.Mul(p.StepSize),
+		tickU:       newUnit(p.TickSize),
+		stepU:       newUnit(p.StepSize),
+		quoteU:      newUnit(p.TickSize.Mul(p.StepSize)),
 		tickF:       p.TickSize.InexactFloat64(),
 		meanSteps:   p.MeanTradeQty.Div(p.StepSize).InexactFloat64(),
 		startNs:     startNs,
@@ -76,11 +80,11 @@ func (s *symbol) toTicks(px float64) int64 {
 }
 
 func (s *symbol) price(ticks int64) decimal.Decimal {
-	return decimal.NewFromInt(ticks).Mul(s.tick)
+	return s.tickU.of(ticks)
 }
 
 func (s *symbol) qty(steps int64) decimal.Decimal {
-	return decimal.NewFromInt(steps).Mul(s.step)
+	return s.stepU.of(steps)
 }
 
 // nextPx moves the path to time tNs, dtSec seconds after its last point.

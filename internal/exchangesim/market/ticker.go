@@ -30,7 +30,7 @@ func (m *Market) Ticker24h(symbol string) (Ticker24h, error) {
 		agg = flatBar(from, s.lastTicks)
 	}
 	open, last := s.price(agg.open), s.price(s.lastTicks)
-	volume, quote := agg.volume.times(s.step), agg.quote.times(s.unit)
+	volume, quote := s.stepU.ofU128(agg.volume), s.quoteU.ofU128(agg.quote)
 	tk := Ticker24h{
 		Symbol:         s.p.Symbol,
 		PriceChange:    last.Sub(open),

@@ -101,7 +101,7 @@ func (t *tier) roll(ms, prevTicks int64) {
 
 func (t *tier) push(b bar) {
 	if len(t.closed) < t.keep {
-		t.closed = append(t.closed, b)
+		t.closed = appendBounded(t.closed, b, t.keep)
 		return
 	}
 	t.closed[t.head] = b
@@ -154,4 +154,15 @@ func (t *tier) aggregate(lo, hi int64) (out bar, ok bool) {
 	}
 	out.openMs = lo
 	return out, ok
+}
+
+// appendBounded appends like append but never lets the capacity exceed
+// limit, so a full ring holds exactly its retention.
+func appendBounded[T any](s []T, v T, limit int) []T {
+	if len(s) == cap(s) {
+		grown := make([]T, len(s), min(max(2*cap(s), 64), limit))
+		copy(grown, s)
+		s = grown
+	}
+	return append(s, v)
 }

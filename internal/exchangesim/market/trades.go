@@ -32,7 +32,7 @@ type tradeRing struct {
 
 func (r *tradeRing) push(t storedTrade) {
 	if len(r.buf) < KeepTrades {
-		r.buf = append(r.buf, t)
+		r.buf = appendBounded(r.buf, t, KeepTrades)
 		return
 	}
 	r.buf[r.head] = t
