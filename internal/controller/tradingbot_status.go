@@ -63,7 +63,9 @@ func tradingBotStatus(in botInputs) tradingv1alpha1.TradingBotStatus {
 
 	switch {
 	case in.Spec.Suspend:
-		c.remove(groupConditionTypes()...)
+		// A suspended bot's Secret is not read, so there is no credentials
+		// outcome to report (and an empty reason would fail the patch).
+		c.remove(append(groupConditionTypes(), tradingv1alpha1.ConditionCredentialsResolved)...)
 		st.Exchange = nil
 		return ready(tradingv1alpha1.BotPhaseSuspended, false, tradingv1alpha1.ReasonSuspended, "spec.suspend is true; the bot is stopped")
 	case in.LiveRefused:

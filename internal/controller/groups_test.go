@@ -1,0 +1,70 @@
+package controller
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+)
+
+func TestGroupVersion(t *testing.T) {
+	base := func() botgroup.Config {
+		return botgroup.Config{
+			URLs:        exchange.URLs{REST: "http://127.0.0.1:18090", Stream: "ws://127.0.0.1:18090"},
+			Credentials: &exchange.Credentials{APIKey: "key-AAAA", Secret: "secret-BBBB", Type: exchange.KeyHMAC},
+			Symbols:     []string{"BTCUSDT", "ETHUSDT"},
+			Breaker:     exchange.BreakerSettings{FailureThreshold: 5, OpenDuration: 30 * time.Second, HalfOpenMaxRequests: 1},
+		}
+	}
+	extra := []string{"generation=3", "secret=100"}
+	ref := groupVersion(base(), extra...)
+	if !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(ref) {
+		t.Fatalf("groupVersion = %q, want 16 hex digits", ref)
+	}
+
+	tests := []struct {
+		name   string
+		change func(c *botgroup.Config) []string
+		// same: the change must not alter the version.
+		same bool
+	}{
+		{"nothing", func(c *botgroup.Config) []string { return extra }, true},
+		{"settings the operator adds", func(c *botgroup.Config) []string {
+			c.ProbeInterval = time.Second
+			c.Notify = func() {}
+			c.Now = time.Now
+			return extra
+		}, true},
+		{"credentials by value", func(c *botgroup.Config) []string {
+			c.Credentials = &exchange.Credentials{APIKey: "other", Secret: "other", Type: exchange.KeyEd25519}
+			return extra
+		}, true},
+		{"generation", func(c *botgroup.Config) []string { return []string{"generation=4", "secret=100"} }, false},
+		{"secret version", func(c *botgroup.Config) []string { return []string{"generation=3", "secret=101"} }, false},
+		{"no secret", func(c *botgroup.Config) []string { return []string{"generation=3", "secret="} }, false},
+		{"REST URL", func(c *botgroup.Config) []string { c.URLs.REST = "http://127.0.0.1:18091"; return extra }, false},
+		{"stream URL", func(c *botgroup.Config) []string { c.URLs.Stream = "ws://127.0.0.1:18091"; return extra }, false},
+		{"a symbol more", func(c *botgroup.Config) []string { c.Symbols = append(c.Symbols, "SOLUSDT"); return extra }, false},
+		{"symbol order", func(c *botgroup.Config) []string { c.Symbols = []string{"ETHUSDT", "BTCUSDT"}; return extra }, false},
+		{"symbols merged", func(c *botgroup.Config) []string { c.Symbols = []string{"BTCUSDTETHUSDT"}; return extra }, false},
+		{"breaker", func(c *botgroup.Config) []string { c.Breaker.OpenDuration = 2 * time.Second; return extra }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			ex := tt.change(&c)
+			got := groupVersion(c, ex...)
+			if (got == ref) != tt.same {
+				t.Errorf("groupVersion = %s, reference %s; want same=%v", got, ref, tt.same)
+			}
+			for _, secret := range []string{"key-AAAA", "secret-BBBB", "other"} {
+				if strings.Contains(got, secret) {
+					t.Errorf("version %q contains a credential", got)
+				}
+			}
+		})
+	}
+}
