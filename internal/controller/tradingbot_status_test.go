@@ -59,7 +59,7 @@ func TestTradingBotStatus(t *testing.T) {
 			wantExchange: true,
 		},
 		{
-			name:         "suspended",
+			name: "suspended",
 			// The reconciler reads no Secret for a suspended bot.
 			in:           func(in *botInputs) { in.Spec.Suspend = true; in.Credentials = credentialsResult{}; in.Group = nil },
 			wantPhase:    tradingv1alpha1.BotPhaseSuspended,
