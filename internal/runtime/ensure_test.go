@@ -13,8 +13,10 @@ import (
 func TestEnsureIsIdempotentForTheSameVersion(t *testing.T) {
 	h := startHarness(t, Options{})
 	var runs atomic.Int32
+	entered := make(chan struct{}, 1)
 	task := Task{Name: "trader", Run: func(ctx context.Context) error {
 		runs.Add(1)
+		entered <- struct{}{}
 		return blockUntilDone(ctx)
 	}}
 	first, second := new(int), new(int)
@@ -23,7 +25,7 @@ func TestEnsureIsIdempotentForTheSameVersion(t *testing.T) {
 	if err != nil || !restarted {
 		t.Fatalf("first Ensure = %v, %v; want true, nil", restarted, err)
 	}
-	h.waitFor("ns/bot", taskIs("trader", TaskRunning))
+	<-entered
 	for range 3 {
 		restarted, err = h.s.Ensure("ns/bot", "7", second, task)
 		if err != nil || restarted {
@@ -41,6 +43,7 @@ func TestEnsureIsIdempotentForTheSameVersion(t *testing.T) {
 	if err != nil || !restarted {
 		t.Fatalf("Ensure with a new version = %v, %v; want true, nil", restarted, err)
 	}
+	<-entered
 	snap := h.waitFor("ns/bot", taskIs("trader", TaskRunning))
 	if state, _ := h.s.State("ns/bot"); state != second {
 		t.Errorf("State after a new version is not the new state")
@@ -149,8 +152,10 @@ func TestEnsureRefusesToReplaceAStuckGeneration(t *testing.T) {
 	<-entered
 
 	var newRuns atomic.Int32
+	nextEntered := make(chan struct{}, 1)
 	next := Task{Name: "deaf", Run: func(ctx context.Context) error {
 		newRuns.Add(1)
+		nextEntered <- struct{}{}
 		return blockUntilDone(ctx)
 	}}
 	restarted, err := h.s.Ensure("ns/bot", "2", nil, next)
@@ -164,13 +169,16 @@ func TestEnsureRefusesToReplaceAStuckGeneration(t *testing.T) {
 	if snap, _ := h.s.Snapshot("ns/bot"); !snap.Stopping {
 		t.Errorf("old generation not marked Stopping: %+v", snap)
 	}
+	if n := newRuns.Load(); n != 0 {
+		t.Errorf("new generation ran %d times while the old one was stuck", n)
+	}
 
 	close(release)
 	h.waitGone("ns/bot")
 	if restarted, err := h.s.Ensure("ns/bot", "2", nil, next); err != nil || !restarted {
 		t.Fatalf("Ensure after the old generation ended = %v, %v", restarted, err)
 	}
-	h.waitFor("ns/bot", taskIs("deaf", TaskRunning))
+	<-nextEntered
 	if n := newRuns.Load(); n != 1 {
 		t.Errorf("new generation ran %d times, want 1", n)
 	}

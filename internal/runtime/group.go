@@ -191,11 +191,11 @@ func (g *group) exited(t *taskRun, viaGoexit bool) {
 	}
 	g.publishLocked()
 	g.mu.Unlock()
-	g.sup.notes.notify(g.key)
 	if drained {
 		// A group whose Stop timed out leaves the list once it is done.
 		g.sup.forget(g)
 	}
+	g.sup.notes.notify(g.key) // after forget, so a woken reader sees the group gone
 }
 
 func (g *group) publishLocked() {

@@ -17,13 +17,15 @@ func TestPanickingGroupDoesNotDisturbOthers(t *testing.T) {
 	h := startHarness(t, Options{BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond})
 
 	var steadyRuns atomic.Int32
+	steadyEntered := make(chan struct{}, 1)
 	if _, err := h.s.Ensure("ns/steady", "1", nil, Task{Name: "loop", Run: func(ctx context.Context) error {
 		steadyRuns.Add(1)
+		steadyEntered <- struct{}{}
 		return blockUntilDone(ctx)
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("ns/steady", taskIs("loop", TaskRunning))
+	<-steadyEntered
 
 	if _, err := h.s.Ensure("ns/crashy", "1", nil, Task{Name: "loop", Run: func(context.Context) error {
 		panic("boom")

@@ -24,7 +24,8 @@ type Options struct {
 	// a task ran (default time.Now).
 	Now func() time.Time
 	// OnChange is called with a group's key when one of its tasks changes
-	// state, the group starts or stops, or Notify(key) is called. Calls are
+	// state, the group starts, stops or leaves the list, or Notify(key) is
+	// called. Calls are
 	// coalesced per key, made one at a time from the goroutine running Start,
 	// and never while a lock is held, so OnChange may call the Supervisor.
 	// It should not block: a slow OnChange delays every later notification.

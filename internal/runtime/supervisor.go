@@ -234,13 +234,18 @@ func (s *Supervisor) group(key string) *group {
 	return s.groups[key]
 }
 
-// forget removes g from the map if it is still the group for its key.
+// forget removes g from the map if it is still the group for its key, and
+// notifies: a group disappearing is a change readers must see.
 func (s *Supervisor) forget(g *group) {
 	s.mu.Lock()
-	if s.groups[g.key] == g {
+	removed := s.groups[g.key] == g
+	if removed {
 		delete(s.groups, g.key)
 	}
 	s.mu.Unlock()
+	if removed {
+		s.notes.notify(g.key)
+	}
 }
 
 func validateTasks(tasks []Task) error {
