@@ -30,9 +30,12 @@ func main() {
 }
 
 func run() error {
-	kubeconfig := flag.String("kubeconfig", "", "where to write the admin kubeconfig (required)")
-	crds := flag.String("crds", "config/crd/bases", "directory of CRD manifests to install")
-	flag.Parse()
+	// A FlagSet of our own: controller-runtime (through envtest) registers
+	// its own --kubeconfig on flag.CommandLine, and a second one panics.
+	fs := flag.NewFlagSet("localcluster", flag.ExitOnError)
+	kubeconfig := fs.String("kubeconfig", "", "where to write the admin kubeconfig (required)")
+	crds := fs.String("crds", "config/crd/bases", "directory of CRD manifests to install")
+	_ = fs.Parse(os.Args[1:]) // ExitOnError: Parse exits on a bad flag
 	if *kubeconfig == "" {
 		return errors.New("--kubeconfig is required")
 	}
