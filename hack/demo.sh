@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Runs the whole operator on this machine, offline: a throwaway control plane
+# (etcd and kube-apiserver as local processes, via hack/localcluster), the
+# exchange simulator and the operator, then applies config/samples and shows
+# them with kubectl.
+#
+#   hack/demo.sh           # keep running, refreshing the table, until Ctrl-C
+#   hack/demo.sh --check   # exit 0 once every sample is Running with status filled in
+#
+# Everything the demo starts is stopped by PID when it exits (TERM, then KILL
+# after a bound), and its temporary directory (cluster state, kubeconfig,
+# logs, kubectl cache) is removed. On a failure the tail of every log is
+# printed first.
+#
+# Environment:
+#   DEMO_TIMEOUT   seconds each wait may take before the demo gives up (default 180)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+check=false
+case "${1:-}" in
+"") ;;
+--check) check=true ;;
+-h | --help)
+	usage
+	exit 0
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
+
+timeout_s=${DEMO_TIMEOUT:-180}
+stop_bound_s=20
+began=$SECONDS
+
+step() { printf '==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+took() { printf '%d s' "$((SECONDS - began))"; }
+die() {
+	printf '\n==> FAILED: %s\n' "$*" >&2
+	exit 1
+}
+
+# ---- what the demo owns, and how it is given back -------------------------
+
+tmp=""
+logs=""
+pids=()          # processes the demo started, in start order
+names=()         # their names, for messages and log files
+cluster_pids=()  # etcd and kube-apiserver, children of localcluster
+refresh_pid=""   # the sleep of the refresh loop
+interrupted=false
+cleaned=false
+
+# alive reports whether a process exists and is not a zombie.
+alive() {
+	local st
+	if [[ -r /proc/$1/stat ]]; then
+		st=$(</proc/"$1"/stat) 2>/dev/null || return 1
+		st=${st##*) }
+		[[ ${st%% *} != Z ]]
+	else
+		st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+		[[ -n $st && $st != Z* ]]
+	fi
+}
+
+# stop_pid sends TERM, waits up to stop_bound_s for the process to go, then
+# sends KILL.
+stop_pid() {
+	local pid=$1 name=$2 deadline
+	alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	deadline=$((SECONDS + stop_bound_s))
+	while alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+	if alive "$pid"; then
+		info "$name (pid $pid) still running after ${stop_bound_s} s: sending KILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+show_logs() {
+	[[ -n $logs && -d $logs ]] || return 0
+	local f
+	for f in "$logs"/*.log; do
+		[[ -e $f ]] || continue
+		printf '\n---- last 40 lines of %s\n' "${f##*/}" >&2
+		tail -n 40 "$f" >&2
+	done
+}
+
+cleanup() {
+	local rc=$? i pid want
+	set +e
+	$cleaned && return
+	cleaned=true
+	# A second Ctrl-C must not cut the shutdown short; every step is bounded.
+	trap '' INT TERM
+	if ((rc != 0)) && ! $interrupted; then show_logs; fi
+	[[ -n $refresh_pid ]] && kill "$refresh_pid" 2>/dev/null
+	if ((${#pids[@]} > 0)); then
+		step "stopping the demo's processes"
+		# Newest first: the operator goes while the API server still answers.
+		for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+			stop_pid "${pids[i]}" "${names[i]}"
+			info "stopped ${names[i]} (pid ${pids[i]})"
+		done
+		# localcluster stops etcd and kube-apiserver itself; if it was killed,
+		# they are still here (in process groups of their own).
+		for pid in "${cluster_pids[@]}"; do
+			want=$(ps -o comm= -p "$pid" 2>/dev/null)
+			if [[ $want == etcd || $want == kube-apiserver ]] && alive "$pid"; then
+				info "$want (pid $pid) outlived localcluster: stopping it"
+				stop_pid "$pid" "$want"
+			fi
+		done
+	fi
+	if [[ -n $tmp ]]; then
+		rm -rf "$tmp"
+		info "removed $tmp"
+	fi
+	return "$rc"
+}
+trap cleanup EXIT
+trap 'interrupted=true; exit 130' INT
+trap 'interrupted=true; exit 143' TERM
+
+# start runs a command in the background, in a session of its own (so a
+# Ctrl-C in the terminal reaches only this script, which then stops things in
+# order), with its output in $logs/<name>.log.
+start() {
+	local name=$1
+	shift
+	if command -v setsid >/dev/null; then
+		setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
+	else
+		"$@" >"$logs/$name.log" 2>&1 </dev/null &
+	fi
+	pids+=("$!")
+	names+=("$name")
+	info "started $name (pid $!), log: $logs/$name.log"
+}
+
+# require_running fails the demo if a process it started has exited.
+require_running() {
+	local i
+	for i in "${!pids[@]}"; do
+		alive "${pids[i]}" || die "${names[i]} (pid ${pids[i]}) exited unexpectedly; its log is below"
+	done
+}
+
+# ---- ports -----------------------------------------------------------------
+
+picked=()
+
+# free_port picks a loopback port that nothing listens on (a connection to it
+# is refused), below Linux's ephemeral range, and not picked before.
+free_port() {
+	local p i q
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 12000))
+		for q in "${picked[@]}"; do [[ $q == "$p" ]] && continue 2; done
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			picked+=("$p")
+			echo "$p"
+			return 0
+		fi
+	done
+	die "found no free loopback port between 20000 and 32000"
+}
+
+# http_ok reports whether GET http://127.0.0.1:<port><path> answers 200.
+http_ok() {
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$2" "$1" >&3
+		IFS= read -r -t 5 line <&3 || exit 1
+		[[ $line == HTTP/1.?' 200'* ]]
+	) 2>/dev/null
+}
+
+# wait_for polls a command once a second until it succeeds, while every
+# process the demo started keeps running; it fails after timeout_s.
+wait_for() {
+	local what=$1 deadline=$((SECONDS + timeout_s))
+	shift
+	until "$@"; do
+		require_running
+		((SECONDS < deadline)) || die "timed out after ${timeout_s} s waiting for $what"
+		sleep 1
+	done
+}
+
+# ---- build -----------------------------------------------------------------
+
+step "building bin/manager, bin/exchange-sim and bin/localcluster (go build; quick when nothing changed)"
+go build -o bin/manager ./cmd
+go build -o bin/exchange-sim ./cmd/exchange-sim
+go build -o bin/localcluster ./hack/localcluster
+
+step "control-plane binaries: kube-apiserver, etcd, kubectl (built once and cached; the first build takes about 10 minutes)"
+assets=$(hack/tools.sh control-plane)
+info "$assets"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tradebot-demo.XXXXXX")
+logs=$tmp/logs
+mkdir -p "$logs" "$tmp/cluster" "$tmp/kube-cache"
+kubeconfig=$tmp/kubeconfig
+# kubectl's discovery cache goes here, not to ~/.kube.
+export KUBECACHEDIR=$tmp/kube-cache
+
+# kc is the control plane's own kubectl (the machine's may be too old for
+# this API server), always against the demo's cluster.
+kc() {
+	"$assets/kubectl" --kubeconfig "$kubeconfig" --cache-dir "$KUBECACHEDIR" --request-timeout=20s "$@"
+}
+
+sim_port=$(free_port)
+metrics_port=$(free_port)
+probe_port=$(free_port)
+info "state in $tmp; ports: simulator $sim_port, metrics $metrics_port, probes $probe_port"
+
+# ---- start -----------------------------------------------------------------
+
+step "starting etcd and kube-apiserver, installing the CRDs ($(took))"
+# TMPDIR: envtest keeps etcd's data and the API server's certificates there,
+# so they live (and die) in the demo's directory.
+start localcluster env KUBEBUILDER_ASSETS="$assets" TMPDIR="$tmp/cluster" \
+	bin/localcluster --kubeconfig "$kubeconfig" --crds config/crd/bases
+
+step "starting the exchange simulator on 127.0.0.1:$sim_port"
+start exchange-sim bin/exchange-sim --listen "127.0.0.1:$sim_port"
+
+wait_for "the control plane (kubeconfig $kubeconfig)" test -s "$kubeconfig"
+read -r -a cluster_pids <<<"$(pgrep -P "${pids[0]}" | tr '\n' ' ')"
+info "control plane ready ($(took)): $(sed -n 's/^localcluster: //p' "$logs/localcluster.log" | head -n 1)"
+
+wait_for "the simulator to answer /api/v3/ping on port $sim_port" http_ok "$sim_port" /api/v3/ping
+info "simulator ready ($(took))"
+
+step "starting the operator"
+start manager bin/manager --kubeconfig "$kubeconfig" \
+	--simulator-url "http://127.0.0.1:$sim_port" \
+	--metrics-bind-address "127.0.0.1:$metrics_port" \
+	--health-probe-bind-address "127.0.0.1:$probe_port" \
+	--status-interval 5s --probe-interval 5s
+wait_for "the operator to answer /readyz on port $probe_port" http_ok "$probe_port" /readyz
+info "operator ready ($(took))"
+
+# ---- samples ---------------------------------------------------------------
+
+step "applying config/samples"
+mapfile -t samples < <(kc apply -k config/samples -o name)
+((${#samples[@]} > 0)) || die "kubectl apply -k config/samples applied nothing"
+info "${samples[*]}"
+
+# sample_fields prints "phase|breaker|weight" of one sample.
+sample_fields() {
+	kc get "$1" -o jsonpath='{.status.phase}|{.status.exchange.breaker.state}|{.status.exchange.rateLimit.weight}' 2>/dev/null
+}
+
+# sample_ready: Running, a breaker state, and (TradingBots) a weight "N/M".
+sample_ready() {
+	local phase breaker weight
+	IFS='|' read -r phase breaker weight <<<"$(sample_fields "$1")"
+	[[ $phase == Running && -n $breaker ]] || return 1
+	[[ $1 != tradingbot.* ]] || [[ $weight =~ ^[0-9]+/[0-9]+$ ]]
+}
+
+step "waiting for the samples to report Running with breaker and weight filled in (up to ${timeout_s} s each)"
+for ref in "${samples[@]}"; do
+	deadline=$((SECONDS + timeout_s))
+	until sample_ready "$ref"; do
+		require_running
+		if ((SECONDS >= deadline)); then
+			IFS='|' read -r phase breaker weight <<<"$(sample_fields "$ref")"
+			printf '\n---- kubectl describe %s\n' "$ref" >&2
+			kc describe "$ref" >&2 || true
+			die "$ref did not become ready within ${timeout_s} s: phase '${phase:-<none>}' (want Running), breaker '${breaker:-<none>}', weight '${weight:-<none>}'"
+		fi
+		sleep 1
+	done
+	info "$ref is Running ($(took))"
+done
+
+step "kubectl get tradingbots,symbolwatches -A ($(took) since the start)"
+kc get tradingbots,symbolwatches -A
+
+if $check; then
+	step "checking every sample's status"
+	bad=0
+	for ref in "${samples[@]}"; do
+		IFS='|' read -r phase breaker weight <<<"$(sample_fields "$ref")"
+		problem=""
+		[[ $phase == Running ]] || problem+=" phase is '${phase:-<none>}', want Running;"
+		[[ -n $breaker ]] || problem+=" breaker state is empty;"
+		if [[ $ref == tradingbot.* && ! $weight =~ ^[0-9]+/[0-9]+$ ]]; then
+			problem+=" weight is '${weight:-<none>}', want N/M;"
+		fi
+		if [[ -n $problem ]]; then
+			info "FAIL $ref:$problem"
+			bad=1
+		else
+			info "ok   $ref: phase $phase, breaker $breaker${weight:+, weight $weight}"
+		fi
+	done
+	((bad == 0)) || die "some samples are not ready"
+	step "demo-check passed in $(took)"
+	exit 0
+fi
+
+cat <<EOF
+==> the demo is running; Ctrl-C stops everything and removes $tmp
+    Use the demo's cluster from another terminal (its kubectl matches the API server):
+      export KUBECONFIG=$kubeconfig KUBECACHEDIR=$KUBECACHEDIR
+      alias kubectl=$assets/kubectl
+      kubectl get tradingbots,symbolwatches -A
+      kubectl describe tradingbot btc-eth-sma
+    Simulator:  http://127.0.0.1:$sim_port   Metrics: http://127.0.0.1:$metrics_port/metrics
+    Logs:       $logs
+EOF
+
+while true; do
+	# A background sleep, so that Ctrl-C is handled at once.
+	sleep 10 &
+	refresh_pid=$!
+	wait "$refresh_pid" || true
+	refresh_pid=""
+	require_running
+	printf '\n==> %s\n' "$(date +%H:%M:%S)"
+	kc get tradingbots,symbolwatches -A || info "kubectl get failed; retrying in 10 s"
+done
