@@ -1,6 +1,9 @@
 package market
 
-import "math"
+import (
+	"iter"
+	"math"
+)
 
 // coarseSubSteps is how many path points a whole coarse bar is drawn from;
 // its high and low are the extremes of those points.
@@ -24,25 +27,27 @@ func keepNs(i tierIndex) int64 {
 
 // planCoarse splits [fromNs, toNs) into segments, each in one bar of the
 // finest tier that still keeps it when the present is refNs.
-func planCoarse(fromNs, toNs, refNs int64) []segment {
-	var segs []segment
-	for p := fromNs; p < toNs; {
-		g := segment{fromNs: p, finest: tierMinute}
-		if refNs-p > keepNs(tierDay) {
-			g.jump = true
-			g.toNs = min(refNs-keepNs(tierDay), toNs)
-		} else {
-			for g.finest < tierDay && refNs-p > keepNs(g.finest) {
-				g.finest++
+func planCoarse(fromNs, toNs, refNs int64) iter.Seq[segment] {
+	return func(yield func(segment) bool) {
+		for p := fromNs; p < toNs; {
+			g := segment{fromNs: p, finest: tierMinute}
+			if refNs-p > keepNs(tierDay) {
+				g.jump = true
+				g.toNs = min(refNs-keepNs(tierDay), toNs)
+			} else {
+				for g.finest < tierDay && refNs-p > keepNs(g.finest) {
+					g.finest++
+				}
+				width, _ := tierSpec(g.finest)
+				w := width * nsMs
+				g.toNs = min(floorDiv(p, w)*w+w, toNs)
 			}
-			width, _ := tierSpec(g.finest)
-			w := width * nsMs
-			g.toNs = min(floorDiv(p, w)*w+w, toNs)
+			if !yield(g) {
+				return
+			}
+			p = g.toNs
 		}
-		segs = append(segs, g)
-		p = g.toNs
 	}
-	return segs
 }
 
 // subSteps is how many path points the segment is drawn from.

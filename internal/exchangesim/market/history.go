@@ -21,14 +21,18 @@ func (s *symbol) generateHistory(historyNs, startTicks int64) {
 	segs := planCoarse(origin, fineFrom, start)
 	firstK := ceilDiv(fineFrom-start, s.tickNs)
 
-	var returns []float64
+	n := int(1 - firstK)
+	for g := range segs {
+		n += g.subSteps()
+	}
+	returns := make([]float64, 0, n)
 	total := 0.0
 	draw := func(dtSec float64) {
 		r := s.logReturn(dtSec)
 		returns = append(returns, r)
 		total += r
 	}
-	for _, g := range segs {
+	for g := range segs {
 		for range g.subSteps() {
 			draw(g.dtSec())
 		}
@@ -41,7 +45,7 @@ func (s *symbol) generateHistory(historyNs, startTicks int64) {
 	s.lastTicks = s.toTicks(s.px)
 	s.pathNs = origin
 	s.playback = returns
-	for _, g := range segs {
+	for g := range segs {
 		s.coarse(g)
 	}
 	for k := firstK; k <= 0; k++ {

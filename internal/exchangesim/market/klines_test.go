@@ -291,8 +291,8 @@ func TestValidInterval(t *testing.T) {
 
 func TestKlinesStartEndLimit(t *testing.T) {
 	m := mustNew(t, twoSymbolConfig(), testStart) // 12:30:20; history from 12:30 the day before
-	now := testStart.Truncate(time.Minute)      // the open 1m kline
-	origin := now.Add(-24 * time.Hour)          // the first 1m kline
+	now := testStart.Truncate(time.Minute)        // the open 1m kline
+	origin := now.Add(-24 * time.Hour)            // the first 1m kline
 	min := func(n int) time.Time { return now.Add(time.Duration(n) * time.Minute) }
 	var zero time.Time
 	tests := []struct {

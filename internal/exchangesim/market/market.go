@@ -116,7 +116,7 @@ func (s *symbol) catchUp(nowNs, windowNs int64) {
 	if cut <= s.pathNs {
 		return
 	}
-	for _, g := range planCoarse(s.pathNs, cut, nowNs) {
+	for g := range planCoarse(s.pathNs, cut, nowNs) {
 		s.coarse(g)
 	}
 	s.pathNs = cut
