@@ -10,20 +10,20 @@ import (
 
 // backoffDelay returns the wait before restarting a task after its
 // failures-th consecutive failure (1-based): the ceiling base*2^(failures-1),
-// capped at max, with equal jitter, i.e. a value in [ceiling/2, ceiling].
+// capped at limit, with equal jitter, i.e. a value in [ceiling/2, ceiling].
 // Keeping half the ceiling fixed makes the growth dependable while the other
 // half spreads out restarts of bots that failed together.
 // jitter(n) must return a value in [0, n).
-func backoffDelay(failures int, base, max time.Duration, jitter func(n int64) int64) time.Duration {
+func backoffDelay(failures int, base, limit time.Duration, jitter func(n int64) int64) time.Duration {
 	ceiling := base
-	for i := 1; i < failures && ceiling < max; i++ {
-		if ceiling > max/2 {
-			ceiling = max // doubling would pass the cap (or overflow)
+	for i := 1; i < failures && ceiling < limit; i++ {
+		if ceiling > limit/2 {
+			ceiling = limit // doubling would pass the cap (or overflow)
 			break
 		}
 		ceiling *= 2
 	}
-	ceiling = min(ceiling, max)
+	ceiling = min(ceiling, limit)
 	half := ceiling / 2
 	return ceiling - half + time.Duration(jitter(int64(half)+1))
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestBackoffDelay(t *testing.T) {
-	const base, max = time.Second, 10 * time.Second
+	const base, limit = time.Second, 10 * time.Second
 	lowest := func(int64) int64 { return 0 }
 	highest := func(n int64) int64 { return n - 1 }
 	tests := []struct {
@@ -24,10 +24,10 @@ func TestBackoffDelay(t *testing.T) {
 		{failures: 80, low: 5 * time.Second, high: 10 * time.Second}, // no overflow
 	}
 	for _, tt := range tests {
-		if got := backoffDelay(tt.failures, base, max, lowest); got != tt.low {
+		if got := backoffDelay(tt.failures, base, limit, lowest); got != tt.low {
 			t.Errorf("failures=%d, least jitter: got %v, want %v", tt.failures, got, tt.low)
 		}
-		if got := backoffDelay(tt.failures, base, max, highest); got != tt.high {
+		if got := backoffDelay(tt.failures, base, limit, highest); got != tt.high {
 			t.Errorf("failures=%d, most jitter: got %v, want %v", tt.failures, got, tt.high)
 		}
 	}
@@ -97,9 +97,9 @@ func backoffsSeen(t *testing.T, opts Options, runs int, advance time.Duration) [
 }
 
 func TestBackoffGrowsToItsCap(t *testing.T) {
-	const base, max = 2 * time.Millisecond, 8 * time.Millisecond
-	seen := backoffsSeen(t, Options{BackoffBase: base, BackoffMax: max, BackoffResetAfter: time.Minute}, 7, 0)
-	ceilings := []time.Duration{0, base, 2 * base, max, max, max, max}
+	const base, limit = 2 * time.Millisecond, 8 * time.Millisecond
+	seen := backoffsSeen(t, Options{BackoffBase: base, BackoffMax: limit, BackoffResetAfter: time.Minute}, 7, 0)
+	ceilings := []time.Duration{0, base, 2 * base, limit, limit, limit, limit}
 	if len(seen) != len(ceilings) {
 		t.Fatalf("saw %d runs, want %d", len(seen), len(ceilings))
 	}
@@ -111,10 +111,10 @@ func TestBackoffGrowsToItsCap(t *testing.T) {
 }
 
 func TestBackoffResetsAfterALongRun(t *testing.T) {
-	const base, max = 2 * time.Millisecond, time.Second
+	const base, limit = 2 * time.Millisecond, time.Second
 	// Each run lasts two minutes on the task's clock, longer than the reset
 	// threshold, so every failure is treated as the first.
-	seen := backoffsSeen(t, Options{BackoffBase: base, BackoffMax: max, BackoffResetAfter: time.Minute}, 5, 2*time.Minute)
+	seen := backoffsSeen(t, Options{BackoffBase: base, BackoffMax: limit, BackoffResetAfter: time.Minute}, 5, 2*time.Minute)
 	for i, d := range seen[1:] {
 		if d < base/2 || d > base {
 			t.Errorf("backoff before run %d = %v, want within [%v, %v]", i+2, d, base/2, base)

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -55,12 +56,19 @@ func BenchmarkSnapshot(b *testing.B) {
 			b.Error(err)
 		}
 	}()
-	task := Task{Name: "trader", Run: blockUntilDone}
+	var entered sync.WaitGroup
+	run := func(ctx context.Context) error {
+		entered.Done()
+		return blockUntilDone(ctx)
+	}
 	for i := range 1000 {
-		if _, err := s.Ensure(fmt.Sprintf("ns/bot-%04d", i), "1", nil, task, Task{Name: "feed", Run: blockUntilDone}); err != nil {
+		entered.Add(2)
+		if _, err := s.Ensure(fmt.Sprintf("ns/bot-%04d", i), "1", nil,
+			Task{Name: "feed", Run: run}, Task{Name: "trader", Run: run}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	entered.Wait() // measure reads, not the fleet starting up
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := s.Snapshot("ns/bot-0500"); !ok {

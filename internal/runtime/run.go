@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 )
 
@@ -13,6 +14,11 @@ import (
 func (g *group) run(t *taskRun) {
 	returned := false
 	defer func() { g.exited(t, !returned) }()
+
+	// Label the goroutine (and those it starts) so a goroutine profile of
+	// thousands of bots says which bot and task each one belongs to.
+	ctx := pprof.WithLabels(g.ctx, pprof.Labels("group", g.key, "task", t.Name))
+	pprof.SetGoroutineLabels(ctx)
 
 	opts := &g.sup.opts
 	log := opts.Logger.WithValues("group", g.key, "task", t.Name)
@@ -25,13 +31,13 @@ func (g *group) run(t *taskRun) {
 			}
 		})
 		began := opts.Now()
-		err := g.call(t.Run)
+		err := call(ctx, t.Run)
 		pe, panicked := err.(*panicError)
 		if panicked {
 			log.Error(err, "recovered a panic in task", "stack", string(pe.stack))
 		}
 
-		if g.ctx.Err() != nil {
+		if ctx.Err() != nil {
 			// Stopping: whatever Run returned, do not restart. Keep only
 			// errors that are not the cancellation itself.
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -68,7 +74,7 @@ func (g *group) run(t *taskRun) {
 			st.Backoff = delay
 			recordError(st, err, panicked)
 		})
-		if !sleep(g.ctx, delay) {
+		if !sleep(ctx, delay) {
 			returned = true
 			return
 		}
@@ -77,13 +83,13 @@ func (g *group) run(t *taskRun) {
 
 // call runs fn, turning a panic into a *panicError with the panic's stack.
 // This is the only recover in the operator.
-func (g *group) call(fn func(context.Context) error) (err error) {
+func call(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &panicError{value: v, stack: debug.Stack()}
 		}
 	}()
-	return fn(g.ctx)
+	return fn(ctx)
 }
 
 func recordError(st *TaskStatus, err error, panicked bool) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	goruntime "runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -136,5 +137,23 @@ func TestAddTask(t *testing.T) {
 				t.Errorf("AddTask = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// Goroutine profiles of thousands of bots must say which bot each goroutine
+// serves.
+func TestTaskContextCarriesProfilerLabels(t *testing.T) {
+	h := startHarness(t, Options{})
+	got := make(chan [2]string, 1)
+	if _, err := h.s.Ensure("ns/bot", "1", nil, Task{Name: "trader", Run: func(ctx context.Context) error {
+		group, _ := pprof.Label(ctx, "group")
+		task, _ := pprof.Label(ctx, "task")
+		got <- [2]string{group, task}
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if labels := <-got; labels != [2]string{"ns/bot", "trader"} {
+		t.Errorf("labels = %v, want [ns/bot trader]", labels)
 	}
 }
