@@ -42,7 +42,11 @@ func (s GroupSettings) now() time.Time {
 func (s GroupSettings) ensureGroup(key string, cfg botgroup.Config, extra ...string) (*groupView, error) {
 	version := groupVersion(cfg, extra...)
 	if cur, ok := s.Supervisor.Version(key); ok && cur == version {
-		return s.view(key), nil
+		// A group that is still stopping (an earlier Stop timed out) is not
+		// running: Ensure must replace it once it has stopped.
+		if v := s.view(key); v != nil && !v.Runtime.Stopping {
+			return v, nil
+		}
 	}
 	cfg.Transport = s.Transport
 	cfg.ProbeInterval = s.ProbeInterval
