@@ -14,6 +14,12 @@
 // at most 20 times the mean), takers leaning to the side the price moved to.
 // Prices are whole ticks (never below one tick), quantities whole steps.
 //
+// A replayed symbol's first kline opens at the start time and each kline
+// lasts until the next one's open; within a kline the price walks open →
+// low → high → close (open → high → low → close when it falls), and after
+// the last kline the replay loops from the first. Trades are sized to match
+// each kline's volume on average. SetPrice scales the rest of the replay.
+//
 // The market is deterministic: the same Config, start time and sequence of
 // Advance and SetPrice calls give identical trades, klines and tickers. It
 // is also independent of how time is cut into Advance calls, as long as no
@@ -29,8 +35,10 @@
 // is a GBM ending at its first kline's open). The last WarmupSteps steps are
 // generated trade by trade; older history is generated directly as bars,
 // each from 8 path points: 1m bars for the last 7 days, 1h bars before that
-// and 1d bars before 1000 hours. Eight symbols with 24 h of history take a
-// few tens of milliseconds.
+// and 1d bars before 1000 hours. Such bars carry trade counts, volumes and
+// trade id ranges like the fine steps' on average, but their individual
+// trades do not exist (RecentTrades shows an id gap across them). Eight
+// symbols with 24 h of history take a few tens of milliseconds.
 //
 // # What is kept (memory bounds)
 //

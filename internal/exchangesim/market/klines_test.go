@@ -312,6 +312,8 @@ func TestKlinesStartEndLimit(t *testing.T) {
 		{"end only", zero, min(-60).Add(20 * time.Second), 0, 500, min(-559), min(-60)},
 		{"end on an open time", zero, min(-60), 2, 2, min(-61), min(-60)},
 		{"start and end", min(-60).Add(20 * time.Second), min(-50).Add(20 * time.Second), 0, 10, min(-59), min(-50)},
+		{"start equals end: one kline", min(-7), min(-7), 1, 1, min(-7), min(-7)},
+		{"start equals end inside a kline", min(-7).Add(time.Second), min(-7).Add(time.Second), 1, 0, zero, zero},
 		{"start and end beyond limit", min(-600), min(-10), 100, 100, min(-600), min(-501)},
 		{"start before history", origin.Add(-48 * time.Hour), zero, 1000, 1000, origin, origin.Add(999 * time.Minute)},
 		{"end before history", zero, origin.Add(-time.Minute), 0, 0, zero, zero},

@@ -1,6 +1,7 @@
 package market
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -86,12 +87,10 @@ func (m *Market) Advance(now time.Time) []Update {
 		return nil
 	}
 	m.nowNs = nowNs
-	firstK := int64(-1)
+	firstK := int64(math.MaxInt64)
 	for _, s := range m.symbols {
 		s.catchUp(nowNs, m.windowNs)
-		if firstK < 0 || s.nextK < firstK {
-			firstK = s.nextK
-		}
+		firstK = min(firstK, s.nextK)
 	}
 	lastK := floorDiv(nowNs-m.startNs, m.tickNs)
 	var updates []Update
