@@ -3,6 +3,7 @@ package market
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,15 +62,7 @@ func New(cfg Config, start time.Time) (*Market, error) {
 		m.symbols = append(m.symbols, s)
 		m.byName[p.Symbol] = s
 	}
-	slices.SortFunc(m.symbols, func(a, b *symbol) int {
-		switch {
-		case a.p.Symbol < b.p.Symbol:
-			return -1
-		case a.p.Symbol > b.p.Symbol:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(m.symbols, func(a, b *symbol) int { return strings.Compare(a.p.Symbol, b.p.Symbol) })
 	return m, nil
 }
 
