@@ -121,8 +121,9 @@ type Prober struct {
 	client  *binance.Client
 	breaker *gobreaker.CircuitBreaker[struct{}]
 
-	mu       sync.Mutex // guards health (also written by the transport's Observe)
+	mu       sync.Mutex // guards health (also written by the transport's Observe) and failures
 	health   Health
+	failures uint32 // consecutive calls that failed in a way that counts against the breaker
 	infoDue  time.Time
 	infoSeen bool
 }
@@ -315,7 +316,9 @@ func (p *Prober) call(ctx context.Context, fn func(context.Context) error) error
 	_, err := p.breaker.Execute(func() (struct{}, error) {
 		rctx, rec := withCallRecord(ctx)
 		err := fn(rctx)
-		if Classify(rec.status(), err) == ClassTransient {
+		transient := Classify(rec.status(), err) == ClassTransient
+		p.countCall(transient)
+		if transient {
 			return struct{}{}, errors.Join(errTransient, err)
 		}
 		return struct{}{}, err
@@ -324,6 +327,19 @@ func (p *Prober) call(ctx context.Context, fn func(context.Context) error) error
 		return errors.Join(errTransient, err)
 	}
 	return err
+}
+
+// countCall keeps the count of consecutive failures that status reports.
+// The breaker's own counts cannot serve: gobreaker clears them when it
+// opens, so an open breaker would always report zero failures.
+func (p *Prober) countCall(failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if failed {
+		p.failures++
+	} else {
+		p.failures = 0
+	}
 }
 
 // observe records the limit headers of every response.
@@ -364,15 +380,12 @@ func (p *Prober) onBreakerChange(_ string, _, to gobreaker.State) {
 	}
 }
 
-// publish applies f to the health under the lock, refreshes the breaker's
-// counters, and hands a copy to Publish.
+// publish applies f to the health under the lock, refreshes the failure
+// count, and hands a copy to Publish.
 func (p *Prober) publish(f func(*Health)) Health {
-	// Read the breaker before taking p.mu: the breaker calls onBreakerChange,
-	// which takes p.mu, with its own lock held.
-	failures := p.breaker.Counts().ConsecutiveFailures
 	p.mu.Lock()
 	f(&p.health)
-	p.health.Breaker.Failures = failures
+	p.health.Breaker.Failures = p.failures
 	h := p.health
 	p.mu.Unlock()
 	if p.opts.Publish != nil {
