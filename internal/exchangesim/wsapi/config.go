@@ -20,7 +20,7 @@ const (
 	DefaultSendBuffer        = 1024
 )
 
-// Config configures the server. Keys is required; zero durations and counts
+// Config configures the server. A nil Keys refuses every key; zero durations and counts
 // take Binance's values. Limits may be nil, which disables request weight.
 type Config struct {
 	Keys   KeyLookup
@@ -29,7 +29,7 @@ type Config struct {
 
 	PingInterval, PongTimeout time.Duration
 
-	// The fields below go beyond the published contract; zero takes defaults.
+	// Optional connection rules; zero takes Binance's values.
 	MaxLifetime       time.Duration // serverShutdown event, then close
 	MaxConnAttempts   int           // per ConnAttemptWindow per IP; beyond: HTTP 429
 	ConnAttemptWindow time.Duration
