@@ -62,7 +62,7 @@ cleaned=false
 alive() {
 	local st
 	if [[ -r /proc/$1/stat ]]; then
-		st=$(</proc/"$1"/stat) 2>/dev/null || return 1
+		{ st=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
 		st=${st##*) }
 		[[ ${st%% *} != Z ]]
 	else
@@ -97,7 +97,7 @@ show_logs() {
 }
 
 cleanup() {
-	local rc=$? i pid want
+	local rc=$? i pid want t0
 	set +e
 	$cleaned && return
 	cleaned=true
@@ -109,8 +109,9 @@ cleanup() {
 		step "stopping the demo's processes"
 		# Newest first: the operator goes while the API server still answers.
 		for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+			t0=$SECONDS
 			stop_pid "${pids[i]}" "${names[i]}"
-			info "stopped ${names[i]} (pid ${pids[i]})"
+			info "stopped ${names[i]} (pid ${pids[i]}) in $((SECONDS - t0)) s"
 		done
 		# localcluster stops etcd and kube-apiserver itself; if it was killed,
 		# they are still here (in process groups of their own).
