@@ -321,6 +321,8 @@ func TestStatsCountConnectionsStreamsMessages(t *testing.T) {
 	env.srv.Publish("btcusdt@trade", []byte(`{}`))
 	readMsg(t, a)
 	readMsg(t, b)
+	// The counter moves just after the socket write, so it may trail the read.
+	waitFor(t, "sent counter", func() bool { return env.srv.Stats().MessagesSent >= 2 })
 	if got := env.srv.Stats(); got != (Stats{Connections: 2, Streams: 2, MessagesSent: 2}) {
 		t.Fatalf("stats %+v", got)
 	}

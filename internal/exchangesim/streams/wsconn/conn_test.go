@@ -30,6 +30,8 @@ func TestSendDeliversEveryMessageInOrder(t *testing.T) {
 			t.Fatalf("message %d: got %q, want %q", i, got, want)
 		}
 	}
+	// The counter moves just after the socket write, so it may trail the read.
+	waitFor(t, "sent counter", func() bool { return sent.Load() >= n })
 	if got := sent.Load(); got != n {
 		t.Fatalf("Sent counter = %d, want %d", got, n)
 	}

@@ -119,3 +119,15 @@ func waitDone(t *testing.T, c *Conn) {
 		t.Fatal("connection did not end")
 	}
 }
+
+// waitFor polls cond until it holds; the limit only guards a hung test.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
