@@ -2,6 +2,7 @@ package exchangesim
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,15 +30,11 @@ type params struct {
 // parseParams decodes a raw query string and a raw form body.
 func parseParams(rawQuery, rawBody string) (*params, *apierr.Error) {
 	p := &params{vals: make(map[string]string, 8)}
-	query, err := p.add(rawQuery, nil)
+	query, err := p.add(rawQuery, false)
 	if err != nil {
 		return nil, err
 	}
-	fromQuery := make(map[string]bool, len(p.vals))
-	for k := range p.vals {
-		fromQuery[k] = true
-	}
-	body, err := p.add(rawBody, fromQuery)
+	body, err := p.add(rawBody, true)
 	if err != nil {
 		return nil, err
 	}
@@ -45,55 +42,82 @@ func parseParams(rawQuery, rawBody string) (*params, *apierr.Error) {
 	return p, nil
 }
 
-// add decodes one source. Keys in shadowed come from the query string and
-// win over the body. It returns the source without its signature component.
-func (p *params) add(raw string, shadowed map[string]bool) (string, *apierr.Error) {
+// add decodes one source. When it is the body, keys the query string already
+// set keep the query's value. It returns the source without its signature
+// component.
+func (p *params) add(raw string, fromBody bool) (string, *apierr.Error) {
 	if raw == "" {
 		return "", nil
 	}
-	seen := make(map[string]bool, 8)
-	var unsigned strings.Builder
-	unsigned.Grow(len(raw))
+	var bodyKeysBuf [16]string
+	bodyKeys := bodyKeysBuf[:0]
+	signatureAt := -1
 	rest := raw
 	for rest != "" {
 		var part string
+		start := len(raw) - len(rest)
 		part, rest, _ = strings.Cut(rest, "&")
 		if part == "" {
 			continue
 		}
 		rawKey, rawVal, _ := strings.Cut(part, "=")
-		key, err := url.QueryUnescape(rawKey)
+		key, err := unescape(rawKey)
 		if err != nil || key == "" || !printable(key) {
 			return "", apierr.New(400, apierr.CodeIllegalChars, "Illegal characters found in a parameter.")
 		}
-		val, err := url.QueryUnescape(rawVal)
+		val, err := unescape(rawVal)
 		if err != nil {
 			return "", illegalChars(key, "")
 		}
-		if seen[key] {
-			return "", apierr.New(400, apierr.CodeTooManyParameters, "Duplicate values for a parameter detected.")
-		}
-		seen[key] = true
 		if key == signatureParam {
 			if p.signed {
-				return "", apierr.New(400, apierr.CodeTooManyParameters, "Duplicate values for a parameter detected.")
+				return "", errDuplicate()
 			}
-			p.signed, p.signature = true, val
+			p.signed, p.signature, signatureAt = true, val, start
 			continue
 		}
-		if unsigned.Len() > 0 {
-			unsigned.WriteByte('&')
-		}
-		unsigned.WriteString(part)
-		if shadowed[key] {
-			continue
+		if fromBody {
+			if slices.Contains(bodyKeys, key) {
+				return "", errDuplicate()
+			}
+			bodyKeys = append(bodyKeys, key)
+			if _, inQuery := p.vals[key]; inQuery {
+				continue
+			}
+		} else if _, dup := p.vals[key]; dup {
+			return "", errDuplicate()
 		}
 		if len(p.vals) >= maxParams {
 			return "", apierr.New(400, apierr.CodeTooManyParameters, "Too many parameters sent for this endpoint.")
 		}
 		p.vals[key] = val
 	}
-	return unsigned.String(), nil
+	if signatureAt < 0 {
+		return raw, nil
+	}
+	return withoutPart(raw, signatureAt), nil
+}
+
+// withoutPart removes the &-separated component starting at offset at,
+// and its separator, from raw.
+func withoutPart(raw string, at int) string {
+	end := strings.IndexByte(raw[at:], '&')
+	if end < 0 {
+		return strings.TrimSuffix(raw[:at], "&")
+	}
+	return raw[:at] + raw[at+end+1:]
+}
+
+// unescape is url.QueryUnescape without the allocation for plain text.
+func unescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
+func errDuplicate() *apierr.Error {
+	return apierr.New(400, apierr.CodeTooManyParameters, "Duplicate values for a parameter detected.")
 }
 
 // has reports whether the parameter was sent, even empty.
