@@ -185,13 +185,17 @@ func TestFaultDropWebsockets(t *testing.T) {
 		t.Fatalf("websocket stats = %+v", st)
 	}
 
+	user := userStream(t, e)
+
 	e.mustAdmin(http.MethodPost, "/sim/v1/faults", Faults{DropWebsockets: true})
-	for {
-		if _, _, err := conn.Read(readCtx); err != nil {
-			break // dropped
+	for name, c := range map[string]*websocket.Conn{"stream": conn, "user data": user} {
+		for {
+			if _, _, err := c.Read(readCtx); err != nil {
+				break // dropped
+			}
 		}
-	}
-	if readCtx.Err() != nil {
-		t.Fatal("the connection was not dropped")
+		if readCtx.Err() != nil {
+			t.Fatalf("the %s connection was not dropped", name)
+		}
 	}
 }

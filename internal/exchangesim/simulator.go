@@ -112,6 +112,7 @@ func New(cfg Config) (*Simulator, error) {
 		Limits:       s.limiter,
 		PingInterval: cfg.WSPingInterval,
 		PongTimeout:  cfg.WSPongTimeout,
+		MaxLifetime:  cfg.WSMaxLifetime,
 	})
 
 	s.startAccounts = []AccountSpec{DemoAccount()}
