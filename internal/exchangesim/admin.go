@@ -157,8 +157,9 @@ func (s *Simulator) Stats() Stats {
 		RateLimited429: lim.RateLimited429,
 		Banned418:      lim.Banned418,
 		Orders:         orders,
-		Websocket:      WebsocketStats{Connections: ws.Connections, Streams: ws.Streams, MessagesSent: ws.MessagesSent},
-		Accounts:       s.accounts.count(),
+		Websocket: WebsocketStats{Connections: ws.Connections, Streams: ws.Streams, MessagesSent: ws.MessagesSent,
+			UserDataSessions: s.wsapi.Sessions()},
+		Accounts: s.accounts.count(),
 	}
 }
 

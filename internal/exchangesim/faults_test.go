@@ -186,6 +186,9 @@ func TestFaultDropWebsockets(t *testing.T) {
 	}
 
 	user := userStream(t, e)
+	if st := e.sim.Stats().Websocket; st.UserDataSessions != 1 {
+		t.Fatalf("websocket stats = %+v", st)
+	}
 
 	e.mustAdmin(http.MethodPost, "/sim/v1/faults", Faults{DropWebsockets: true})
 	for name, c := range map[string]*websocket.Conn{"stream": conn, "user data": user} {

@@ -192,6 +192,9 @@ func TestRESTParameterErrors(t *testing.T) {
 			if wantStatus == 0 {
 				wantStatus = http.StatusBadRequest
 			}
+			if r.header.Get("X-Mbx-Used-Weight-1m") == "" {
+				t.Fatal("no X-MBX-USED-WEIGHT-1M header")
+			}
 			code, msg := r.apiError(t)
 			if r.status != wantStatus || code != tt.code || (tt.msg != "" && msg != tt.msg) {
 				t.Fatalf("got %d %s, want %d code %d %q", r.status, r.body, wantStatus, tt.code, tt.msg)

@@ -62,19 +62,21 @@ func fixedWeight(n int) func(*params) int { return func(*params) int { return n 
 // serveREST runs one /api/ request: route, parameters, limits, faults,
 // authentication, the handler, and the response.
 func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
+	ip := clientIP(r)
 	byMethod, ok := s.routes[r.URL.Path]
 	if !ok {
 		s.stats.request(otherPath)
+		setUsedWeight(w, s.limiter.UsedWeight(ip))
 		writeAPIError(w, apierr.New(http.StatusNotFound, apierr.CodeUnknown, "Not found."))
 		return
 	}
 	s.stats.request(r.URL.Path)
 	rt, ok := byMethod[r.Method]
 	if !ok {
+		setUsedWeight(w, s.limiter.UsedWeight(ip))
 		writeAPIError(w, apierr.New(http.StatusMethodNotAllowed, apierr.CodeUnknown, "Method not allowed."))
 		return
 	}
-	ip := clientIP(r)
 	p, perr := readParams(r, rt)
 
 	weight := 1

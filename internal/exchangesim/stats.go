@@ -30,11 +30,14 @@ type OrderStats struct {
 	Rejected int64 `json:"rejected"` // order requests refused with an error
 }
 
-// WebsocketStats describes the market-data stream connections.
+// WebsocketStats describes the WebSocket connections: market-data stream
+// connections, their distinct streams and messages, and WebSocket API
+// sessions.
 type WebsocketStats struct {
-	Connections  int   `json:"connections"`
-	Streams      int   `json:"streams"`
-	MessagesSent int64 `json:"messagesSent"`
+	Connections      int   `json:"connections"`
+	Streams          int   `json:"streams"`
+	MessagesSent     int64 `json:"messagesSent"`
+	UserDataSessions int   `json:"userDataSessions"`
 }
 
 // counters are the statistics the REST front end keeps itself.
