@@ -120,32 +120,44 @@ func (c cluster) deleteOnCleanup(t *testing.T, obj client.Object) {
 }
 
 // waitUntil re-reads obj every second until done accepts it. When c.wait
-// runs out it fails the test, printing describe (obj's last state).
+// runs out it fails the test with obj's state as last read (describe).
 func waitUntil[T client.Object](ctx context.Context, t *testing.T, c cluster, obj T, what string,
 	done func(T) bool, describe func(T) string) {
 	t.Helper()
-	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, time.Second, c.wait, true, func(ctx context.Context) (bool, error) {
-		lastErr = c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
-		return lastErr == nil && done(obj), nil
+		if err := c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return false, nil // transient: try again until the deadline
+		}
+		return done(obj), nil
 	})
 	if err != nil {
-		t.Fatalf("%s %s/%s: gave up after %s waiting until %s (last read error: %v); last state: %s",
-			kindOf(obj), obj.GetNamespace(), obj.GetName(), c.wait, what, lastErr, describe(obj))
+		t.Fatalf("%s %s/%s: gave up after %s waiting until %s; %s",
+			kindOf(obj), obj.GetNamespace(), obj.GetName(), c.wait, what, lastState(c, obj, describe))
 	}
+}
+
+// lastState reads obj once more, outside the expired poll, for a failure
+// message.
+func lastState[T client.Object](c cluster, obj T, describe func(T) string) string {
+	ctx, cancel := cleanupContext()
+	defer cancel()
+	if err := c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return "reading it: " + err.Error()
+	}
+	return "last state: " + describe(obj)
 }
 
 // waitGone polls until obj no longer exists.
 func waitGone(ctx context.Context, t *testing.T, c cluster, obj client.Object) {
 	t.Helper()
-	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, time.Second, c.wait, true, func(ctx context.Context) (bool, error) {
-		lastErr = c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
-		return apierrors.IsNotFound(lastErr), nil
+		return apierrors.IsNotFound(c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj)), nil
 	})
 	if err != nil {
-		t.Fatalf("%s %s/%s is still there %s after its deletion (finalizers %v, last read error: %v)",
-			kindOf(obj), obj.GetNamespace(), obj.GetName(), c.wait, obj.GetFinalizers(), lastErr)
+		t.Fatalf("%s %s/%s is still there %s after its deletion; %s", kindOf(obj), obj.GetNamespace(), obj.GetName(),
+			c.wait, lastState(c, obj, func(o client.Object) string {
+				return fmt.Sprintf("deletionTimestamp %v, finalizers %v", o.GetDeletionTimestamp(), o.GetFinalizers())
+			}))
 	}
 }
 
