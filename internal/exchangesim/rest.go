@@ -45,12 +45,10 @@ type route struct {
 	handle   func(rc *reqCtx) (any, *apierr.Error)
 }
 
-// reqCtx is one REST request on its way through the pipeline.
+// reqCtx is what a handler sees of its request.
 type reqCtx struct {
-	w       http.ResponseWriter
-	r       *http.Request
+	w       http.ResponseWriter // for headers such as the order counts
 	p       *params
-	ip      string
 	account accountEntry // signed endpoints only
 }
 
@@ -63,34 +61,14 @@ func fixedWeight(n int) func(*params) int { return func(*params) int { return n 
 // authentication, the handler, and the response.
 func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r)
-	byMethod, ok := s.routes[r.URL.Path]
-	if !ok {
-		s.stats.request(otherPath)
+	rt, err := s.route(r)
+	if err != nil {
 		setUsedWeight(w, s.limiter.UsedWeight(ip))
-		writeAPIError(w, apierr.New(http.StatusNotFound, apierr.CodeUnknown, "Not found."))
-		return
-	}
-	s.stats.request(r.URL.Path)
-	rt, ok := byMethod[r.Method]
-	if !ok {
-		setUsedWeight(w, s.limiter.UsedWeight(ip))
-		writeAPIError(w, apierr.New(http.StatusMethodNotAllowed, apierr.CodeUnknown, "Method not allowed."))
+		writeAPIError(w, err)
 		return
 	}
 	p, perr := readParams(r, rt)
-
-	weight := 1
-	switch {
-	case rt.orderWeight > 0:
-		weight = 0
-	case perr == nil:
-		weight = rt.weight(p)
-	}
-	dec := s.limiter.Request(ip, weight)
-	setUsedWeight(w, dec.UsedWeight1m)
-	if dec.Err != nil {
-		setRetryAfter(w, dec.RetryAfter)
-		writeAPIError(w, dec.Err)
+	if !s.admit(w, ip, rt, p, perr) {
 		return
 	}
 
@@ -105,30 +83,82 @@ func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	rc := &reqCtx{w: w, r: r, p: p, ip: ip}
-	var result any
-	err := perr
-	if err == nil && rt.sec == secSigned {
-		rc.account, err = s.authenticate(r, p)
+	result, err := s.execute(w, r, ip, rt, p, perr)
+	switch {
+	case injectErr: // a gateway timeout: executed, but the client never learns the outcome
+		writeAPIError(w, injectedError(status))
+	case err != nil:
+		writeAPIError(w, err)
+	default:
+		writeJSON(w, http.StatusOK, result)
 	}
-	if err == nil {
-		result, err = rt.handle(rc)
+}
+
+// route finds the endpoint of a request and counts the request.
+func (s *Simulator) route(r *http.Request) (*route, *apierr.Error) {
+	byMethod, ok := s.routes[r.URL.Path]
+	if !ok {
+		s.stats.request(otherPath)
+		return nil, apierr.New(http.StatusNotFound, apierr.CodeUnknown, "Not found.")
 	}
-	if err != nil && rt.orderWeight > 0 {
+	s.stats.request(r.URL.Path)
+	rt, ok := byMethod[r.Method]
+	if !ok {
+		return nil, apierr.New(http.StatusMethodNotAllowed, apierr.CodeUnknown, "Method not allowed.")
+	}
+	return rt, nil
+}
+
+// admit charges the request's weight and answers it with 429 or 418 when
+// the client is over its limits or banned. Malformed requests cost 1.
+func (s *Simulator) admit(w http.ResponseWriter, ip string, rt *route, p *params, perr *apierr.Error) bool {
+	weight := 1
+	switch {
+	case rt.orderWeight > 0:
+		weight = 0 // charged afterwards, and only if the order fails
+	case perr == nil:
+		weight = rt.weight(p)
+	}
+	dec := s.limiter.Request(ip, weight)
+	setUsedWeight(w, dec.UsedWeight1m)
+	if dec.Err != nil {
+		setRetryAfter(w, dec.RetryAfter)
+		writeAPIError(w, dec.Err)
+		return false
+	}
+	return true
+}
+
+// execute authenticates a signed request and runs the handler; it charges
+// failed orders and counts rejected ones.
+func (s *Simulator) execute(w http.ResponseWriter, r *http.Request, ip string, rt *route, p *params, perr *apierr.Error) (any, *apierr.Error) {
+	if perr != nil {
+		s.orderFailed(w, ip, rt)
+		return nil, perr
+	}
+	rc := &reqCtx{w: w, p: p}
+	if rt.sec == secSigned {
+		var err *apierr.Error
+		if rc.account, err = s.authenticate(r, p); err != nil {
+			s.orderFailed(w, ip, rt)
+			return nil, err
+		}
+	}
+	result, err := rt.handle(rc)
+	if err != nil {
+		s.orderFailed(w, ip, rt)
+	}
+	return result, err
+}
+
+// orderFailed accounts for a failed request to an order endpoint.
+func (s *Simulator) orderFailed(w http.ResponseWriter, ip string, rt *route) {
+	if rt.orderWeight > 0 {
 		s.chargeFailedOrder(w, ip, rt.orderWeight)
 	}
-	if err != nil && rt.newOrder {
+	if rt.newOrder {
 		s.stats.rejected.Add(1)
 	}
-	if injectErr {
-		writeAPIError(w, injectedError(status))
-		return
-	}
-	if err != nil {
-		writeAPIError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, result)
 }
 
 // readParams reads and checks the parameters of a request.
