@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -81,11 +80,12 @@ func DemoAccount() AccountSpec {
 
 // LoadAccountsFile reads a JSON list of AccountSpec.
 func LoadAccountsFile(path string) ([]AccountSpec, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("accounts file: %w", err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	defer f.Close()
+	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
 	var specs []AccountSpec
 	if err := dec.Decode(&specs); err != nil {

@@ -125,3 +125,32 @@ func wait(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// reset drops accounts, orders, limits, faults and statistics, keeps symbols
+// and prices, and creates the start accounts again.
+func (s *Simulator) reset() error {
+	if err := s.applyFaults(Faults{}); err != nil {
+		return err
+	}
+	s.engine.Reset()
+	s.accounts.reset()
+	s.limiter.Reset()
+	s.stats.reset()
+	return s.createStartAccounts()
+}
+
+// applyFaults replaces the fault state and takes its actions.
+func (s *Simulator) applyFaults(f Faults) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	s.faults.Store(&f)
+	s.clockOffset.Store(f.ClockOffsetMs)
+	s.streams.SetStalled(f.StallStreams)
+	if f.DropWebsockets {
+		s.streams.DropAll()
+		s.wsapi.DropAll()
+	}
+	s.limiter.BanAll(time.Duration(f.BanSeconds * float64(time.Second)))
+	return nil
+}
