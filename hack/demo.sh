@@ -115,12 +115,14 @@ cleanup() {
 		done
 		# localcluster stops etcd and kube-apiserver itself; if it was killed,
 		# they are still here (in process groups of their own).
-		for pid in "${cluster_pids[@]}"; do
-			want=$(ps -o comm= -p "$pid" 2>/dev/null)
-			if [[ $want == etcd || $want == kube-apiserver ]] && alive "$pid"; then
-				info "$want (pid $pid) outlived localcluster: stopping it"
-				stop_pid "$pid" "$want"
-			fi
+		# The API server first: it waits for etcd while shutting down.
+		for want in kube-apiserver etcd; do
+			for pid in "${cluster_pids[@]}"; do
+				if [[ $(ps -o comm= -p "$pid" 2>/dev/null) == "$want" ]] && alive "$pid"; then
+					info "$want (pid $pid) outlived localcluster: stopping it"
+					stop_pid "$pid" "$want"
+				fi
+			done
 		done
 	fi
 	if [[ -n $tmp ]]; then
