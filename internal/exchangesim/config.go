@@ -20,7 +20,8 @@ type Config struct {
 	Symbols []SymbolConfig
 	// Tick is the simulated time between price steps (and Run's period).
 	Tick time.Duration
-	// History is how much market history exists before the start time.
+	// History is how much market history exists before the start time
+	// (zero: the market's default, 24h).
 	History time.Duration
 	// WeightLimit is REQUEST_WEIGHT per client IP per minute.
 	WeightLimit int
@@ -43,7 +44,8 @@ type Config struct {
 	// Accounts are created at start and by every reset, after the demo
 	// account and AccountsFile.
 	Accounts []AccountSpec
-	// CommissionRate is charged on every fill, in the asset received.
+	// CommissionRate is charged on every fill, in the asset received; zero
+	// means the default, 0.1 %.
 	CommissionRate decimal.Decimal
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -93,7 +95,8 @@ func DefaultConfig() Config {
 }
 
 // applyDefaults replaces zero fields by their defaults, so a partly filled
-// Config (as tests write them) works. History and Seed keep their zero values.
+// Config (as tests write them) works. Seed keeps its zero value; a zero
+// History is left to the market, whose default is 24h.
 func (c *Config) applyDefaults() {
 	d := DefaultConfig()
 	if len(c.Symbols) == 0 {
