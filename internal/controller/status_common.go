@@ -13,6 +13,14 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
+// staleRetryDelay is how soon a reconcile runs again after its status patch
+// met a conflict. The patch carries the resourceVersion it was computed from,
+// so a status computed from a cached copy older than the object (which lags
+// the reconciler's own writes) is refused instead of overwriting newer status
+// and reporting transitions that already happened; the retry reads the
+// caught-up copy.
+const staleRetryDelay = 100 * time.Millisecond
+
 // groupView is what a reconciler knows of a running group: the runtime's
 // task snapshot and the group's own published state.
 type groupView struct {

@@ -92,14 +92,18 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}
 
 	status := symbolWatchStatus(in)
-	emitTransitions(r.Recorder, &sw, string(sw.Status.Phase), string(status.Phase),
-		breakerOf(sw.Status.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
 	if !equality.Semantic.DeepEqual(sw.Status, status) {
-		patch := client.MergeFrom(sw.DeepCopy())
+		before := sw.Status
+		patch := client.MergeFromWithOptions(sw.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		sw.Status = status
 		if err := r.Status().Patch(ctx, &sw, patch); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{RequeueAfter: staleRetryDelay}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
 		}
+		emitTransitions(r.Recorder, &sw, string(before.Phase), string(status.Phase),
+			breakerOf(before.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
 	}
 	if running {
 		return ctrl.Result{RequeueAfter: r.Settings.StatusInterval}, nil

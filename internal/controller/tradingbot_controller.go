@@ -76,14 +76,18 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 
 	status := tradingBotStatus(in)
-	emitTransitions(r.Recorder, &bot, string(bot.Status.Phase), string(status.Phase),
-		breakerOf(bot.Status.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
 	if !equality.Semantic.DeepEqual(bot.Status, status) {
-		patch := client.MergeFrom(bot.DeepCopy())
+		before := bot.Status
+		patch := client.MergeFromWithOptions(bot.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		bot.Status = status
 		if err := r.Status().Patch(ctx, &bot, patch); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{RequeueAfter: staleRetryDelay}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
 		}
+		emitTransitions(r.Recorder, &bot, string(before.Phase), string(status.Phase),
+			breakerOf(before.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
 	}
 	if running {
 		return ctrl.Result{RequeueAfter: r.Settings.StatusInterval}, nil

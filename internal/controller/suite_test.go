@@ -1,0 +1,425 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+)
+
+// The suite's timing. Intervals are short so the suite is quick; waits are
+// long because the machine is shared, and a passing run takes far less.
+const (
+	statusInterval = time.Second
+	probeInterval  = 300 * time.Millisecond
+	waitTimeout    = 30 * time.Second
+	pollInterval   = 100 * time.Millisecond
+)
+
+// envSuite is one control plane (kube-apiserver and etcd), one manager
+// running both reconcilers and the runtime supervisor, and one exchange
+// simulator the Simulator endpoint resolves to. Subtests share it and keep
+// apart by namespace.
+type envSuite struct {
+	// c reads and writes straight to the API server, never through the
+	// manager's cache, so what a test sees is what the server holds.
+	c          client.Client
+	supervisor *runtime.Supervisor
+	changes    *ChangeFeed
+	// reads counts the reconcilers' reads of each resource: one per
+	// Reconcile call.
+	reads *readCounter
+	logs  *syncBuffer
+	// sim is the simulator behind the Simulator endpoint.
+	sim *simServer
+	// groupTransport is the transport every group's exchange client uses.
+	groupTransport *http.Transport
+}
+
+// startSuite starts everything and registers its shutdown with t.Cleanup,
+// in reverse order: the manager (and with it every group) first, the
+// control plane last.
+func startSuite(t *testing.T) *envSuite {
+	t.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Fatal("the envtest suite needs kube-apiserver and etcd, and KUBEBUILDER_ASSETS is not set.\n" +
+			"Run `make test`, or build them once and point the tests at them:\n" +
+			"  export KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)\n" +
+			"  go test ./internal/controller/")
+	}
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting the control plane: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping the control plane: %v", err)
+		}
+	})
+
+	scheme := k8sruntime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := tradingv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+
+	s := &envSuite{
+		reads:          newReadCounter(),
+		logs:           &syncBuffer{},
+		groupTransport: &http.Transport{MaxIdleConnsPerHost: 16},
+		changes:        NewChangeFeed(),
+	}
+	s.sim = startSimulator(t)
+	t.Cleanup(s.groupTransport.CloseIdleConnections)
+
+	s.c = newDirectClient(t, cfg, scheme)
+
+	logger := zap.New(zap.WriteTo(s.logs), zap.UseDevMode(true))
+	// controller-runtime's informers log only through its process-wide
+	// logger; without one it complains on stderr once the process is 30s old.
+	ctrllog.SetLogger(logger)
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Logger:                 logger,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		t.Fatalf("creating the manager: %v", err)
+	}
+	s.supervisor = runtime.NewSupervisor(runtime.Options{
+		Logger:      logger.WithName("supervisor"),
+		StopTimeout: 10 * time.Second,
+		BackoffBase: 100 * time.Millisecond,
+		BackoffMax:  time.Second,
+		OnChange:    s.changes.Notify,
+	})
+	if err := mgr.Add(s.supervisor); err != nil {
+		t.Fatal(err)
+	}
+	settings := GroupSettings{
+		Supervisor:     s.supervisor,
+		Resolver:       exchange.Resolver{SimulatorURL: s.sim.url},
+		Transport:      s.groupTransport,
+		StatusInterval: statusInterval,
+		ProbeInterval:  probeInterval,
+	}
+	reconcilerClient := &countingClient{Client: mgr.GetClient(), reads: s.reads}
+	recorder := mgr.GetEventRecorder("tradebot-operator")
+	// Everything the manager starts logs to the suite's logger, not to
+	// controller-runtime's process-wide one.
+	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logger))
+	if err := (&TradingBotReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings, Changes: s.changes}).SetupWithManager(ctx, mgr); err != nil {
+		cancel()
+		t.Fatalf("setting up the TradingBot controller: %v", err)
+	}
+	if err := (&SymbolWatchReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings, Changes: s.changes}).SetupWithManager(mgr); err != nil {
+		cancel()
+		t.Fatalf("setting up the SymbolWatch controller: %v", err)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("manager: %v", err)
+		}
+		if keys := s.supervisor.Keys(); len(keys) != 0 {
+			t.Errorf("groups still running after the manager stopped: %v", keys)
+		}
+		// No HTTP goroutine may outlive the suite.
+		utilnet.CloseIdleConnectionsFor(mgr.GetHTTPClient().Transport)
+	})
+	return s
+}
+
+// newDirectClient is an uncached client whose connections are closed when
+// the test ends.
+func newDirectClient(t *testing.T, cfg *rest.Config, scheme *k8sruntime.Scheme) client.Client {
+	t.Helper()
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { utilnet.CloseIdleConnectionsFor(httpClient.Transport) })
+	c, err := client.New(cfg, client.Options{Scheme: scheme, HTTPClient: httpClient})
+	if err != nil {
+		t.Fatalf("creating the client: %v", err)
+	}
+	return c
+}
+
+// TestReconcilers runs the envtest cases in parallel against one suite.
+func TestReconcilers(t *testing.T) {
+	s := startSuite(t)
+	cases := []struct {
+		name string
+		run  func(t *testing.T, s *envSuite)
+	}{
+		{"TradingBot/CreateAndUpdate", testBotCreateAndUpdate},
+		{"TradingBot/UnknownSymbol", testBotUnknownSymbol},
+		{"TradingBot/SuspendAndResume", testBotSuspendAndResume},
+		{"TradingBot/Delete", testBotDelete},
+		{"TradingBot/Credentials", testBotCredentials},
+		{"TradingBot/LiveRefused", testBotLiveRefused},
+		{"TradingBot/CircuitBreaker", testBotCircuitBreaker},
+		{"SymbolWatch/Lifecycle", testWatchLifecycle},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, s)
+		})
+	}
+}
+
+// namespace creates a namespace of its own for a test.
+func (s *envSuite) namespace(t *testing.T, prefix string) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
+	if err := s.c.Create(context.Background(), ns); err != nil {
+		t.Fatalf("creating a namespace: %v", err)
+	}
+	return ns.Name
+}
+
+// eventually polls check until it reports done, failing the test with the
+// last explanation check gave if waitTimeout passes first.
+func eventually(t *testing.T, what string, check func() (done bool, state string)) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		done, state := check()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached within %v; last seen: %s", what, waitTimeout, state)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// get reads the object named nn into a fresh obj from the API server.
+func get[T client.Object](t *testing.T, s *envSuite, nn types.NamespacedName, newObj func() T) T {
+	t.Helper()
+	obj := newObj()
+	if err := s.c.Get(context.Background(), nn, obj); err != nil {
+		t.Fatalf("reading %T %s: %v", obj, nn, err)
+	}
+	return obj
+}
+
+// waitFor polls the object named nn until ok accepts it, and returns that
+// version of it; describe says what was last seen when it times out.
+func waitFor[T client.Object](t *testing.T, s *envSuite, nn types.NamespacedName, newObj func() T, what string,
+	ok func(T) bool, describe func(T) string) T {
+	t.Helper()
+	var last T
+	eventually(t, fmt.Sprintf("%T %s: %s", newObj(), nn, what), func() (bool, string) {
+		last = get(t, s, nn, newObj)
+		return ok(last), describe(last)
+	})
+	return last
+}
+
+// update applies change to the latest version of the object, retrying on
+// conflicts with the reconciler's writes.
+func update[T client.Object](t *testing.T, s *envSuite, nn types.NamespacedName, newObj func() T, change func(T)) T {
+	t.Helper()
+	for {
+		obj := get(t, s, nn, newObj)
+		change(obj)
+		err := s.c.Update(context.Background(), obj)
+		if err == nil {
+			return obj
+		}
+		if !apierrors.IsConflict(err) {
+			t.Fatalf("updating %T %s: %v", obj, nn, err)
+		}
+	}
+}
+
+// deleteAndWait deletes the object and waits until it is gone, finalizers
+// and all.
+func deleteAndWait[T client.Object](t *testing.T, s *envSuite, nn types.NamespacedName, newObj func() T) {
+	t.Helper()
+	if err := s.c.Delete(context.Background(), get(t, s, nn, newObj)); err != nil {
+		t.Fatalf("deleting %s: %v", nn, err)
+	}
+	eventually(t, fmt.Sprintf("%T %s deleted", newObj(), nn), func() (bool, string) {
+		obj := newObj()
+		err := s.c.Get(context.Background(), nn, obj)
+		if apierrors.IsNotFound(err) {
+			return true, ""
+		}
+		return false, fmt.Sprintf("still there (err %v, deletionTimestamp %v, finalizers %v)", err, obj.GetDeletionTimestamp(), obj.GetFinalizers())
+	})
+}
+
+// events lists the events.k8s.io Events about the object of kind and name.
+func (s *envSuite) events(t *testing.T, kind string, nn types.NamespacedName) []eventsv1.Event {
+	t.Helper()
+	var list eventsv1.EventList
+	if err := s.c.List(context.Background(), &list, client.InNamespace(nn.Namespace)); err != nil {
+		t.Fatalf("listing events: %v", err)
+	}
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Kind == kind && e.Regarding.Name == nn.Name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitForEvent polls until an Event of type and reason whose note contains
+// noteFragment exists for the object.
+func (s *envSuite) waitForEvent(t *testing.T, kind string, nn types.NamespacedName, eventType, reason, noteFragment string) eventsv1.Event {
+	t.Helper()
+	var found eventsv1.Event
+	eventually(t, fmt.Sprintf("%s Event %s %q for %s %s", eventType, reason, noteFragment, kind, nn), func() (bool, string) {
+		evs := s.events(t, kind, nn)
+		var seen []string
+		for _, e := range evs {
+			if e.Type == eventType && e.Reason == reason && strings.Contains(e.Note, noteFragment) {
+				found = e
+				return true, ""
+			}
+			seen = append(seen, e.Type+"/"+e.Reason+": "+e.Note)
+		}
+		return false, fmt.Sprintf("events %q", seen)
+	})
+	return found
+}
+
+// readCounter counts reads of resources by "Kind/namespace/name".
+type readCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func newReadCounter() *readCounter { return &readCounter{counts: make(map[string]int)} }
+
+func (r *readCounter) add(key string) {
+	r.mu.Lock()
+	r.counts[key]++
+	r.mu.Unlock()
+}
+
+func (r *readCounter) get(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.counts[key]
+}
+
+// countingClient is the reconcilers' client, counting their reads of
+// TradingBots and SymbolWatches. Every Reconcile starts with one such read,
+// so the count is the number of reconciles: the way to see a hot loop.
+type countingClient struct {
+	client.Client
+	reads *readCounter
+}
+
+func (c *countingClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	switch obj.(type) {
+	case *tradingv1alpha1.TradingBot:
+		c.reads.add(groupKey(kindTradingBot, key))
+	case *tradingv1alpha1.SymbolWatch:
+		c.reads.add(groupKey(kindSymbolWatch, key))
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}
+
+// syncBuffer is a bytes.Buffer that the manager's goroutines may log to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// simServer is an exchange simulator behind a loopback HTTP server.
+type simServer struct {
+	url    string
+	client *http.Client
+}
+
+// startSimulator starts a simulator that lives until the test ends.
+func startSimulator(t *testing.T) *simServer {
+	t.Helper()
+	cfg := exchangesim.DefaultConfig()
+	cfg.History = time.Minute // the groups read no market history yet
+	sim, err := exchangesim.New(cfg)
+	if err != nil {
+		t.Fatalf("exchangesim.New: %v", err)
+	}
+	srv := httptest.NewServer(sim)
+	tr := &http.Transport{}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+		sim.Close()
+	})
+	return &simServer{url: srv.URL, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+}
+
+// setFaults replaces the simulator's faults (POST /sim/v1/faults).
+func (s *simServer) setFaults(t *testing.T, faultsJSON string) {
+	t.Helper()
+	res, err := s.client.Post(s.url+"/sim/v1/faults", "application/json", strings.NewReader(faultsJSON))
+	if err != nil {
+		t.Fatalf("setting faults %s: %v", faultsJSON, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("setting faults %s: HTTP %d", faultsJSON, res.StatusCode)
+	}
+}

@@ -1,0 +1,84 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+)
+
+func newWatchObj() *tradingv1alpha1.SymbolWatch { return &tradingv1alpha1.SymbolWatch{} }
+
+func describeWatch(w *tradingv1alpha1.SymbolWatch) string {
+	return fmt.Sprintf("generation %d, observedGeneration %d, phase %q, finalizers %v, conditions [%s], exchange %+v",
+		w.Generation, w.Status.ObservedGeneration, w.Status.Phase, w.Finalizers, condSummary(w.Status.Conditions), w.Status.Exchange)
+}
+
+func watchPhase(phase tradingv1alpha1.WatchPhase) func(w *tradingv1alpha1.SymbolWatch) bool {
+	return func(w *tradingv1alpha1.SymbolWatch) bool {
+		return w.Status.ObservedGeneration == w.Generation && w.Status.Phase == phase
+	}
+}
+
+func testWatchLifecycle(t *testing.T, s *envSuite) {
+	ns := s.namespace(t, "watch")
+	ticker := true
+	watch := &tradingv1alpha1.SymbolWatch{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "majors"},
+		Spec: tradingv1alpha1.SymbolWatchSpec{
+			Exchange: tradingv1alpha1.ExchangeSpec{Endpoint: tradingv1alpha1.EndpointSimulator},
+			Symbols:  []string{"BTCUSDT", "ETHUSDT", "SOLUSDT"},
+			Streams:  tradingv1alpha1.StreamsSpec{Ticker: &ticker},
+		},
+	}
+	if err := s.c.Create(context.Background(), watch); err != nil {
+		t.Fatalf("creating the SymbolWatch: %v", err)
+	}
+	nn := types.NamespacedName{Namespace: ns, Name: "majors"}
+	key := groupKey(kindSymbolWatch, nn)
+
+	w := waitFor(t, s, nn, newWatchObj, "Running with the finalizer", func(w *tradingv1alpha1.SymbolWatch) bool {
+		return controllerutil.ContainsFinalizer(w, Finalizer) && watchPhase(tradingv1alpha1.WatchPhaseRunning)(w)
+	}, describeWatch)
+	wantCondition(t, w.Status.Conditions, tradingv1alpha1.ConditionReady, metav1.ConditionTrue, tradingv1alpha1.ReasonRunning, "watching 3 symbol(s) on "+s.sim.url)
+	wantCondition(t, w.Status.Conditions, tradingv1alpha1.ConditionSymbolsValid, metav1.ConditionTrue, tradingv1alpha1.ReasonSymbolsListed, "")
+	checkExchangeStatus(t, w.Status.Exchange, s.sim.url)
+	checkHealthTask(t, w.Status.Tasks)
+	if _, ok := s.supervisor.Version(key); !ok {
+		t.Fatal("no group runs for the watch")
+	}
+	// A TradingBot of the same name would have another group.
+	if _, ok := s.supervisor.Version(groupKey(kindTradingBot, nn)); ok {
+		t.Error("the watch's group runs under a TradingBot key")
+	}
+	s.waitForEvent(t, kindSymbolWatch, nn, corev1.EventTypeNormal, EventPhaseChanged, "-> Running")
+
+	update(t, s, nn, newWatchObj, func(w *tradingv1alpha1.SymbolWatch) { w.Spec.Suspend = true })
+	w = waitFor(t, s, nn, newWatchObj, "Suspended", watchPhase(tradingv1alpha1.WatchPhaseSuspended), describeWatch)
+	if v, ok := s.supervisor.Version(key); ok {
+		t.Errorf("a suspended watch still has a group (version %s)", v)
+	}
+	wantCondition(t, w.Status.Conditions, tradingv1alpha1.ConditionReady, metav1.ConditionFalse, tradingv1alpha1.ReasonSuspended, "")
+	if c := meta.FindStatusCondition(w.Status.Conditions, tradingv1alpha1.ConditionExchangeReachable); c != nil {
+		t.Errorf("a suspended watch keeps %s=%s", c.Type, c.Status)
+	}
+
+	update(t, s, nn, newWatchObj, func(w *tradingv1alpha1.SymbolWatch) { w.Spec.Suspend = false })
+	w = waitFor(t, s, nn, newWatchObj, "Running again", watchPhase(tradingv1alpha1.WatchPhaseRunning), describeWatch)
+	if _, ok := s.supervisor.Version(key); !ok {
+		t.Error("a resumed watch has no group")
+	}
+	checkExchangeStatus(t, w.Status.Exchange, s.sim.url)
+
+	deleteAndWait(t, s, nn, newWatchObj)
+	if v, ok := s.supervisor.Version(key); ok {
+		t.Errorf("the deleted watch's group still runs (version %s)", v)
+	}
+}
