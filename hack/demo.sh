@@ -164,7 +164,8 @@ require_running() {
 picked=()
 
 # free_port picks a loopback port that nothing listens on (a connection to it
-# is refused), below Linux's ephemeral range, and not picked before.
+# is refused), below Linux's ephemeral range (where port-0 listeners and
+# outgoing connections take theirs), and not picked before.
 free_port() {
 	local p i q
 	for ((i = 0; i < 200; i++)); do
@@ -225,10 +226,11 @@ kc() {
 	"$assets/kubectl" --kubeconfig "$kubeconfig" --cache-dir "$KUBECACHEDIR" --request-timeout=20s "$@"
 }
 
-sim_port=$(free_port)
+# The simulator listens on port 0 and prints the port it got; the
+# operator's two ports are picked here.
 metrics_port=$(free_port)
 probe_port=$(free_port)
-info "state in $tmp; ports: simulator $sim_port, metrics $metrics_port, probes $probe_port"
+info "state in $tmp; operator ports: metrics $metrics_port, probes $probe_port"
 
 # ---- start -----------------------------------------------------------------
 
@@ -238,15 +240,22 @@ step "starting etcd and kube-apiserver, installing the CRDs ($(took))"
 start localcluster env KUBEBUILDER_ASSETS="$assets" TMPDIR="$tmp/cluster" \
 	bin/localcluster --kubeconfig "$kubeconfig" --crds config/crd/bases
 
-step "starting the exchange simulator on 127.0.0.1:$sim_port"
-start exchange-sim bin/exchange-sim --listen "127.0.0.1:$sim_port"
+step "starting the exchange simulator"
+start exchange-sim bin/exchange-sim --listen 127.0.0.1:0
 
 wait_for "the control plane (kubeconfig $kubeconfig)" test -s "$kubeconfig"
 read -r -a cluster_pids <<<"$(pgrep -P "${pids[0]}" | tr '\n' ' ')"
 info "control plane ready ($(took)): $(sed -n 's/^localcluster: //p' "$logs/localcluster.log" | head -n 1)"
 
+# sim_listening sets sim_port from the simulator's "listening on" line.
+sim_port=""
+sim_listening() {
+	sim_port=$(sed -n 's|^exchange-sim listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$logs/exchange-sim.log")
+	[[ -n $sim_port ]]
+}
+wait_for "the simulator to print its address" sim_listening
 wait_for "the simulator to answer /api/v3/ping on port $sim_port" http_ok "$sim_port" /api/v3/ping
-info "simulator ready ($(took))"
+info "simulator ready at http://127.0.0.1:$sim_port ($(took))"
 
 step "starting the operator"
 start manager bin/manager --kubeconfig "$kubeconfig" \
@@ -326,7 +335,8 @@ cat <<EOF
       alias kubectl=$assets/kubectl
       kubectl get tradingbots,symbolwatches -A
       kubectl describe tradingbot btc-eth-sma
-    Simulator:  http://127.0.0.1:$sim_port   Metrics: http://127.0.0.1:$metrics_port/metrics
+    Simulator:  http://127.0.0.1:$sim_port (its demo API key is in logs/exchange-sim.log)
+    Metrics:    http://127.0.0.1:$metrics_port/metrics
     Logs:       $logs
 EOF
 
