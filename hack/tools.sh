@@ -5,6 +5,7 @@
 #
 #   hack/tools.sh control-plane   # dir with kube-apiserver, etcd, kubectl (KUBEBUILDER_ASSETS)
 #   hack/tools.sh controller-gen  # path of the controller-gen binary
+#   hack/tools.sh influxd         # path of the InfluxDB OSS influxd binary
 #
 # A finished build is marked by a stamp file, so a second call returns at once.
 # Progress goes to stderr; only the result goes to stdout.
@@ -13,6 +14,7 @@ set -euo pipefail
 KUBE_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 CONTROLLER_GEN_VERSION=v0.23.0
+INFLUXDB_VERSION=v1.8.10
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${TRADEBOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tradebot-operator}
@@ -67,11 +69,28 @@ build_controller_gen() {
 	echo "$out/controller-gen"
 }
 
+build_influxd() {
+	local out="$cache/influxdb/$INFLUXDB_VERSION"
+	if [[ ! -x "$out/influxd" ]]; then
+		mkdir -p "$out"
+		log "building influxd $INFLUXDB_VERSION from the Go module proxy (first run only: a few minutes)..."
+		local gobin
+		gobin=$(mktemp -d)
+		GOBIN="$gobin" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath \
+			-ldflags "-s -w -X main.version=${INFLUXDB_VERSION#v}" \
+			"github.com/influxdata/influxdb/cmd/influxd@$INFLUXDB_VERSION"
+		mv "$gobin/influxd" "$out/influxd"
+		rmdir "$gobin"
+	fi
+	echo "$out/influxd"
+}
+
 case "${1:-}" in
 control-plane) build_control_plane ;;
 controller-gen) build_controller_gen ;;
+influxd) build_influxd ;;
 *)
-	echo "usage: $0 control-plane|controller-gen" >&2
+	echo "usage: $0 control-plane|controller-gen|influxd" >&2
 	exit 2
 	;;
 esac
