@@ -58,8 +58,10 @@ type envSuite struct {
 	changes    *ChangeFeed
 	// reads counts the reconcilers' reads of each resource: one per
 	// Reconcile call.
-	reads *readCounter
-	logs  *syncBuffer
+	reads *keyCounter
+	// notified counts the supervisor's change notifications per group key.
+	notified *keyCounter
+	logs     *syncBuffer
 	// sim is the simulator behind the Simulator endpoint.
 	sim *simServer
 	// groupTransport is the transport every group's exchange client uses.
@@ -100,7 +102,8 @@ func startSuite(t *testing.T) *envSuite {
 	}
 
 	s := &envSuite{
-		reads:          newReadCounter(),
+		reads:          newKeyCounter(),
+		notified:       newKeyCounter(),
 		logs:           &syncBuffer{},
 		groupTransport: &http.Transport{MaxIdleConnsPerHost: 16},
 		changes:        NewChangeFeed(),
@@ -128,7 +131,10 @@ func startSuite(t *testing.T) *envSuite {
 		StopTimeout: 10 * time.Second,
 		BackoffBase: 100 * time.Millisecond,
 		BackoffMax:  time.Second,
-		OnChange:    s.changes.Notify,
+		OnChange: func(key string) {
+			s.notified.add(key)
+			s.changes.Notify(key)
+		},
 	})
 	if err := mgr.Add(s.supervisor); err != nil {
 		t.Fatal(err)
@@ -330,21 +336,21 @@ func (s *envSuite) waitForEvent(t *testing.T, kind string, nn types.NamespacedNa
 	return found
 }
 
-// readCounter counts reads of resources by "Kind/namespace/name".
-type readCounter struct {
+// keyCounter counts events by group key ("Kind/namespace/name").
+type keyCounter struct {
 	mu     sync.Mutex
 	counts map[string]int
 }
 
-func newReadCounter() *readCounter { return &readCounter{counts: make(map[string]int)} }
+func newKeyCounter() *keyCounter { return &keyCounter{counts: make(map[string]int)} }
 
-func (r *readCounter) add(key string) {
+func (r *keyCounter) add(key string) {
 	r.mu.Lock()
 	r.counts[key]++
 	r.mu.Unlock()
 }
 
-func (r *readCounter) get(key string) int {
+func (r *keyCounter) get(key string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.counts[key]
@@ -355,7 +361,7 @@ func (r *readCounter) get(key string) int {
 // so the count is the number of reconciles: the way to see a hot loop.
 type countingClient struct {
 	client.Client
-	reads *readCounter
+	reads *keyCounter
 }
 
 func (c *countingClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {

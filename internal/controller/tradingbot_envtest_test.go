@@ -326,12 +326,29 @@ func testBotCredentials(t *testing.T, s *envSuite) {
 		return ok && v != v1, fmt.Sprintf("version %q (running %v), was %q", v, ok, v1)
 	})
 	b = s.waitForBot(t, nn, "Running after the rotation", botPhase(tradingv1alpha1.BotPhaseRunning))
-
-	// The values never reach status, events or logs.
 	statusJSON, err := json.Marshal(b)
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// The Secret goes away: the bot stops and waits again.
+	if err := s.c.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "exchange-keys"}}); err != nil {
+		t.Fatal(err)
+	}
+	b = s.waitForBot(t, nn, "Pending after the Secret was deleted", func(b *tradingv1alpha1.TradingBot) bool {
+		c := meta.FindStatusCondition(b.Status.Conditions, tradingv1alpha1.ConditionCredentialsResolved)
+		return b.Status.Phase == tradingv1alpha1.BotPhasePending && c != nil && c.Reason == tradingv1alpha1.ReasonSecretNotFound
+	})
+	if v, ok := s.supervisor.Version(key); ok {
+		t.Errorf("the group still runs (version %s) after its Secret was deleted", v)
+	}
+
+	// The values never reach status, events or logs.
+	pendingJSON, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statusJSON = append(statusJSON, pendingJSON...)
 	var notes []string
 	for _, e := range s.events(t, kindTradingBot, nn) {
 		notes = append(notes, e.Note)
@@ -397,6 +414,7 @@ func testBotCircuitBreaker(t *testing.T, s *envSuite) {
 	b := s.waitForBot(t, nn, "Running", botPhase(tradingv1alpha1.BotPhaseRunning))
 	checkExchangeStatus(t, b.Status.Exchange, sim.url)
 
+	notifiedBefore := s.notified.get(botKey(nn))
 	sim.setFaults(t, `{"restErrorRate":1,"restErrorStatus":503}`)
 	b = s.waitForBot(t, nn, "Degraded with the breaker open", func(b *tradingv1alpha1.TradingBot) bool {
 		return b.Status.Phase == tradingv1alpha1.BotPhaseDegraded && b.Status.Exchange != nil &&
@@ -408,6 +426,10 @@ func testBotCircuitBreaker(t *testing.T, s *envSuite) {
 		t.Errorf("exchange.breaker = %+v, want at least 2 failures, openUntil and lastTransitionTime", br)
 	}
 	s.waitForEvent(t, kindTradingBot, nn, corev1.EventTypeWarning, EventCircuitOpened, "circuit breaker opened")
+	// The trip went through the change feed, not only the periodic refresh.
+	if n := s.notified.get(botKey(nn)); n <= notifiedBefore {
+		t.Errorf("the supervisor sent no change notification for the bot when its breaker opened (%d before, %d after)", notifiedBefore, n)
+	}
 
 	sim.setFaults(t, `{}`)
 	b = s.waitForBot(t, nn, "Running with the breaker closed", func(b *tradingv1alpha1.TradingBot) bool {
