@@ -117,6 +117,13 @@ func testBotCreateAndUpdate(t *testing.T, s *envSuite) {
 		t.Fatalf("no group runs for the bot")
 	}
 
+	// Nothing important happens now, yet the figures move: the periodic
+	// refresh keeps them current.
+	weight := st.Exchange.RateLimit.UsedWeight1m
+	s.waitForBot(t, nn, "used weight refreshed", func(b *tradingv1alpha1.TradingBot) bool {
+		return b.Status.Exchange != nil && b.Status.Exchange.RateLimit.UsedWeight1m != weight
+	})
+
 	// A new generation restarts the group with the new spec.
 	update(t, s, nn, newBotObj, func(b *tradingv1alpha1.TradingBot) { b.Spec.Symbols = append(b.Spec.Symbols, "ETHUSDT") })
 	b = s.waitForBot(t, nn, "generation 2 Running", func(b *tradingv1alpha1.TradingBot) bool {
