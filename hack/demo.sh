@@ -161,11 +161,13 @@ require_running() {
 
 # ---- ports -----------------------------------------------------------------
 
-picked=()
+picked=() # ports free_port has handed out
+free=""   # free_port's result
 
-# free_port picks a loopback port that nothing listens on (a connection to it
-# is refused), below Linux's ephemeral range (where port-0 listeners and
-# outgoing connections take theirs), and not picked before.
+# free_port sets free to a loopback port that nothing
+# listens on (a connection to it is refused), below Linux's ephemeral range
+# (where port-0 listeners and outgoing connections take theirs), and not
+# picked before. It runs in this shell, not in $(...), so picked persists.
 free_port() {
 	local p i q
 	for ((i = 0; i < 200; i++)); do
@@ -173,7 +175,7 @@ free_port() {
 		for q in "${picked[@]}"; do [[ $q == "$p" ]] && continue 2; done
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			picked+=("$p")
-			echo "$p"
+			free=$p
 			return 0
 		fi
 	done
@@ -228,8 +230,10 @@ kc() {
 
 # The simulator listens on port 0 and prints the port it got; the
 # operator's two ports are picked here.
-metrics_port=$(free_port)
-probe_port=$(free_port)
+free_port
+metrics_port=$free
+free_port
+probe_port=$free
 info "state in $tmp; operator ports: metrics $metrics_port, probes $probe_port"
 
 # ---- start -----------------------------------------------------------------
