@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -113,6 +114,7 @@ func startSuite(t *testing.T) *envSuite {
 
 	s.c = newDirectClient(t, cfg, scheme)
 
+	skipNameValidation := true
 	logger := zap.New(zap.WriteTo(s.logs), zap.UseDevMode(true))
 	// controller-runtime's informers log only through its process-wide
 	// logger; without one it complains on stderr once the process is 30s old.
@@ -122,6 +124,9 @@ func startSuite(t *testing.T) *envSuite {
 		Logger:                 logger,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// controller-runtime refuses a controller name seen before in the
+		// process, which `go test -count=N` would otherwise trip over.
+		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
 	})
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
