@@ -56,6 +56,11 @@ verify: manifests generate tidy fmt vet ## Regenerate everything and fail if the
 test: ## Run every test (unit, simulator, envtest against a real control plane) with -race.
 	hack/test.sh
 
+.PHONY: test-e2e
+test-e2e: ## Run the e2e suite against the cluster in KUBECONFIG (operator running there; make demo prints the export line).
+	@test -n "$$KUBECONFIG" || { echo "KUBECONFIG is not set: start make demo and export what it prints"; exit 1; }
+	$(GO) test -tags e2e -race -count=1 -v ./test/e2e/
+
 .PHONY: bench
 bench: ## Run the benchmarks and print their figures.
 	hack/bench.sh
