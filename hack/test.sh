@@ -12,3 +12,7 @@ echo "    KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
 
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./... "$@"
+
+# The main job must keep working from a fresh clone: run it unattended.
+echo "==> make demo-check"
+make --no-print-directory demo-check
