@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 )
 
 // TestConcurrentUse hammers one IP and one account from many goroutines; the
@@ -16,7 +18,7 @@ func TestConcurrentUse(t *testing.T) {
 		perG       = 200
 		limit      = 1000
 	)
-	clk := newClock(at(t, "00:00:01.000"))
+	clk := clock.NewFake(at(t, "00:00:01.000"))
 	l := newTestLimiter(Config{WeightPerMinute: limit, OrdersPer10s: 500}, clk)
 
 	var allowed, limited, banned, orders, orderRefusals atomic.Int64

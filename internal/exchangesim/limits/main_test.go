@@ -1,36 +1,15 @@
 package limits
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // midnight is a UTC day boundary, hence also a 5-minute, minute and 10-second one.
 var midnight = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -46,7 +25,7 @@ func at(t *testing.T, hms string) time.Time {
 		time.Duration(d.Second())*time.Second + time.Duration(d.Nanosecond()))
 }
 
-func newTestLimiter(cfg Config, clk *fakeClock) *Limiter {
+func newTestLimiter(cfg Config, clk *clock.Fake) *Limiter {
 	cfg.Now = clk.Now
 	return New(cfg)
 }

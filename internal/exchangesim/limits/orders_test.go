@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 )
 
@@ -35,7 +36,7 @@ func TestOrderLimitsPerAccountWithBothWindows(t *testing.T) {
 		tenSecondMsg = "Too many new orders; current limit is 3 orders per 10 SECOND."
 		dayMsg       = "Too many new orders; current limit is 5 orders per 1 DAY."
 	)
-	clk := newClock(at(t, "23:59:32.500"))
+	clk := clock.NewFake(at(t, "23:59:32.500"))
 	l := newTestLimiter(Config{OrdersPer10s: 3, OrdersPerDay: 5}, clk)
 
 	wantOrder(t, l.Order("alice"), 1, 1)
@@ -71,7 +72,7 @@ func TestOrderLimitsPerAccountWithBothWindows(t *testing.T) {
 }
 
 func TestDefaultOrderLimit(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{}, clk)
 	for i := 1; i <= 100; i++ {
 		wantOrder(t, l.Order("acct"), i, i)
@@ -81,7 +82,7 @@ func TestDefaultOrderLimit(t *testing.T) {
 }
 
 func TestIdleAccountsAreForgotten(t *testing.T) {
-	clk := newClock(at(t, "12:00:00.000"))
+	clk := clock.NewFake(at(t, "12:00:00.000"))
 	l := newTestLimiter(Config{}, clk)
 	l.Order("a")
 	l.Order("b")

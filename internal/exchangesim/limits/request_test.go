@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 )
 
@@ -44,7 +45,7 @@ func wantRefused(t *testing.T, d Decision, status int, msg string, retry time.Du
 }
 
 func TestRequestUnderAndAtTheLimit(t *testing.T) {
-	clk := newClock(at(t, "00:00:05.000"))
+	clk := clock.NewFake(at(t, "00:00:05.000"))
 	l := newTestLimiter(Config{WeightPerMinute: 100}, clk)
 	for i := 1; i <= 10; i++ {
 		wantAllowed(t, l.Request(ip, 10), 10*i)
@@ -72,7 +73,7 @@ func TestRequestOverTheLimitGets429UntilTheMinuteEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock(at(t, tt.now))
+			clk := clock.NewFake(at(t, tt.now))
 			l := newTestLimiter(Config{WeightPerMinute: 100}, clk)
 			if tt.before > 0 {
 				wantAllowed(t, l.Request(ip, tt.before), tt.before)
@@ -90,7 +91,7 @@ func TestRequestOverTheLimitGets429UntilTheMinuteEnds(t *testing.T) {
 }
 
 func TestDefaultWeightMessageNamesTheConfiguredLimit(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{}, clk)
 	wantRefused(t, l.Request(ip, 6001), http.StatusTooManyRequests,
 		"Too much request weight used; current limit is 6000 request weight per 1 MINUTE. "+
@@ -98,7 +99,7 @@ func TestDefaultWeightMessageNamesTheConfiguredLimit(t *testing.T) {
 }
 
 func TestWeightResetsAtTheMinuteBoundary(t *testing.T) {
-	clk := newClock(at(t, "00:00:59.999"))
+	clk := clock.NewFake(at(t, "00:00:59.999"))
 	l := newTestLimiter(Config{WeightPerMinute: 100}, clk)
 	wantAllowed(t, l.Request(ip, 60), 60)
 	wantRefused(t, l.Request(ip, 50), http.StatusTooManyRequests, weightMsg(100), time.Second)
@@ -119,7 +120,7 @@ func TestWeightResetsAtTheMinuteBoundary(t *testing.T) {
 }
 
 func TestRequestDuringRetryAfterEscalatesTo418(t *testing.T) {
-	clk := newClock(at(t, "00:00:30.000"))
+	clk := clock.NewFake(at(t, "00:00:30.000"))
 	l := newTestLimiter(Config{WeightPerMinute: 10, BanBase: 2 * time.Minute}, clk)
 	wantRefused(t, l.Request(ip, 11), http.StatusTooManyRequests, weightMsg(10), 30*time.Second)
 
@@ -148,7 +149,7 @@ func TestRequestDuringRetryAfterEscalatesTo418(t *testing.T) {
 
 // offend makes ip earn a ban starting at the next minute boundary after the
 // clock and returns the ban's length, read from the 418's Retry-After.
-func offend(t *testing.T, l *Limiter, clk *fakeClock, ip string) time.Duration {
+func offend(t *testing.T, l *Limiter, clk *clock.Fake, ip string) time.Duration {
 	t.Helper()
 	start := clk.Now().Truncate(time.Minute).Add(time.Minute)
 	clk.Set(start)
@@ -170,7 +171,7 @@ func offend(t *testing.T, l *Limiter, clk *fakeClock, ip string) time.Duration {
 }
 
 func TestBansDoubleForRepeatOffendersUpToTheCap(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{WeightPerMinute: 10, BanBase: 2 * time.Minute, BanMax: 10 * time.Minute}, clk)
 	want := []time.Duration{2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 10 * time.Minute, 10 * time.Minute}
 	for i, w := range want {
@@ -185,7 +186,7 @@ func TestBansDoubleForRepeatOffendersUpToTheCap(t *testing.T) {
 }
 
 func TestBanHistoryIsForgottenAfterBanMemory(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{WeightPerMinute: 10, BanBase: time.Minute, BanMemory: time.Hour}, clk)
 	if got := offend(t, l, clk, ip); got != time.Minute {
 		t.Fatalf("first ban %v, want 1m", got)
@@ -203,7 +204,7 @@ func TestBanHistoryIsForgottenAfterBanMemory(t *testing.T) {
 }
 
 func TestBanBaseAboveBanMaxIsCapped(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{WeightPerMinute: 10, BanBase: time.Hour, BanMax: 5 * time.Minute}, clk)
 	if got := offend(t, l, clk, ip); got != 5*time.Minute {
 		t.Fatalf("ban %v, want the 5m cap", got)
@@ -211,7 +212,7 @@ func TestBanBaseAboveBanMaxIsCapped(t *testing.T) {
 }
 
 func TestIPsAreIsolated(t *testing.T) {
-	clk := newClock(at(t, "00:00:10.000"))
+	clk := clock.NewFake(at(t, "00:00:10.000"))
 	l := newTestLimiter(Config{WeightPerMinute: 10}, clk)
 	wantRefused(t, l.Request("10.0.0.1", 11), http.StatusTooManyRequests, weightMsg(10), 50*time.Second)
 	if d := l.Request("10.0.0.1", 1); d.Err == nil || d.Err.Status != http.StatusTeapot {
@@ -228,7 +229,7 @@ func TestIPsAreIsolated(t *testing.T) {
 }
 
 func TestRawRequestLimit(t *testing.T) {
-	clk := newClock(at(t, "00:03:00.000"))
+	clk := clock.NewFake(at(t, "00:03:00.000"))
 	l := newTestLimiter(Config{RawRequestsPer5m: 5}, clk)
 	for range 5 {
 		wantAllowed(t, l.Request(ip, 0), 0)
@@ -246,7 +247,7 @@ func TestRawRequestLimit(t *testing.T) {
 }
 
 func TestAdminBanOfOneIP(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{}, clk)
 	l.Ban(ip, 90*time.Second)
 	until := midnight.Add(90 * time.Second)
@@ -262,7 +263,7 @@ func TestAdminBanOfOneIP(t *testing.T) {
 }
 
 func TestBanAllAffectsSeenAndNewIPs(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{WeightPerMinute: 10, BanBase: 2 * time.Minute}, clk)
 	wantAllowed(t, l.Request("10.0.0.1", 1), 1)
 
@@ -285,7 +286,7 @@ func TestBanAllAffectsSeenAndNewIPs(t *testing.T) {
 }
 
 func TestSnapshotAndReset(t *testing.T) {
-	clk := newClock(at(t, "00:00:01.000"))
+	clk := clock.NewFake(at(t, "00:00:01.000"))
 	l := newTestLimiter(Config{WeightPerMinute: 10}, clk)
 	l.Request("a", 3)
 	l.Request("b", 11) // 429
@@ -314,7 +315,7 @@ func TestSnapshotAndReset(t *testing.T) {
 }
 
 func TestIdleIPsAreForgotten(t *testing.T) {
-	clk := newClock(midnight)
+	clk := clock.NewFake(midnight)
 	l := newTestLimiter(Config{WeightPerMinute: 10, BanBase: time.Minute, BanMemory: time.Hour}, clk)
 	for i := range 1000 {
 		l.Request(fmt.Sprintf("10.0.%d.%d", i/256, i%256), 1)

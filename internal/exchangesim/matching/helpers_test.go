@@ -2,36 +2,17 @@ package matching
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 )
 
-// testClock is a manual clock safe for concurrent reads.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newTestClock is a manual clock at the engine tests' start time.
+func newTestClock() *clock.Fake { return clock.NewFake(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)) }
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
@@ -72,7 +53,7 @@ func testBook() BookConfig {
 type fixture struct {
 	t     *testing.T
 	e     *Engine
-	clock *testClock
+	clock *clock.Fake
 	// initial balances per account, for the conservation invariant
 	initial map[string]map[string]decimal.Decimal
 }
@@ -80,8 +61,8 @@ type fixture struct {
 // newFixture returns an engine with TSTUSDT at mid 100 and BTCUSDT at 50000.
 func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
 	t.Helper()
-	clock := newTestClock()
-	cfg := Config{Symbols: []SymbolSpec{tstSpec(), btcSpec()}, Book: testBook(), Now: clock.Now}
+	clk := newTestClock()
+	cfg := Config{Symbols: []SymbolSpec{tstSpec(), btcSpec()}, Book: testBook(), Now: clk.Now}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -89,7 +70,7 @@ func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	f := &fixture{t: t, e: e, clock: clock, initial: map[string]map[string]decimal.Decimal{}}
+	f := &fixture{t: t, e: e, clock: clk, initial: map[string]map[string]decimal.Decimal{}}
 	f.setPrice("TSTUSDT", "100")
 	f.setPrice("BTCUSDT", "50000")
 	return f

@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/auth"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/matching"
 )
@@ -32,26 +32,8 @@ const (
 	edAPIKey   = "ed25519KeyForTheSecondAccountOfTheWebSocketApiTests0123456789AB"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newFakeClock is a manual clock at this package's test start time.
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)) }
 
 // testKeys holds an HMAC key for account "alice" and an Ed25519 key for
 // account "bob".

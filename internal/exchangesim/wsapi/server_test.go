@@ -36,9 +36,9 @@ func readPushed(t *testing.T, c *websocket.Conn) pushed {
 }
 
 // subscribeVia subscribes c to account's events with an HMAC-signed request.
-func subscribeVia(t *testing.T, c *websocket.Conn, clock *fakeClock, id string, extra func(*testing.T) string) string {
+func subscribeVia(t *testing.T, c *websocket.Conn, now func() time.Time, id string, extra func(*testing.T) string) string {
 	t.Helper()
-	params := signedParams(clock.Now().UnixMilli(), "")
+	params := signedParams(now().UnixMilli(), "")
 	if extra != nil {
 		params = extra(t)
 	}
@@ -71,7 +71,7 @@ func TestEventsReachTheAccountsSubscriptions(t *testing.T) {
 	eng := testEngine(t, clock.Now)
 	alice := env.dial(t)
 	bob := env.dial(t)
-	if got := subscribeVia(t, alice, clock, "a", nil); got != `{"id":"a","status":200,"result":{"subscriptionId":0}}` {
+	if got := subscribeVia(t, alice, clock.Now, "a", nil); got != `{"id":"a","status":200,"result":{"subscriptionId":0}}` {
 		t.Fatalf("alice: %s", got)
 	}
 	edSigned := func(t *testing.T) string {
@@ -82,10 +82,10 @@ func TestEventsReachTheAccountsSubscriptions(t *testing.T) {
 		return string(req.Params)
 	}
 	// bob's session: an unrelated subscription first, so its id differs.
-	if got := subscribeVia(t, bob, clock, "b0", nil); !strings.Contains(got, `"subscriptionId":0`) {
+	if got := subscribeVia(t, bob, clock.Now, "b0", nil); !strings.Contains(got, `"subscriptionId":0`) {
 		t.Fatalf("bob's first subscription: %s", got)
 	}
-	if got := subscribeVia(t, bob, clock, "b1", edSigned); got != `{"id":"b1","status":200,"result":{"subscriptionId":1}}` {
+	if got := subscribeVia(t, bob, clock.Now, "b1", edSigned); got != `{"id":"b1","status":200,"result":{"subscriptionId":1}}` {
 		t.Fatalf("bob: %s", got)
 	}
 
@@ -271,7 +271,7 @@ func TestDropAllAndClose(t *testing.T) {
 	clock := newFakeClock()
 	env := newEnv(t, Config{Now: clock.Now})
 	a := env.dial(t)
-	subscribeVia(t, a, clock, "a", nil)
+	subscribeVia(t, a, clock.Now, "a", nil)
 	env.srv.DropAll()
 	if err := readUntilError(t, a); err == nil {
 		t.Fatal("survived DropAll")
