@@ -15,7 +15,6 @@ const (
 	codeInvalidValue    = 1
 	codeInvalidRequest  = 2
 	codeInvalidJSON     = 3
-	codeTooManyRequests = -1003
 )
 
 // Messages shared by control replies and refused upgrades.

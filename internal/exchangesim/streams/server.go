@@ -1,7 +1,6 @@
 package streams
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/market"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/streams/wsconn"
 )
@@ -21,15 +21,14 @@ type Server struct {
 	symbols   map[string]struct{} // lowercase; nil accepts any symbol
 	intervals []string            // kline intervals, as the market names them
 	attempts  *wsconn.AttemptLimiter
+	conns     *wsconn.Group
 	sent      atomic.Int64
 	stalled   atomic.Bool
 	bookSeq   atomic.Int64 // bookTicker update ids
 
 	mu     sync.RWMutex
-	closed bool
 	subs   map[*subscriber]struct{}
 	topics map[string][]*subscriber // stream → subscribers; slices are replaced, never changed
-	wg     sync.WaitGroup           // one per ServeHTTP past the upgrade checks
 
 	klineMu   sync.Mutex
 	klineOpen map[string]time.Time // kline stream → open time of the kline last published
@@ -58,6 +57,7 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		intervals: market.IntervalNames(),
 		attempts:  wsconn.NewAttemptLimiter(cfg.MaxConnAttempts, cfg.ConnAttemptWindow, cfg.Now),
+		conns:     wsconn.NewGroup(),
 		subs:      make(map[*subscriber]struct{}),
 		topics:    make(map[string][]*subscriber),
 		klineOpen: make(map[string]time.Time),
@@ -80,37 +80,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if allowed, retry := s.attempts.Allow(wsconn.ClientIP(r)); !allowed {
-		seconds := wsconn.RetryAfterSeconds(retry)
-		w.Header().Set("Retry-After", strconv.Itoa(seconds))
-		writeHTTPError(w, http.StatusTooManyRequests, codeTooManyRequests,
-			"Too many connection attempts; retry after "+strconv.Itoa(seconds)+" seconds.")
+	if !s.attempts.Admit(w, r) {
 		return
 	}
 	names = dedupe(names)
 	for _, name := range names {
 		if !s.validStream(name) {
-			writeHTTPError(w, http.StatusBadRequest, codeInvalidRequest, msgInvalidStream)
+			wsconn.Refuse(w, apierr.New(http.StatusBadRequest, codeInvalidRequest, msgInvalidStream), 0)
 			return
 		}
 	}
 	if len(names) > s.cfg.MaxStreamsPerConn {
-		writeHTTPError(w, http.StatusBadRequest, codeInvalidRequest, msgTooManyStreams)
+		wsconn.Refuse(w, apierr.New(http.StatusBadRequest, codeInvalidRequest, msgTooManyStreams), 0)
 		return
 	}
-
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		http.Error(w, "server closed", http.StatusServiceUnavailable)
-		return
-	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
 
 	sub := newSubscriber(combined)
-	conn, err := wsconn.Accept(w, r, wsconn.Options{
+	opts := wsconn.Options{
 		PingInterval:      s.cfg.PingInterval,
 		PongTimeout:       s.cfg.PongTimeout,
 		MaxLifetime:       s.cfg.MaxLifetime,
@@ -119,26 +105,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Now:               s.cfg.Now,
 		Farewell:          func(now time.Time) []byte { return shutdownEvent(now, sub.combined.Load()) },
 		Sent:              &s.sent,
-	})
-	if err != nil {
-		return // Accept has answered the request
 	}
-	sub.conn = conn
+	s.conns.Serve(w, r, opts,
+		func(conn *wsconn.Conn) func([]byte) { return s.attach(sub, conn, names) },
+		func() { s.detach(sub) })
+}
 
+// attach subscribes a new connection to its initial streams and returns the
+// handler of its control messages.
+func (s *Server) attach(sub *subscriber, conn *wsconn.Conn, names []string) func(msg []byte) {
+	sub.conn = conn
 	s.mu.Lock()
-	if s.closed {
-		conn.Drop()
-	}
 	s.subs[sub] = struct{}{}
 	s.subscribeLocked(sub, names)
 	s.mu.Unlock()
-
-	conn.Serve(func(msg []byte) {
+	return func(msg []byte) {
 		if reply := s.handleControl(sub, msg); reply != nil {
 			conn.Send(reply)
 		}
-	})
+	}
+}
 
+// detach forgets a connection that has ended.
+func (s *Server) detach(sub *subscriber) {
 	s.mu.Lock()
 	s.removeLocked(sub)
 	s.mu.Unlock()
@@ -156,11 +145,7 @@ func shutdownEvent(now time.Time, combined bool) []byte {
 
 // DropAll closes every connection at once, without a close handshake (a
 // fault: clients see the connection reset). New connections are accepted.
-func (s *Server) DropAll() {
-	for _, sub := range s.snapshot() {
-		sub.conn.Drop()
-	}
-}
+func (s *Server) DropAll() { s.conns.DropAll() }
 
 // SetStalled turns the stall fault on or off: while on, connections stay open
 // and keep answering pings and control messages, but no market data is sent.
@@ -182,27 +167,7 @@ func (s *Server) Stats() Stats {
 
 // Close closes every connection and waits until their goroutines have
 // stopped. Later upgrade requests are refused with 503.
-func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	for _, sub := range s.snapshot() {
-		sub.conn.Drop()
-	}
-	s.wg.Wait()
-}
-
-func (s *Server) snapshot() []*subscriber {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	subs := make([]*subscriber, 0, len(s.subs))
-	for sub := range s.subs {
-		if sub.conn != nil {
-			subs = append(subs, sub)
-		}
-	}
-	return subs
-}
+func (s *Server) Close() { s.conns.Close() }
 
 func dedupe(names []string) []string {
 	seen := make(map[string]struct{}, len(names))
@@ -214,14 +179,4 @@ func dedupe(names []string) []string {
 		}
 	}
 	return out
-}
-
-func writeHTTPError(w http.ResponseWriter, status, code int, msg string) {
-	body, _ := json.Marshal(struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
-	}{code, msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

@@ -216,7 +216,10 @@ func TestSlowSubscriberIsDroppedOthersKeepUp(t *testing.T) {
 	_ = slow // never reads
 	fast := env.dial(t, "/ws/btcusdt@trade")
 	fast.SetReadLimit(1 << 20)
-	waitFor(t, "subscriptions", func() bool { return len(env.srv.snapshot()) == 2 && env.srv.Stats().Streams == 1 })
+	waitFor(t, "subscriptions", func() bool {
+		st := env.srv.Stats()
+		return st.Connections == 2 && st.Streams == 1
+	})
 	waitFor(t, "both subscribed", func() bool {
 		env.srv.mu.RLock()
 		defer env.srv.mu.RUnlock()

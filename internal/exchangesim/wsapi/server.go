@@ -1,7 +1,6 @@
 package wsapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/streams/wsconn"
 )
 
@@ -24,13 +22,12 @@ const connectWeight = 2
 type Server struct {
 	cfg      Config
 	attempts *wsconn.AttemptLimiter
+	conns    *wsconn.Group
 	execSeq  atomic.Int64 // executionReport "I" ids
 
 	mu        sync.RWMutex
-	closed    bool
 	sessions  map[*session]struct{}
 	byAccount map[string][]*subscription // slices are replaced, never changed
-	wg        sync.WaitGroup
 }
 
 // session is one WebSocket API connection.
@@ -58,6 +55,7 @@ func New(cfg Config) *Server {
 	return &Server{
 		cfg:       cfg,
 		attempts:  wsconn.NewAttemptLimiter(cfg.MaxConnAttempts, cfg.ConnAttemptWindow, cfg.Now),
+		conns:     wsconn.NewGroup(),
 		sessions:  make(map[*session]struct{}),
 		byAccount: make(map[string][]*subscription),
 	}
@@ -72,62 +70,49 @@ func newSession(ip string, returnRateLimits bool) *session {
 // beyond the per-IP limit, or from a rate-limited or banned IP, are refused
 // before the upgrade.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ip := wsconn.ClientIP(r)
-	if allowed, retry := s.attempts.Allow(ip); !allowed {
-		seconds := wsconn.RetryAfterSeconds(retry)
-		w.Header().Set("Retry-After", strconv.Itoa(seconds))
-		writeHTTPError(w, apierr.New(http.StatusTooManyRequests, apierr.CodeTooManyRequests,
-			"Too many connection attempts; retry after "+strconv.Itoa(seconds)+" seconds."))
+	if !s.attempts.Admit(w, r) {
 		return
 	}
+	ip := wsconn.ClientIP(r)
 	if s.cfg.Limits != nil {
 		if d := s.cfg.Limits.Request(ip, connectWeight); d.Err != nil {
-			w.Header().Set("Retry-After", strconv.Itoa(wsconn.RetryAfterSeconds(d.RetryAfter)))
-			writeHTTPError(w, d.Err)
+			wsconn.Refuse(w, d.Err, d.RetryAfter)
 			return
 		}
 	}
 
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		http.Error(w, "server closed", http.StatusServiceUnavailable)
-		return
-	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-
 	sess := newSession(ip, r.URL.Query().Get("returnRateLimits") != "false")
-	conn, err := wsconn.Accept(w, r, wsconn.Options{
+	opts := wsconn.Options{
 		PingInterval: s.cfg.PingInterval,
 		PongTimeout:  s.cfg.PongTimeout,
 		MaxLifetime:  s.cfg.MaxLifetime,
 		SendBuffer:   s.cfg.SendBuffer,
 		Now:          s.cfg.Now,
 		Farewell:     shutdownEvent,
-	})
-	if err != nil {
-		return // Accept has answered the request
 	}
-	sess.conn = conn
+	s.conns.Serve(w, r, opts,
+		func(conn *wsconn.Conn) func([]byte) { return s.attach(sess, conn) },
+		func() { s.detach(sess) })
+}
 
+// attach registers a new session and returns the handler of its requests.
+func (s *Server) attach(sess *session, conn *wsconn.Conn) func(msg []byte) {
+	sess.conn = conn
 	s.mu.Lock()
-	if s.closed {
-		conn.Drop()
-	}
 	s.sessions[sess] = struct{}{}
 	s.mu.Unlock()
-
-	conn.Serve(func(msg []byte) {
+	return func(msg []byte) {
 		reply, ban := s.handle(sess, msg)
 		conn.Send(reply)
 		if ban {
 			// Binance disconnects banned IPs once they have the answer.
 			conn.Finish(websocket.StatusPolicyViolation, "IP banned")
 		}
-	})
+	}
+}
 
+// detach ends the subscriptions of a session that has ended.
+func (s *Server) detach(sess *session) {
 	s.mu.Lock()
 	s.unsubscribeAllLocked(sess)
 	delete(s.sessions, sess)
@@ -142,46 +127,15 @@ func shutdownEvent(now time.Time) []byte {
 
 // DropAll closes every connection at once, without a close handshake (a
 // fault). New connections are accepted.
-func (s *Server) DropAll() {
-	for _, sess := range s.snapshot() {
-		sess.conn.Drop()
-	}
-}
+func (s *Server) DropAll() { s.conns.DropAll() }
 
 // Close closes every connection and waits until their goroutines have
 // stopped. Later upgrade requests are refused with 503.
-func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	for _, sess := range s.snapshot() {
-		sess.conn.Drop()
-	}
-	s.wg.Wait()
-}
-
-func (s *Server) snapshot() []*session {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]*session, 0, len(s.sessions))
-	for sess := range s.sessions {
-		if sess.conn != nil {
-			out = append(out, sess)
-		}
-	}
-	return out
-}
+func (s *Server) Close() { s.conns.Close() }
 
 // Sessions is the number of open connections.
 func (s *Server) Sessions() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.sessions)
-}
-
-func writeHTTPError(w http.ResponseWriter, e *apierr.Error) {
-	body, _ := json.Marshal(e)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(body)
 }

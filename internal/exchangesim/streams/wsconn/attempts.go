@@ -3,8 +3,11 @@ package wsconn
 import (
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 )
 
 // AttemptLimiter limits connection attempts per client IP over a sliding
@@ -48,6 +51,18 @@ func (l *AttemptLimiter) Allow(ip string) (ok bool, retryAfter time.Duration) {
 	}
 	l.byIP[ip] = append(times, now)
 	return true, 0
+}
+
+// Admit records an upgrade attempt from the request's client IP. When the IP
+// has used up its attempts it answers 429 (-1003) with Retry-After, as
+// Binance does, and returns false.
+func (l *AttemptLimiter) Admit(w http.ResponseWriter, r *http.Request) bool {
+	ok, retry := l.Allow(ClientIP(r))
+	if !ok {
+		Refuse(w, apierr.New(http.StatusTooManyRequests, apierr.CodeTooManyRequests,
+			"Too many connection attempts; retry after "+strconv.Itoa(RetryAfterSeconds(retry))+" seconds."), retry)
+	}
+	return ok
 }
 
 // sweep forgets IPs with no attempt inside the window, once per window, so

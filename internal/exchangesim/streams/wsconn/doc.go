@@ -6,6 +6,11 @@
 // message, a cap on incoming messages per second (data, ping and pong frames
 // all count), and a per-IP limit on connection attempts.
 //
+// A Group holds the connections of one server: it serves each upgrade, drops
+// them all on demand (a fault) and, on Close, refuses new upgrades with 503
+// and waits for the connections it serves. Refuse answers an upgrade that is
+// turned away with Binance's JSON error body and Retry-After.
+//
 // A Conn never blocks the code that sends to it: a client that cannot keep up
 // overflows its queue and is disconnected, as Binance does with slow clients.
 // Each Conn's goroutines are owned by Serve, which returns only after they
