@@ -187,3 +187,39 @@ func TestRequestWeights(t *testing.T) {
 		})
 	}
 }
+
+// A failed order or cancel costs weight 1 on top of its single raw request,
+// even when that weight takes the IP over its limit; the next request then
+// hears about it.
+func TestFailedOrdersChargeWeightOnly(t *testing.T) {
+	tests := []struct {
+		name      string
+		configure func(*Config)
+		wantUsed  []string // X-MBX-USED-WEIGHT-1M after each of three failed cancels
+		wantMsg   string   // the 429 of the request after them
+	}{
+		{"weight limit", func(c *Config) { c.WeightLimit = 2 }, []string{"1", "2", "3"},
+			"Too much request weight used; current limit is 2 request weight per 1 MINUTE."},
+		{"raw request limit", func(c *Config) { c.RawRequestLimit = 3 }, []string{"1", "2", "3"},
+			"Too many requests; current limit is 3 requests per 5 MINUTE."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.configure)
+			for i, want := range tt.wantUsed {
+				r := e.signed(http.MethodDelete, "/api/v3/order", "symbol=BTCUSDT&orderId=999", "")
+				if code, _ := r.apiError(t); r.status != http.StatusBadRequest || code != -2011 {
+					t.Fatalf("cancel %d: status %d body %s, want 400 -2011", i, r.status, r.body)
+				}
+				if got := r.header.Get("X-Mbx-Used-Weight-1m"); got != want {
+					t.Fatalf("cancel %d: used weight %s, want %s", i, got, want)
+				}
+			}
+			r := e.do(http.MethodGet, "/api/v3/ping", "", "", nil)
+			code, msg := r.apiError(t)
+			if r.status != http.StatusTooManyRequests || code != -1003 || !strings.HasPrefix(msg, tt.wantMsg) {
+				t.Fatalf("request after the cancels: status %d body %s, want 429 %q", r.status, r.body, tt.wantMsg)
+			}
+		})
+	}
+}

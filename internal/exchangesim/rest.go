@@ -235,16 +235,11 @@ func validAPIKeyFormat(k string) bool {
 }
 
 // chargeFailedOrder charges the weight of a failed order or cancel. The
-// limiter has no way to add weight without counting a request, so this
-// counts one more raw request; and it is skipped when it would push the IP
-// over its limit, since that would start a Retry-After period the client
-// never heard of.
+// request was admitted at weight 0 and counted as a raw request then, so this
+// adds weight only; weight that takes the IP over its limit refuses its next
+// request, as on Binance.
 func (s *Simulator) chargeFailedOrder(w http.ResponseWriter, ip string, weight int) {
-	if s.limiter.UsedWeight(ip)+weight > s.cfg.WeightLimit {
-		return
-	}
-	dec := s.limiter.Request(ip, weight)
-	setUsedWeight(w, dec.UsedWeight1m)
+	setUsedWeight(w, s.limiter.AddWeight(ip, weight))
 }
 
 // clientIP is the host of the connection's remote address; X-Forwarded-For

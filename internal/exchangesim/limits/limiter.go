@@ -94,11 +94,7 @@ func (l *Limiter) Request(ip string, weight int) Decision {
 	defer l.mu.Unlock()
 	now := l.cfg.Now()
 	l.sweepIfDue(now)
-	st := l.ips[ip]
-	if st == nil {
-		st = &ipState{}
-		l.ips[ip] = st
-	}
+	st := l.ipLocked(ip)
 	nowMs := now.UnixMilli()
 	weightWindow := windowIndex(nowMs, minuteMs)
 	rawWindow := windowIndex(nowMs, fiveMinutesMs)
@@ -122,6 +118,37 @@ func (l *Limiter) Request(ip string, weight int) Decision {
 		return l.refuseLimited(d, l.weightMsg, now, st.throttledUntil)
 	}
 	return d
+}
+
+// AddWeight adds weight to ip's request weight in the current minute and
+// returns the IP's new total, for the X-MBX-USED-WEIGHT-1M header. It is for
+// weight charged after a request was admitted (Binance charges a failed order
+// weight 1): it counts no raw request and decides nothing, so a response
+// already allowed stays allowed. Weight that takes the IP over its limit
+// refuses its next request. weight <= 0 adds nothing.
+func (l *Limiter) AddWeight(ip string, weight int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.cfg.Now()
+	window := windowIndex(now.UnixMilli(), minuteMs)
+	if weight <= 0 {
+		if st := l.ips[ip]; st != nil {
+			return st.weight.value(window)
+		}
+		return 0
+	}
+	l.sweepIfDue(now)
+	return l.ipLocked(ip).weight.add(window, weight)
+}
+
+// ipLocked returns ip's state, creating it on first use.
+func (l *Limiter) ipLocked(ip string) *ipState {
+	st := l.ips[ip]
+	if st == nil {
+		st = &ipState{}
+		l.ips[ip] = st
+	}
+	return st
 }
 
 // banEnd is when the IP's current ban, its own or everyone's, ends.
@@ -182,11 +209,7 @@ func (l *Limiter) UsedWeight(ip string) int {
 func (l *Limiter) Ban(ip string, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st := l.ips[ip]
-	if st == nil {
-		st = &ipState{}
-		l.ips[ip] = st
-	}
+	st := l.ipLocked(ip)
 	if d <= 0 {
 		st.bannedUntil = time.Time{}
 		return
