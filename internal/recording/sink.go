@@ -1,0 +1,383 @@
+package recording
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
+)
+
+// Sink delivers the points of every Writer to one InfluxDB. Create one per
+// InfluxDB URL with NewSink; it runs a small fixed set of sender goroutines
+// until Close.
+type Sink struct {
+	opts     SinkOptions
+	disabled bool
+	svc      influxhttp.Service
+	// ownClient is the HTTP client the Sink made, closed by Close.
+	ownClient *http.Client
+	metrics   *collector
+
+	wake    chan struct{} // coalescing "there may be work" signal
+	stop    chan struct{} // closed to stop the senders
+	cancel  context.CancelFunc
+	senders sync.WaitGroup
+
+	mu        sync.Mutex
+	writers   map[string]*Writer
+	dests     map[destKey]*destination
+	ready     list.List // of *block, oldest first
+	deadlines deadlineHeap
+	bufPoints int64
+	bufBytes  int64
+	// activeWriters counts writers with pending points.
+	activeWriters int
+	// failing: the last write attempt failed for a reason that is not the
+	// data's (network, 5xx, 429, ...). Until retryAt nothing is sent; then
+	// one probe request goes out, and the rest follow once it succeeds.
+	failing      bool
+	failures     int
+	failingSince time.Time
+	retryAt      time.Time
+	probing      bool
+	lastError    string
+	overflowing  bool // logged "dropping points" in this failure episode
+	flushing     int  // callers in Flush: send open blocks at once
+	closing      bool // Close started: send open blocks at once
+	stopping     bool // senders must take no new request
+	closed       bool
+	progress     chan struct{} // closed and replaced when a request finishes
+	staleFiles   []string      // spool files to delete, outside the lock
+	requests     requestCounters
+	rand         *rand.Rand
+	spoolSeq     uint64
+}
+
+// requestCounters count write requests by outcome, for metrics.
+type requestCounters struct {
+	ok, partial, rejected, retried int64
+}
+
+// NewSink returns a Sink for opts and starts its senders. With a spool
+// directory, the points a previous Sink spooled there are restored first
+// (to the writers of the resources they came from) and sent before new
+// ones.
+func NewSink(opts SinkOptions) (*Sink, error) {
+	opts = opts.withDefaults()
+	s := &Sink{
+		opts:     opts,
+		writers:  map[string]*Writer{},
+		dests:    map[destKey]*destination{},
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		progress: make(chan struct{}),
+		rand:     newRand(opts.JitterSeed),
+	}
+	s.metrics = newCollector(s, opts.URL)
+	if opts.Registry != nil {
+		if err := opts.Registry.Register(s.metrics); err != nil {
+			return nil, fmt.Errorf("registering recording metrics: %w", err)
+		}
+	}
+	if opts.URL == "" {
+		s.disabled = true
+		return s, nil
+	}
+	u, err := url.Parse(opts.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		s.unregister()
+		return nil, fmt.Errorf("InfluxDB URL %q: want http(s)://host:port", redactURL(opts.URL))
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = opts.Concurrency + 1
+		hc = &http.Client{Transport: t}
+		s.ownClient = hc
+	}
+	client := influxdb2.NewClientWithOptions(strings.TrimRight(opts.URL, "/"), opts.Token,
+		influxdb2.DefaultOptions().SetHTTPClient(hc))
+	s.svc = client.HTTPService()
+	if opts.SpoolDir != "" {
+		if err := s.restore(); err != nil {
+			s.unregister()
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	for range opts.Concurrency {
+		s.senders.Add(1)
+		go s.sender(ctx)
+	}
+	return s, nil
+}
+
+// Writer returns the writer of the resource key ("namespace/name"), with
+// opts applied: the same writer (and counters) for the same key across
+// spec changes. Points already batched keep their old destination.
+func (s *Sink) Writer(key string, opts WriterOptions) *Writer {
+	opts = opts.withDefaults()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.writerLocked(key)
+	w.released = false
+	w.opts = opts
+	w.dest = s.destLocked(opts.Database, opts.RetentionPolicy)
+	return w
+}
+
+// Release says the resource key is gone: its buffered points are still
+// delivered, then the writer and its metrics are forgotten. A later Writer
+// call for the key takes it back.
+func (s *Sink) Release(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.writers[key]
+	if !ok {
+		return
+	}
+	w.released = true
+	s.forgetIfDoneLocked(w)
+}
+
+func (s *Sink) writerLocked(key string) *Writer {
+	w, ok := s.writers[key]
+	if !ok {
+		w = &Writer{sink: s, key: key, heapIndex: -1}
+		w.opts = WriterOptions{}.withDefaults()
+		w.dest = s.destLocked(w.opts.Database, w.opts.RetentionPolicy)
+		s.writers[key] = w
+	}
+	return w
+}
+
+func (s *Sink) forgetIfDoneLocked(w *Writer) {
+	if w.released && w.pending == 0 && s.writers[w.key] == w {
+		delete(s.writers, w.key)
+	}
+}
+
+func (s *Sink) destLocked(database, rp string) *destination {
+	k := destKey{database, rp}
+	if d, ok := s.dests[k]; ok {
+		return d
+	}
+	bucket := database
+	if rp != "" {
+		bucket += "/" + rp
+	}
+	q := url.Values{"bucket": {bucket}, "org": {s.opts.Org}, "precision": {"ns"}}
+	d := &destination{
+		database:        database,
+		retentionPolicy: rp,
+		url:             strings.TrimRight(s.opts.URL, "/") + "/api/v2/write?" + q.Encode(),
+	}
+	s.dests[k] = d
+	return d
+}
+
+// SinkStats are the Sink's own figures.
+type SinkStats struct {
+	// BufferedPoints and BufferedBytes are held in memory now, in flight
+	// included, against the bounds MaxPoints and MaxBytes.
+	BufferedPoints, BufferedBytes int64
+	Writers                       int
+	Failing                       bool
+	LastError                     string
+	// Requests by outcome: acknowledged, partially written, refused, and
+	// failed (to be retried).
+	RequestsOK, RequestsPartial, RequestsRejected, RequestsRetried int64
+}
+
+// Stats returns the Sink's figures.
+func (s *Sink) Stats() SinkStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := SinkStats{
+		BufferedPoints:   s.bufPoints,
+		BufferedBytes:    s.bufBytes,
+		Writers:          len(s.writers),
+		Failing:          s.failing,
+		RequestsOK:       s.requests.ok,
+		RequestsPartial:  s.requests.partial,
+		RequestsRejected: s.requests.rejected,
+		RequestsRetried:  s.requests.retried,
+	}
+	if s.failing {
+		st.LastError = s.lastError
+	}
+	return st
+}
+
+// Flush sends every buffered point now, without waiting for batches to fill
+// or their flush intervals, and waits until nothing is pending or ctx ends.
+// While other goroutines keep writing it may wait until ctx ends.
+func (s *Sink) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	s.flushing++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.flushing--
+		s.mu.Unlock()
+	}()
+	s.wakeSender()
+	return s.waitIdle(ctx, false)
+}
+
+// errFailing ends Close's delivery attempts early when a spool directory
+// can keep the points.
+var errFailing = errors.New("InfluxDB writes are failing")
+
+// waitIdle waits until nothing is buffered, ctx ends or, if spooling, writes
+// fail.
+func (s *Sink) waitIdle(ctx context.Context, stopWhenFailing bool) error {
+	for {
+		s.mu.Lock()
+		idle, failing, ch := s.bufPoints == 0, s.failing, s.progress
+		s.mu.Unlock()
+		switch {
+		case idle:
+			return nil
+		case stopWhenFailing && failing:
+			return errFailing
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Close delivers what is buffered, until that is done or ctx ends. With a
+// spool directory it stops trying as soon as writes fail and saves the rest
+// there instead. It returns how many points were neither delivered nor
+// spooled (also counted in the writers' DroppedUndelivered), with an error
+// saying why. Writes after Close are counted as undelivered. Close stops
+// every goroutine the Sink started; calling it again returns (0, nil).
+func (s *Sink) Close(ctx context.Context) (undelivered int64, err error) {
+	s.mu.Lock()
+	if s.closing || s.closed {
+		s.mu.Unlock()
+		return 0, nil
+	}
+	s.closing = true
+	s.mu.Unlock()
+	if s.disabled {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.unregister()
+		return 0, nil
+	}
+
+	s.wakeSender()
+	waitErr := s.waitIdle(ctx, s.opts.SpoolDir != "")
+
+	// Stop the senders; a request cut short goes back to the queue.
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
+	close(s.stop)
+	s.cancel()
+	s.senders.Wait()
+
+	s.mu.Lock()
+	s.closed = true
+	left := s.takeAllBlocksLocked()
+	stale := s.takeStaleFilesLocked()
+	s.mu.Unlock()
+	removeFiles(stale)
+
+	var spoolErr error
+	if len(left) > 0 && s.opts.SpoolDir != "" {
+		spoolErr = s.spool(left)
+	}
+	s.mu.Lock()
+	for _, b := range left {
+		if b.spoolFile != "" {
+			b.w.c.spooled += int64(b.n)
+		} else {
+			b.w.c.dropUndelivered += int64(b.n)
+			b.w.c.lastDrop = s.opts.Now()
+			undelivered += int64(b.n)
+		}
+		s.addPendingLocked(b.w, -int64(b.n), -int64(len(b.live())))
+	}
+	close(s.progress)
+	s.progress = make(chan struct{})
+	s.mu.Unlock()
+
+	s.unregister()
+	if s.ownClient != nil {
+		s.ownClient.CloseIdleConnections()
+	}
+	if undelivered > 0 {
+		cause := waitErr
+		if spoolErr != nil {
+			cause = spoolErr
+		}
+		return undelivered, fmt.Errorf("recording: %d points could not be delivered: %w", undelivered, cause)
+	}
+	return 0, nil
+}
+
+// takeAllBlocksLocked removes every buffered block from the queues (the
+// senders are stopped) and returns them, oldest first per writer.
+func (s *Sink) takeAllBlocksLocked() []*block {
+	var all []*block
+	for _, w := range s.writers {
+		for _, b := range w.blocks {
+			if b.n > 0 {
+				all = append(all, b)
+			}
+		}
+		w.blocks = nil
+		w.open = nil
+		w.heapIndex = -1
+	}
+	s.deadlines = nil
+	s.ready.Init()
+	return all
+}
+
+func (s *Sink) takeStaleFilesLocked() []string {
+	f := s.staleFiles
+	s.staleFiles = nil
+	return f
+}
+
+func (s *Sink) unregister() {
+	if s.opts.Registry != nil {
+		s.opts.Registry.Unregister(s.metrics)
+	}
+}
+
+// wakeSender tells a sleeping sender to look for work again.
+func (s *Sink) wakeSender() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// redactURL drops a URL's user information, so it can be shown.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	return u.String()
+}
