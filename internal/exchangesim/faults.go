@@ -26,7 +26,9 @@ type Faults struct {
 	RestErrorStatus int     `json:"restErrorStatus,omitempty"`
 	// DropWebsockets closes every stream and WebSocket API connection now.
 	DropWebsockets bool `json:"dropWebsockets,omitempty"`
-	// StallStreams keeps WebSocket connections open but sends nothing.
+	// StallStreams keeps WebSocket connections open and answering but sends
+	// no market data or user-data events; what happens meanwhile is dropped,
+	// not delivered when the stall ends.
 	StallStreams bool `json:"stallStreams,omitempty"`
 	// ClockOffsetMs shifts the server's clock (serverTime and the
 	// recvWindow check).
@@ -147,6 +149,7 @@ func (s *Simulator) applyFaults(f Faults) error {
 	s.faults.Store(&f)
 	s.clockOffset.Store(f.ClockOffsetMs)
 	s.streams.SetStalled(f.StallStreams)
+	s.wsapi.SetStalled(f.StallStreams)
 	if f.DropWebsockets {
 		s.streams.DropAll()
 		s.wsapi.DropAll()

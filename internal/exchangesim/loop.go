@@ -60,14 +60,11 @@ func (s *Simulator) setPrice(symbol string, price decimal.Decimal) error {
 }
 
 // publishEvents counts order outcomes and sends user events to the
-// WebSocket API's subscribers (unless streams are stalled by a fault).
+// WebSocket API's subscribers (which drops them while streams are stalled).
 func (s *Simulator) publishEvents(events []matching.Event) {
 	if len(events) == 0 {
 		return
 	}
 	s.stats.events(events)
-	if s.currentFaults().StallStreams {
-		return
-	}
 	s.wsapi.PublishEvents(events)
 }

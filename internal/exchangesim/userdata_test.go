@@ -101,6 +101,31 @@ func untilFilled(t *testing.T, conn *websocket.Conn, clientID string) {
 	}
 }
 
+// pingThrough sends a WebSocket API ping, reads up to its reply and returns
+// the user events that came before it.
+func pingThrough(t *testing.T, conn *websocket.Conn) []userEvent {
+	t.Helper()
+	if err := conn.Write(t.Context(), websocket.MessageText, []byte(`{"id":"ping-1","method":"ping"}`)); err != nil {
+		t.Fatal(err)
+	}
+	var before []userEvent
+	for {
+		var msg struct {
+			userEvent
+			ID     string `json:"id"`
+			Status int    `json:"status"`
+		}
+		readJSON(t, conn, &msg)
+		if msg.ID == "ping-1" {
+			if msg.Status != http.StatusOK {
+				t.Fatalf("ping status %d", msg.Status)
+			}
+			return before
+		}
+		before = append(before, msg.userEvent)
+	}
+}
+
 func TestUserDataEventsAndStall(t *testing.T) {
 	e := newEnv(t, nil)
 	conn := userStream(t, e)
@@ -117,15 +142,25 @@ func TestUserDataEventsAndStall(t *testing.T) {
 	}
 	untilFilled(t, conn, "first")
 
-	// While streams are stalled, user events are not sent (nor queued).
+	// While streams are stalled, the connection stays open and answers, and
+	// user events are dropped: neither sent nor delivered after the stall.
+	pingThrough(t, conn) // past the account update that follows the fill
 	e.mustAdmin(http.MethodPost, "/sim/v1/faults", Faults{StallStreams: true})
 	buy("while-stalled")
+	if evs := pingThrough(t, conn); len(evs) != 0 {
+		t.Fatalf("events sent during the stall: %+v", evs)
+	}
 	e.mustAdmin(http.MethodPost, "/sim/v1/faults", Faults{})
 	buy("after-stall")
 	if ev := nextExecution(t, conn); ev.Event.ClientOrderID != "after-stall" {
 		t.Fatalf("first event after the stall is %+v, want order after-stall", ev)
 	}
 	untilFilled(t, conn, "after-stall")
+	// A client learns what the stall hid over REST.
+	if o, err := c.NewGetOrderService().Symbol("BTCUSDT").OrigClientOrderID("while-stalled").Do(t.Context()); err != nil ||
+		o.Status != binance.OrderStatusTypeFilled {
+		t.Fatalf("order placed during the stall: %+v, %v; want FILLED", o, err)
+	}
 
 	// A resting order filled by a price move is reported too.
 	if _, err := c.NewCreateOrderService().Symbol("ETHUSDT").Side(binance.SideTypeBuy).Type(binance.OrderTypeLimit).

@@ -9,5 +9,6 @@
 // Connections follow the same rules as the market streams (pings, pong
 // timeout, 24 h lifetime, connection attempts per IP) through the shared
 // wsconn package. PublishEvents never blocks: a session that cannot keep up
-// is disconnected.
+// is disconnected. SetStalled is the stall fault: sessions stay open and keep
+// answering, while the user-data events of that time are dropped.
 package wsapi

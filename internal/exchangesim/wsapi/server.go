@@ -24,6 +24,7 @@ type Server struct {
 	attempts *wsconn.AttemptLimiter
 	conns    *wsconn.Group
 	execSeq  atomic.Int64 // executionReport "I" ids
+	stalled  atomic.Bool
 
 	mu        sync.RWMutex
 	sessions  map[*session]struct{}
@@ -128,6 +129,13 @@ func shutdownEvent(now time.Time) []byte {
 // DropAll closes every connection at once, without a close handshake (a
 // fault). New connections are accepted.
 func (s *Server) DropAll() { s.conns.DropAll() }
+
+// SetStalled turns the stall fault on or off. While on, connections stay
+// open, answer requests and pings, and accept subscriptions, but no user-data
+// event is sent: the events of that time are dropped, never delivered later,
+// as from a stream that has gone silent. A client learns what it missed over
+// REST.
+func (s *Server) SetStalled(on bool) { s.stalled.Store(on) }
 
 // Close closes every connection and waits until their goroutines have
 // stopped. Later upgrade requests are refused with 503.

@@ -121,6 +121,44 @@ func TestEventsReachTheAccountsSubscriptions(t *testing.T) {
 	}
 }
 
+// While stalled, the session stays open and answers, and the events of that
+// time are dropped; once the stall ends, new events flow again.
+func TestStalledDropsEventsButAnswers(t *testing.T) {
+	clock := newFakeClock()
+	env := newEnv(t, Config{Now: clock.Now})
+	eng := testEngine(t, clock.Now)
+	c := env.dial(t)
+	subscribeVia(t, c, clock.Now, "s", nil)
+	place := func(id string) []matching.Event {
+		t.Helper()
+		d := decimal.RequireFromString
+		_, _, events, err := eng.PlaceOrder("alice", matching.OrderRequest{Symbol: "BTCUSDT", Side: matching.SideBuy,
+			Type: matching.TypeLimit, TimeInForce: matching.GTC, Quantity: d("0.001"), Price: d("60000"), ClientOrderID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events
+	}
+
+	env.srv.SetStalled(true)
+	env.srv.PublishEvents(place("during"))
+	// Nothing was queued before the answer to this ping, and the stall does
+	// not stop requests.
+	if got := call(t, c, `{"id":"p","method":"ping"}`); got != `{"id":"p","status":200,"result":{}}` {
+		t.Fatalf("during the stall received %s", got)
+	}
+	if got := call(t, c, `{"id":"l","method":"session.subscriptions"}`); got != `{"id":"l","status":200,"result":[{"subscriptionId":0}]}` {
+		t.Fatalf("subscriptions during the stall: %s", got)
+	}
+
+	env.srv.SetStalled(false)
+	env.srv.PublishEvents(place("after"))
+	p := readPushed(t, c)
+	if ev := decodeLikeGoBinance(t, p.Event); ev.OrderUpdate.ClientOrderId != "after" || ev.OrderUpdate.ExecutionType != "NEW" {
+		t.Fatalf("first event after the stall: %+v, want order \"after\" NEW (the stalled one is dropped)", ev.OrderUpdate)
+	}
+}
+
 func TestGoBinanceUserDataServeSignature(t *testing.T) {
 	env := newEnv(t, Config{}) // real clock: go-binance stamps requests with time.Now
 	eng := testEngine(t, time.Now)

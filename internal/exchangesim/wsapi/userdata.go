@@ -103,8 +103,12 @@ func (s *Server) removeLocked(sub *subscription) {
 }
 
 // PublishEvents sends each event, in order, to every subscription of its
-// account. It never blocks: a session whose queue is full is disconnected.
+// account, or drops them all while the server is stalled. It never blocks: a
+// session whose queue is full is disconnected.
 func (s *Server) PublishEvents(events []matching.Event) {
+	if s.stalled.Load() {
+		return
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, ev := range events {
