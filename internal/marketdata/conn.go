@@ -1,0 +1,333 @@
+package marketdata
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/coder/websocket"
+)
+
+// maxURLLength bounds the dial URL; streams that do not fit are subscribed
+// with control messages once the connection is open.
+const maxURLLength = 2048
+
+// maxParamsPerMessage bounds the streams named by one control message.
+const maxParamsPerMessage = 100
+
+// conn is one logical connection of a feed: a set of at most
+// MaxStreamsPerConn streams, kept subscribed across reconnects and
+// rotations by one goroutine.
+type conn struct {
+	feed *feed
+	id   int
+
+	desired map[string]*stream // guarded by feed.mu
+
+	ctx    context.Context // set by start, under the hub's lock
+	cancel context.CancelFunc
+
+	connected atomic.Bool // a session is open
+	wake      chan struct{}
+
+	mu    sync.Mutex
+	resub map[string]struct{} // stale streams to resubscribe
+}
+
+func newConn(f *feed, id int) *conn {
+	return &conn{
+		feed:    f,
+		id:      id,
+		desired: make(map[string]*stream),
+		wake:    make(chan struct{}, 1),
+		resub:   make(map[string]struct{}),
+	}
+}
+
+// start runs the connection until ctx ends or stop is called. The caller
+// has added one to the hub's WaitGroup.
+func (c *conn) start(ctx context.Context) {
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	go c.run()
+}
+
+// stop ends the connection (feed.mu is held); a conn never started has
+// nothing to stop.
+func (c *conn) stop() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+// poke tells the goroutine that the desired streams changed.
+func (c *conn) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) requestResubscribe(name string) {
+	c.mu.Lock()
+	c.resub[name] = struct{}{}
+	c.mu.Unlock()
+	c.poke()
+}
+
+// run dials, serves and redials until the connection is stopped.
+func (c *conn) run() {
+	defer c.feed.hub.wg.Done()
+	f := c.feed
+	log := f.hub.log.WithValues("url", f.url, "conn", c.id)
+	bo := f.hub.newBackoff()
+	var sess *session
+	defer func() {
+		if sess != nil {
+			sess.close()
+		}
+		c.setConnected(false)
+	}()
+	for {
+		if sess == nil {
+			s, err := c.connect()
+			if err != nil {
+				if c.ctx.Err() != nil {
+					return
+				}
+				wait := bo.NextBackOff()
+				log.Info("connection failed; retrying", "error", err.Error(), "in", wait)
+				if sleep(c.ctx, wait) != nil {
+					return
+				}
+				continue
+			}
+			sess = s
+			c.setConnected(true)
+		}
+		next, lost := c.serve(sess, bo)
+		switch {
+		case c.ctx.Err() != nil:
+			return
+		case next != nil: // rotated
+			sess = next
+		case lost:
+			sess.close()
+			sess = nil
+			c.setConnected(false)
+			f.noteReconnect(c)
+			wait := bo.NextBackOff()
+			log.Info("connection lost; reconnecting", "in", wait)
+			if sleep(c.ctx, wait) != nil {
+				return
+			}
+		}
+	}
+}
+
+func (c *conn) setConnected(on bool) {
+	if c.connected.Swap(on) != on {
+		if on {
+			c.feed.fm.connections.Inc()
+		} else {
+			c.feed.fm.connections.Dec()
+		}
+	}
+}
+
+// connect waits for an attempt slot and dials a session subscribed to the
+// desired streams (as many as fit in the URL).
+func (c *conn) connect() (*session, error) {
+	f := c.feed
+	names := f.desiredNames(c)
+	if len(names) == 0 {
+		return nil, errors.New("no streams") // being stopped
+	}
+	inURL := names
+	for len(combinedURL(f.url, inURL)) > maxURLLength && len(inURL) > 1 {
+		inURL = inURL[:len(inURL)/2]
+	}
+	if err := f.hub.attempts.wait(c.ctx); err != nil {
+		return nil, err
+	}
+	sess := newSession(c, inURL)
+	dctx, cancel := context.WithTimeout(c.ctx, f.hub.opts.DialTimeout)
+	ws, _, err := f.hub.opts.Dial(dctx, combinedURL(f.url, inURL), &websocket.DialOptions{OnPingReceived: sess.onPing})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(readLimit)
+	sess.ws = ws
+	f.markSubscribed(inURL, f.hub.opts.Now())
+	go sess.read()
+	if len(inURL) < len(names) {
+		c.poke() // subscribe the rest
+	}
+	return sess, nil
+}
+
+// serve runs sess until it is lost (lost), replaced by a rotation (next) or
+// the connection is stopped (neither).
+func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *session, lost bool) {
+	opts := c.feed.hub.opts
+	lifetime := time.NewTimer(jitterBelow(opts.MaxLifetime))
+	defer lifetime.Stop()
+	idle := time.NewTicker(max(opts.IdleTimeout/4, time.Millisecond))
+	defer idle.Stop()
+	firstData := sess.firstData
+	c.poke() // reconcile anything that changed while dialling
+	for {
+		select {
+		case <-c.ctx.Done():
+			return nil, false
+		case <-sess.done:
+			return nil, true
+		case <-firstData:
+			bo.Reset()
+			firstData = nil
+		case <-c.wake:
+			if err := c.reconcile(sess); err != nil {
+				if c.ctx.Err() != nil {
+					return nil, false
+				}
+				return nil, true
+			}
+		case <-idle.C:
+			if opts.Now().Sub(time.Unix(0, sess.lastFrame.Load())) > opts.IdleTimeout {
+				c.feed.hub.log.Info("connection silent, not even pings; redialling", "url", c.feed.url, "conn", c.id)
+				return nil, true
+			}
+		case <-sess.shutdown:
+			// The server closes the socket right after this notice.
+			if n := c.rotate(sess); n != nil {
+				return n, false
+			}
+			return nil, true
+		case <-lifetime.C:
+			if n := c.rotate(sess); n != nil {
+				return n, false
+			}
+			if !sess.alive() {
+				return nil, true
+			}
+			lifetime.Reset(bo.NextBackOff()) // the old connection still works: try again later
+		}
+	}
+}
+
+// rotate opens a successor to sess, waits until it delivers (or
+// RotationOverlap passes), then closes sess. Events both deliver meanwhile
+// are de-duplicated by the streams. It returns nil if the successor could
+// not be opened.
+func (c *conn) rotate(old *session) *session {
+	next, err := c.connect()
+	if err != nil {
+		if c.ctx.Err() == nil {
+			c.feed.hub.log.Info("rotation: new connection failed", "url", c.feed.url, "conn", c.id, "error", err.Error())
+		}
+		return nil
+	}
+	overlap := time.NewTimer(c.feed.hub.opts.RotationOverlap)
+	defer overlap.Stop()
+	select {
+	case <-next.firstData:
+	case <-next.done:
+	case <-overlap.C:
+	case <-c.ctx.Done():
+	}
+	old.close()
+	if c.ctx.Err() != nil || !next.alive() {
+		next.close()
+		return nil
+	}
+	c.feed.noteRotation()
+	return next
+}
+
+// reconcile sends at most one control message moving the server's
+// subscriptions on sess towards the desired ones: UNSUBSCRIBE first
+// (dropped streams, and stale ones to be subscribed again), then SUBSCRIBE.
+// It pokes itself while more remain.
+func (c *conn) reconcile(sess *session) error {
+	f := c.feed
+	var unsub, sub []string
+	// Stale streams are unsubscribed, then subscribed again like new ones;
+	// a request for a stream this session does not carry is moot.
+	c.mu.Lock()
+	resub := c.resub
+	c.resub = make(map[string]struct{})
+	c.mu.Unlock()
+	f.mu.RLock()
+	for name := range sess.actual {
+		_, want := c.desired[name]
+		_, stale := resub[name]
+		if !want || stale {
+			unsub = append(unsub, name)
+		}
+	}
+	for name := range c.desired {
+		if _, ok := sess.actual[name]; !ok {
+			sub = append(sub, name)
+		}
+	}
+	f.mu.RUnlock()
+
+	method, names := "UNSUBSCRIBE", unsub
+	if len(unsub) == 0 {
+		method, names = "SUBSCRIBE", sub
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	more := len(unsub) > 0 && len(sub) > 0 || len(names) > maxParamsPerMessage
+	if len(names) > maxParamsPerMessage {
+		names = names[:maxParamsPerMessage]
+	}
+	// Resubscribe requests not served by this message wait for the next.
+	c.mu.Lock()
+	for _, name := range unsub {
+		if _, stale := resub[name]; stale && (method != "UNSUBSCRIBE" || !slices.Contains(names, name)) {
+			c.resub[name] = struct{}{}
+		}
+	}
+	c.mu.Unlock()
+	if err := sess.send(c.ctx, method, names); err != nil {
+		return err
+	}
+	if method == "UNSUBSCRIBE" {
+		resubscribed := 0
+		for _, n := range names {
+			delete(sess.actual, n)
+			if _, ok := resub[n]; ok {
+				resubscribed++
+			}
+		}
+		if resubscribed > 0 {
+			f.resubscribes.Add(int64(resubscribed))
+			f.fm.resubscribes.Add(float64(resubscribed))
+			f.hub.log.Info("resubscribing silent streams", "url", f.url, "conn", c.id, "streams", resubscribed)
+			more = true
+		}
+	} else {
+		for _, n := range names {
+			sess.actual[n] = struct{}{}
+		}
+		f.markSubscribed(names, f.hub.opts.Now())
+	}
+	if more {
+		c.poke()
+	}
+	return nil
+}
+
+// jitterBelow returns d shortened by up to 2%, so connections opened
+// together do not all rotate at the same moment.
+func jitterBelow(d time.Duration) time.Duration {
+	return d - time.Duration(rand.Int64N(int64(d)/50+1))
+}

@@ -1,0 +1,223 @@
+package marketdata
+
+import (
+	"sync"
+	"time"
+)
+
+// itemClass says how a mailbox treats an event.
+type itemClass uint8
+
+const (
+	// classLatest events (tickers, book tickers, open klines) replace the
+	// stream's previous undelivered latest value.
+	classLatest itemClass = iota + 1
+	// classQueued events (closed klines, trades) must each be delivered;
+	// they count against the mailbox's capacity.
+	classQueued
+	// classGap is a loss marker, at most one pending per stream.
+	classGap
+)
+
+type mailItem struct {
+	ev    Event
+	class itemClass
+}
+
+// mailbox is a subscriber's bounded, conflating queue. Events are delivered
+// in the order they were put, except that a pending latest value is updated
+// in place. Its length is bounded by twice the capacity plus three items per
+// stream: queued items (at most capacity), one replaceable latest item and
+// one gap marker per stream, and latest items sealed by a later queued item
+// or gap marker of their stream (at most one per such item).
+type mailbox struct {
+	capacity int
+	wake     chan struct{} // capacity 1: "something was put"
+
+	mu     sync.Mutex
+	items  []mailItem
+	head   int               // items[head:] are pending
+	base   uint64            // absolute position of items[0]
+	latest map[string]uint64 // stream -> absolute position of its replaceable latest item
+	gaps   map[string]uint64 // stream -> absolute position of its pending gap marker
+	queued int               // pending classQueued items
+	closed bool
+
+	conflated, dropped, gaps64 int64
+}
+
+func newMailbox(capacity int) *mailbox {
+	return &mailbox{
+		capacity: capacity,
+		wake:     make(chan struct{}, 1),
+		latest:   make(map[string]uint64),
+		gaps:     make(map[string]uint64),
+	}
+}
+
+func (m *mailbox) notify() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// putLatest stores ev as its stream's latest value. It reports whether an
+// older undelivered value was replaced.
+func (m *mailbox) putLatest(ev Event) (conflated bool) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return false
+	}
+	if pos, ok := m.latest[ev.Stream]; ok {
+		m.items[pos-m.base].ev = ev
+		m.conflated++
+		m.mu.Unlock()
+		return true
+	}
+	m.latest[ev.Stream] = m.push(mailItem{ev: ev, class: classLatest})
+	m.mu.Unlock()
+	m.notify()
+	return false
+}
+
+// putQueued appends ev, or drops it when the queue is full and records the
+// loss in the stream's pending gap marker. It reports whether ev was dropped
+// and whether that added a gap marker.
+func (m *mailbox) putQueued(ev Event) (dropped, newGap bool) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return false, false
+	}
+	// A later value of the stream must not overtake this event.
+	delete(m.latest, ev.Stream)
+	if m.queued >= m.capacity {
+		m.dropped++
+		newGap = m.markGapLocked(ev)
+		m.mu.Unlock()
+		if newGap {
+			m.notify()
+		}
+		return true, newGap
+	}
+	m.push(mailItem{ev: ev, class: classQueued})
+	m.queued++
+	m.mu.Unlock()
+	m.notify()
+	return false, false
+}
+
+// markGapLocked counts one dropped event in the stream's pending gap marker,
+// adding one if there is none.
+func (m *mailbox) markGapLocked(ev Event) (added bool) {
+	at := eventPosition(ev)
+	if pos, ok := m.gaps[ev.Stream]; ok {
+		g := m.items[pos-m.base].ev.Gap
+		g.Dropped++
+		g.To = at
+		return false
+	}
+	gap := Event{
+		Stream: ev.Stream, Symbol: ev.Symbol, Kind: KindGap,
+		Gap:       &Gap{Reason: GapOverflow, Dropped: 1, From: at, To: at},
+		EventTime: ev.EventTime, Received: ev.Received,
+	}
+	m.gaps[ev.Stream] = m.push(mailItem{ev: gap, class: classGap})
+	m.gaps64++
+	return true
+}
+
+// putGap appends a gap marker that the stream reported (not an overflow).
+func (m *mailbox) putGap(ev Event) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	delete(m.latest, ev.Stream)
+	m.push(mailItem{ev: ev, class: classGap})
+	m.gaps64++
+	m.mu.Unlock()
+	m.notify()
+}
+
+// eventPosition is where an event sits in its stream: a kline's open time or
+// a trade's time, else the event time.
+func eventPosition(ev Event) time.Time {
+	switch {
+	case ev.Kline != nil:
+		return ev.Kline.OpenTime
+	case ev.Trade != nil:
+		return ev.Trade.Time
+	}
+	return ev.EventTime
+}
+
+// push appends an item and returns its absolute position.
+func (m *mailbox) push(it mailItem) uint64 {
+	if m.head > 0 && m.head >= len(m.items)/2 {
+		n := copy(m.items, m.items[m.head:])
+		clear(m.items[n:])
+		m.items = m.items[:n]
+		m.base += uint64(m.head)
+		m.head = 0
+	}
+	m.items = append(m.items, it)
+	return m.base + uint64(len(m.items)-1)
+}
+
+// take removes and returns the oldest pending event.
+func (m *mailbox) take() (Event, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.head >= len(m.items) {
+		return Event{}, false
+	}
+	pos := m.base + uint64(m.head)
+	it := m.items[m.head]
+	m.items[m.head] = mailItem{}
+	m.head++
+	switch it.class {
+	case classLatest:
+		if p, ok := m.latest[it.ev.Stream]; ok && p == pos {
+			delete(m.latest, it.ev.Stream)
+		}
+	case classQueued:
+		m.queued--
+	case classGap:
+		if p, ok := m.gaps[it.ev.Stream]; ok && p == pos {
+			delete(m.gaps, it.ev.Stream)
+		}
+	}
+	if m.head == len(m.items) {
+		m.items, m.head = m.items[:0], 0
+		m.base = pos + 1
+	}
+	return it.ev, true
+}
+
+// close drops every pending event and refuses later ones.
+func (m *mailbox) close() {
+	m.mu.Lock()
+	m.closed = true
+	m.items, m.head = nil, 0
+	clear(m.latest)
+	clear(m.gaps)
+	m.queued = 0
+	m.mu.Unlock()
+}
+
+// pending is the number of undelivered items.
+func (m *mailbox) pending() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.items) - m.head
+}
+
+func (m *mailbox) counts() (conflated, dropped, gaps int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.conflated, m.dropped, m.gaps64
+}

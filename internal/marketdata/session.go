@@ -1,0 +1,136 @@
+package marketdata
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// readLimit is the largest message a session accepts; Binance's events are
+// a few hundred bytes.
+const readLimit = 1 << 20
+
+// writeTimeout bounds one SUBSCRIBE or UNSUBSCRIBE write.
+const writeTimeout = 10 * time.Second
+
+// session is one WebSocket connection of a conn. Its reader goroutine keeps
+// a read pending at all times, which is what answers the server's pings.
+type session struct {
+	conn *conn
+	ws   *websocket.Conn
+
+	// actual is what the server has subscribed on this socket; only the
+	// conn's goroutine uses it.
+	actual  map[string]struct{}
+	limiter *rate.Limiter // paces control messages
+	nextID  int64
+
+	lastFrame atomic.Int64 // hub clock, unix ns: last data message or ping
+
+	done         chan struct{} // the reader has returned
+	firstData    chan struct{} // closed on the first stream event
+	firstOnce    sync.Once
+	shutdown     chan struct{} // closed on serverShutdown
+	shutdownOnce sync.Once
+	closeOnce    sync.Once
+}
+
+func newSession(c *conn, inURL []string) *session {
+	s := &session{
+		conn:      c,
+		actual:    make(map[string]struct{}, len(inURL)),
+		limiter:   rate.NewLimiter(rate.Limit(c.feed.hub.opts.ControlRate), 1),
+		done:      make(chan struct{}),
+		firstData: make(chan struct{}),
+		shutdown:  make(chan struct{}),
+	}
+	for _, n := range inURL {
+		s.actual[n] = struct{}{}
+	}
+	s.touch()
+	return s
+}
+
+func (s *session) touch() {
+	s.lastFrame.Store(s.conn.feed.hub.opts.Now().UnixNano())
+}
+
+func (s *session) markData() { s.firstOnce.Do(func() { close(s.firstData) }) }
+
+func (s *session) signalShutdown() { s.shutdownOnce.Do(func() { close(s.shutdown) }) }
+
+// onPing records a server ping and lets the library answer it.
+func (s *session) onPing(context.Context, []byte) bool {
+	s.touch()
+	return true
+}
+
+// read reads messages until the socket fails or is closed, dispatching
+// each one to the feed on this goroutine.
+func (s *session) read() {
+	defer close(s.done)
+	f := s.conn.feed
+	var buf bytes.Buffer
+	for {
+		// No deadline: close stops a blocked read.
+		_, r, err := s.ws.Reader(context.Background())
+		if err != nil {
+			return
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			return
+		}
+		now := f.hub.opts.Now()
+		s.lastFrame.Store(now.UnixNano())
+		f.dispatch(s, buf.Bytes(), now)
+	}
+}
+
+// close closes the socket without a handshake and waits for the reader.
+func (s *session) close() {
+	s.closeOnce.Do(func() { _ = s.ws.CloseNow() })
+	<-s.done
+}
+
+// alive reports whether the reader is still running.
+func (s *session) alive() bool {
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// controlRequest is a SUBSCRIBE or UNSUBSCRIBE message.
+type controlRequest struct {
+	Method string   `json:"method"`
+	Params []string `json:"params"`
+	ID     int64    `json:"id"`
+}
+
+// send writes one control message after waiting for the pacing limiter.
+func (s *session) send(ctx context.Context, method string, names []string) error {
+	if err := s.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	s.nextID++
+	msg, err := json.Marshal(controlRequest{Method: method, Params: names, ID: s.nextID})
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := s.ws.Write(wctx, websocket.MessageText, msg); err != nil {
+		return err
+	}
+	s.conn.feed.fm.controls.Inc()
+	return nil
+}

@@ -1,0 +1,141 @@
+package marketdata
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// stream is one subscribed stream of a feed, shared by all its subscribers.
+// It orders and de-duplicates the stream's events (a rotation overlaps two
+// connections; a reconnect repeats or skips events) before fanning them out.
+type stream struct {
+	name   string
+	parsed StreamName
+	feed   *feed
+	conn   *conn // guarded by feed.mu
+
+	lastMsg   atomic.Int64 // hub clock, unix ns, of the last message
+	since     atomic.Int64 // hub clock, unix ns, of the last (re)subscription
+	lastLag   atomic.Int64 // ns, of the last message
+	lastResub atomic.Int64 // hub clock, unix ns, of the last stale resubscribe
+	stale     atomic.Bool
+
+	mu   sync.Mutex // guards the fields below and orders fan-out
+	subs []*Subscription
+	// lastSeq is the newest trade id, aggregate id, book update id or
+	// ticker event time (ms) delivered; seen says whether there is one.
+	lastSeq       int64
+	seen          bool
+	lastTradeTime time.Time
+	klines        *klineSeq // nil unless a kline stream
+}
+
+func newStream(f *feed, parsed StreamName, now time.Time) *stream {
+	st := &stream{name: parsed.String(), parsed: parsed, feed: f}
+	st.since.Store(now.UnixNano())
+	if parsed.Kind == KindKline {
+		st.klines = &klineSeq{interval: parsed.Interval}
+	}
+	return st
+}
+
+func (st *stream) addSub(sub *Subscription) {
+	st.mu.Lock()
+	st.subs = append(st.subs, sub)
+	st.mu.Unlock()
+}
+
+// removeSub removes sub and reports how many subscribers remain.
+func (st *stream) removeSub(sub *Subscription) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.subs = slices.DeleteFunc(st.subs, func(s *Subscription) bool { return s == sub })
+	return len(st.subs)
+}
+
+// touch records a message's arrival.
+func (st *stream) touch(received, eventTime time.Time) {
+	st.lastMsg.Store(received.UnixNano())
+	st.lastLag.Store(int64(received.Sub(eventTime)))
+	st.stale.Store(false)
+}
+
+func (st *stream) lastReceived() time.Time {
+	if ns := st.lastMsg.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
+func (st *stream) lag() time.Duration { return time.Duration(st.lastLag.Load()) }
+
+// silentSince is the later of the last message and the last subscription.
+func (st *stream) silentSince() time.Time {
+	return time.Unix(0, max(st.lastMsg.Load(), st.since.Load()))
+}
+
+// handle orders one live event and fans it out.
+func (st *stream) handle(ev Event) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch ev.Kind {
+	case KindKline:
+		st.klines.process(st, ev)
+	case KindTicker, KindMiniTicker:
+		if st.advance(ev.EventTime.UnixMilli()) {
+			st.emitLatest(ev)
+		}
+	case KindBookTicker:
+		if st.advance(ev.BookTicker.UpdateID) {
+			st.emitLatest(ev)
+		}
+	case KindTrade, KindAggTrade:
+		st.handleTrade(ev)
+	}
+}
+
+// advance accepts a sequence number newer than the last one.
+func (st *stream) advance(seq int64) bool {
+	if st.seen && seq <= st.lastSeq {
+		return false
+	}
+	st.lastSeq, st.seen = seq, true
+	return true
+}
+
+// handleTrade drops repeated trades and reports skipped trade ids, which
+// Binance numbers consecutively per symbol, as a gap.
+func (st *stream) handleTrade(ev Event) {
+	t := ev.Trade
+	if st.seen && t.ID <= st.lastSeq {
+		return
+	}
+	if st.seen && t.ID > st.lastSeq+1 {
+		st.emitGap(ev, &Gap{Reason: GapMissed, Dropped: t.ID - st.lastSeq - 1, From: st.lastTradeTime, To: t.Time})
+	}
+	st.lastSeq, st.seen, st.lastTradeTime = t.ID, true, t.Time
+	st.emitQueued(ev)
+}
+
+func (st *stream) emitLatest(ev Event) {
+	for _, sub := range st.subs {
+		sub.putLatest(ev)
+	}
+}
+
+func (st *stream) emitQueued(ev Event) {
+	for _, sub := range st.subs {
+		sub.putQueued(ev)
+	}
+}
+
+// emitGap sends a gap marker, shaped after the event that revealed it.
+func (st *stream) emitGap(at Event, gap *Gap) {
+	ev := Event{Stream: st.name, Symbol: st.parsed.Symbol, Kind: KindGap, Gap: gap,
+		EventTime: at.EventTime, Received: at.Received}
+	for _, sub := range st.subs {
+		sub.putGap(ev)
+	}
+}

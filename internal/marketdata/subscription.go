@@ -1,0 +1,172 @@
+package marketdata
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// SubscribeOptions tune one subscription.
+type SubscribeOptions struct {
+	// Buffer is how many queued events (closed klines, trades) may wait for
+	// the subscriber before further ones are dropped and reported as a gap
+	// (default Options.SubscriberBuffer). Latest-value events (tickers, book
+	// tickers, open klines) take one slot per stream whatever their rate.
+	Buffer int
+}
+
+// Subscription is one subscriber's view of a set of streams on one
+// endpoint. Its events arrive on Events until Close is called or the hub
+// stops, when the channel is closed.
+type Subscription struct {
+	feed    *feed
+	streams []*stream // fixed at Subscribe
+	mb      *mailbox
+	out     chan Event
+
+	done      chan struct{} // closed by Close: the pump stops
+	pumpDone  chan struct{}
+	closeOnce sync.Once
+
+	delivered      atomic.Int64
+	reconnects     atomic.Int64
+	reconnectEpoch atomic.Uint64 // the feed's last reconnect counted here
+}
+
+func newSubscription(f *feed, buffer int) *Subscription {
+	return &Subscription{
+		feed:     f,
+		mb:       newMailbox(buffer),
+		out:      make(chan Event),
+		done:     make(chan struct{}),
+		pumpDone: make(chan struct{}),
+	}
+}
+
+// Events delivers the subscription's events: for each stream in order, with
+// latest-value events conflated while the subscriber is busy. It is closed
+// when the subscription ends.
+func (s *Subscription) Events() <-chan Event { return s.out }
+
+// Streams returns the names of the subscription's streams, as Binance spells
+// them.
+func (s *Subscription) Streams() []string {
+	names := make([]string, len(s.streams))
+	for i, st := range s.streams {
+		names[i] = st.name
+	}
+	return names
+}
+
+// Close ends the subscription: streams nobody else wants are unsubscribed,
+// pending events are dropped and Events is closed. It is safe to call more
+// than once and from the goroutine reading Events.
+func (s *Subscription) Close() {
+	s.closeOnce.Do(func() {
+		s.feed.unsubscribe(s)
+		s.mb.close()
+		close(s.done)
+	})
+	<-s.pumpDone
+}
+
+// pump hands events from the mailbox to Events, one at a time, so the
+// mailbox can keep conflating while the subscriber is busy.
+func (s *Subscription) pump() {
+	defer close(s.pumpDone)
+	defer close(s.out)
+	for {
+		ev, ok := s.mb.take()
+		if !ok {
+			select {
+			case <-s.mb.wake:
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		select {
+		case s.out <- ev:
+			s.delivered.Add(1)
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// putLatest, putQueued and putGap are called by the stream with its lock
+// held; they never block.
+
+func (s *Subscription) putLatest(ev Event) {
+	if s.mb.putLatest(ev) {
+		s.feed.fm.conflated.Inc()
+	}
+}
+
+func (s *Subscription) putQueued(ev Event) {
+	dropped, newGap := s.mb.putQueued(ev)
+	if dropped {
+		s.feed.fm.dropped.Inc()
+	}
+	if newGap {
+		s.feed.fm.gap(GapOverflow).Inc()
+	}
+}
+
+func (s *Subscription) putGap(ev Event) {
+	s.mb.putGap(ev)
+	s.feed.fm.gap(ev.Gap.Reason).Inc()
+}
+
+// noteReconnect counts a reconnect of one of the subscription's connections
+// once per reconnect event.
+func (s *Subscription) noteReconnect(epoch uint64) {
+	if s.reconnectEpoch.Swap(epoch) != epoch {
+		s.reconnects.Add(1)
+	}
+}
+
+// SubscriptionStats describe one subscription.
+type SubscriptionStats struct {
+	// Streams is the number of streams subscribed.
+	Streams int
+	// Delivered counts events read from Events; Conflated counts
+	// latest-value events replaced before they were read; Dropped counts
+	// queued events lost to a full queue; Gaps counts gap markers queued.
+	Delivered, Conflated, Dropped, Gaps int64
+	// Pending is the number of events waiting to be read.
+	Pending int
+	// Reconnects counts lost connections that carried the subscription's
+	// streams (rotations excluded).
+	Reconnects int64
+	// LastEvent is when the newest event of any of its streams arrived,
+	// and Lag that event's delay from the exchange's event time.
+	LastEvent time.Time
+	Lag       time.Duration
+	// Stale is the number of its streams that are silent for longer than
+	// Options.StaleAfter.
+	Stale int
+}
+
+// Stats returns the subscription's figures.
+func (s *Subscription) Stats() SubscriptionStats {
+	conflated, dropped, gaps := s.mb.counts()
+	st := SubscriptionStats{
+		Streams:    len(s.streams),
+		Delivered:  s.delivered.Load(),
+		Conflated:  conflated,
+		Dropped:    dropped,
+		Gaps:       gaps,
+		Pending:    s.mb.pending(),
+		Reconnects: s.reconnects.Load(),
+	}
+	for _, str := range s.streams {
+		if last := str.lastReceived(); last.After(st.LastEvent) {
+			st.LastEvent, st.Lag = last, str.lag()
+		}
+		if str.stale.Load() {
+			st.Stale++
+		}
+	}
+	return st
+}
