@@ -1,10 +1,31 @@
-// Package exchange is the operator's side of the Binance Spot API: it resolves
-// a resource's endpoint to URLs, builds go-binance REST clients that never use
-// the library's process-wide defaults, observes the rate-limit headers of every
-// response, and probes an endpoint's health (reachability, clock offset, used
-// weight, symbols) behind a circuit breaker.
+// Package exchange is the operator's side of the Binance Spot REST API,
+// shared by every bot in the process.
 //
-// Nothing here holds package-level state: every client, breaker and observer
-// belongs to the value that created it, so bots on different endpoints and
-// accounts can share one process.
+// A Registry owns one Endpoint per REST base URL and one Account per API key
+// on it. The Endpoint holds what all bots on that URL (and so on the
+// operator's one egress IP) must share: a weight budget that counts each
+// UTC minute as the exchange does and follows its X-MBX-USED-WEIGHT-1M
+// header, so that no caller ever earns a 429; the pause every caller
+// observes after a 429 and the ban after a 418; circuit breakers (one per
+// distinct settings value); the exchangeInfo cache; and the price and 24 h
+// ticker requests that many bots' calls are coalesced into. An Account
+// signs requests with a clock offset kept in step with the server, holds
+// the order budget all bots on the key share, and never sends an order
+// twice: an order whose answer is lost is looked up by its client order id.
+// A Share caps one bot's part so it cannot starve the others.
+//
+// Every call goes through Endpoint.Do (or its typed wrappers), which
+// classifies each failure once (see ErrorClass and Error) and retries only
+// idempotent reads, with exponential backoff and jitter. Gather runs
+// fan-out work with bounded concurrency.
+//
+// The package also resolves a resource's endpoint to URLs, builds go-binance
+// REST clients that never use the library's process-wide defaults, reads
+// the rate-limit headers below go-binance in a RoundTripper, and probes an
+// endpoint's health for one resource (Prober).
+//
+// Nothing here holds package-level state: every budget, breaker and client
+// belongs to the value that created it. The only goroutines are those of
+// requests shared by several callers; each is owned by its request and
+// ends with it, and Registry.Close cancels and waits for them.
 package exchange

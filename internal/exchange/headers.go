@@ -24,11 +24,16 @@ type ResponseInfo struct {
 }
 
 // ObservingTransport is an http.RoundTripper that reports each response's
-// ResponseInfo to Observe before handing the response on unchanged.
+// ResponseInfo to Observe before handing the response on.
 type ObservingTransport struct {
 	Base    http.RoundTripper
 	Observe func(ResponseInfo)
 	Now     func() time.Time
+	// Consume removes the weight and order-count headers once read.
+	// go-binance copies them into fields of its Client without a lock, a
+	// data race when goroutines share one client; without the headers it
+	// never writes those fields.
+	Consume bool
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -51,6 +56,11 @@ func (t *ObservingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	if t.Observe != nil {
 		t.Observe(info)
+	}
+	if t.Consume {
+		for _, h := range [...]string{"X-Mbx-Used-Weight", "X-Mbx-Used-Weight-1m", "X-Mbx-Order-Count-10s", "X-Mbx-Order-Count-1d"} {
+			res.Header.Del(h)
+		}
 	}
 	return res, nil
 }

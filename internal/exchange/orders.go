@@ -1,0 +1,367 @@
+package exchange
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/adshao/go-binance/v2"
+	"github.com/shopspring/decimal"
+)
+
+const (
+	pathOrder      = "/api/v3/order"
+	pathOpenOrders = "/api/v3/openOrders"
+	pathAccount    = "/api/v3/account"
+)
+
+// Request weights of the account endpoints. A successful order or cancel
+// costs nothing and a failed one 1; 1 is reserved.
+const (
+	weightNewOrder       = 1
+	weightCancel         = 1
+	weightGetOrder       = 4
+	weightOpenOrders     = 6
+	weightOpenOrdersAll  = 80
+	weightAccount        = 20
+	maxClientOrderIDSize = 36
+)
+
+// OrderRequest is a new order. Money and quantities are exact decimals.
+type OrderRequest struct {
+	Symbol string
+	Side   binance.SideType
+	Type   binance.OrderType
+	// TimeInForce is for LIMIT orders (e.g. GTC).
+	TimeInForce binance.TimeInForceType
+	// Quantity is in the base asset; for a MARKET order, QuoteQuantity may
+	// be given instead.
+	Quantity      decimal.Decimal
+	QuoteQuantity decimal.Decimal
+	Price         decimal.Decimal
+	// ClientOrderID is required: a deterministic id (bot, symbol, signal)
+	// is what lets an order with a lost answer be looked up instead of
+	// sent twice. 1 to 36 of A-Z a-z 0-9 . : / _ -
+	ClientOrderID string
+}
+
+func (r OrderRequest) validate() error {
+	var errs []error
+	if r.Symbol == "" || r.Side == "" || r.Type == "" {
+		errs = append(errs, errors.New("symbol, side and type are required"))
+	}
+	if !validClientOrderID(r.ClientOrderID) {
+		errs = append(errs, fmt.Errorf("client order id %q must be 1-%d of A-Z a-z 0-9 . : / _ -", r.ClientOrderID, maxClientOrderIDSize))
+	}
+	return errors.Join(errs...)
+}
+
+func validClientOrderID(id string) bool {
+	if id == "" || len(id) > maxClientOrderIDSize {
+		return false
+	}
+	for _, c := range id {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == ':' || c == '/' || c == '_' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Order is an order as the exchange reports it.
+type Order struct {
+	Symbol        string
+	OrderID       int64
+	ClientOrderID string
+	Side          binance.SideType
+	Type          binance.OrderType
+	TimeInForce   binance.TimeInForceType
+	Status        binance.OrderStatusType
+	Price         decimal.Decimal
+	OrigQty       decimal.Decimal
+	ExecutedQty   decimal.Decimal
+	// CumulativeQuoteQty is the quote asset spent or received so far.
+	CumulativeQuoteQty decimal.Decimal
+	// Time is when the order was placed (transactTime for a new order),
+	// UpdateTime when it last changed.
+	Time, UpdateTime time.Time
+	// Fills are only reported by PlaceOrder.
+	Fills []Fill
+}
+
+// Fill is one trade of a new order.
+type Fill struct {
+	TradeID         int64
+	Price, Qty      decimal.Decimal
+	Commission      decimal.Decimal
+	CommissionAsset string
+}
+
+// Balance is one asset of the account.
+type Balance struct {
+	Asset        string
+	Free, Locked decimal.Decimal
+}
+
+// PlaceOrder sends a new order after the account's order budget (and the
+// bot's share) allow it. It is never retried blindly: when the answer is
+// lost (a timeout, a 5xx, a cancellation after sending) the order is looked
+// up by its client order id and returned if it exists; if it does not, the
+// error wraps ErrOrderNotPlaced; if the lookup fails too, ErrOutcomeUnknown.
+// A timestamp refused with -1021 is fixed by a clock re-sync and sent once
+// more, since the exchange refused it unseen.
+func (a *Account) PlaceOrder(ctx context.Context, p CallPolicy, req OrderRequest) (Order, error) {
+	if err := req.validate(); err != nil {
+		return Order{}, &Error{Class: ClassRejected, Path: pathOrder, Err: err}
+	}
+	p = p.withDefaults()
+	if err := a.waitPause(ctx); err != nil {
+		return Order{}, err
+	}
+	share, err := p.Share.acquireOrder(ctx)
+	if err != nil {
+		return Order{}, &Error{Class: ClassCanceled, Path: pathOrder, Err: err}
+	}
+	ticket, err := a.orders.acquire(ctx, a.e.clock, a.e, *a.e.orderLimits.Load())
+	if err != nil {
+		share.refund()
+		return Order{}, err
+	}
+	var resp *binance.CreateOrderResponse
+	err = a.call(ctx, p, Call{Path: pathOrder, Weight: weightNewOrder,
+		Fn: func(ctx context.Context, c *binance.Client) error {
+			s := c.NewCreateOrderService().Symbol(req.Symbol).Side(req.Side).Type(req.Type).
+				NewClientOrderID(req.ClientOrderID).NewOrderRespType(binance.NewOrderRespTypeFULL)
+			if req.TimeInForce != "" {
+				s = s.TimeInForce(req.TimeInForce)
+			}
+			if !req.Quantity.IsZero() {
+				s = s.Quantity(req.Quantity.String())
+			}
+			if !req.QuoteQuantity.IsZero() {
+				s = s.QuoteOrderQty(req.QuoteQuantity.String())
+			}
+			if !req.Price.IsZero() {
+				s = s.Price(req.Price.String())
+			}
+			var err error
+			resp, err = s.Do(ctx)
+			return err
+		}})
+	if err == nil {
+		o, cerr := orderFromCreate(resp)
+		if cerr == nil {
+			a.accepted()
+			return o, nil
+		}
+		err = cerr // accepted, but unreadable: find out what it became
+	}
+	if !outcomeUnknown(err) {
+		if !wasSent(err) {
+			share.refund()
+			ticket.refund()
+		}
+		return Order{}, err
+	}
+	o, err := a.resolve(ctx, p, req.Symbol, req.ClientOrderID, err)
+	if err == nil {
+		a.accepted()
+	}
+	return o, err
+}
+
+func (a *Account) accepted() {
+	a.placed.Add(1)
+	a.e.reg.opts.Metrics.order(a.e.urls.REST, a.id)
+}
+
+// outcomeUnknown: the request left, and no answer says what became of it.
+func outcomeUnknown(err error) bool {
+	var xe *Error
+	return errors.As(err, &xe) && xe.sent && (xe.Class == ClassTransient || xe.Class == ClassCanceled)
+}
+
+func wasSent(err error) bool {
+	var xe *Error
+	return errors.As(err, &xe) && xe.sent
+}
+
+// resolve looks up an order whose placement went unanswered.
+func (a *Account) resolve(ctx context.Context, p CallPolicy, symbol, clientOrderID string, cause error) (Order, error) {
+	if ctx.Err() != nil {
+		return Order{}, &Error{Class: ClassCanceled, Path: pathOrder, Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, cause)}
+	}
+	o, err := a.GetOrder(ctx, p, symbol, clientOrderID)
+	switch {
+	case err == nil:
+		return o, nil
+	case APICode(err) == codeNoSuchOrder:
+		return Order{}, &Error{Class: ClassTransient, Path: pathOrder, Err: fmt.Errorf("%w: %w", ErrOrderNotPlaced, cause)}
+	}
+	return Order{}, &Error{Class: ClassTransient, Path: pathOrder,
+		Err: fmt.Errorf("%w: sending: %w; looking it up: %v", ErrOutcomeUnknown, cause, err)}
+}
+
+// GetOrder looks an order up by its client order id.
+func (a *Account) GetOrder(ctx context.Context, p CallPolicy, symbol, clientOrderID string) (Order, error) {
+	p = p.withDefaults()
+	var raw *binance.Order
+	err := a.call(ctx, p, Call{Path: pathOrder, Weight: weightGetOrder, Idempotent: true,
+		Fn: func(ctx context.Context, c *binance.Client) error {
+			var err error
+			raw, err = c.NewGetOrderService().Symbol(symbol).OrigClientOrderID(clientOrderID).Do(ctx)
+			return err
+		}})
+	if err != nil {
+		return Order{}, err
+	}
+	return orderFromOrder(raw)
+}
+
+// CancelOrder cancels an order by its client order id. A cancel whose
+// answer is lost is not sent again; the order is looked up and returned if
+// it is canceled, otherwise the error stands.
+func (a *Account) CancelOrder(ctx context.Context, p CallPolicy, symbol, clientOrderID string) (Order, error) {
+	p = p.withDefaults()
+	var resp *binance.CancelOrderResponse
+	err := a.call(ctx, p, Call{Path: pathOrder, Weight: weightCancel,
+		Fn: func(ctx context.Context, c *binance.Client) error {
+			var err error
+			resp, err = c.NewCancelOrderService().Symbol(symbol).OrigClientOrderID(clientOrderID).Do(ctx)
+			return err
+		}})
+	if err == nil {
+		return orderFromCancel(resp)
+	}
+	if !outcomeUnknown(err) || ctx.Err() != nil {
+		return Order{}, err
+	}
+	o, lerr := a.GetOrder(ctx, p, symbol, clientOrderID)
+	if lerr == nil && o.Status == binance.OrderStatusTypeCanceled {
+		return o, nil
+	}
+	if lerr != nil {
+		return Order{}, &Error{Class: ClassTransient, Path: pathOrder,
+			Err: fmt.Errorf("%w: canceling: %w; looking it up: %v", ErrOutcomeUnknown, err, lerr)}
+	}
+	return Order{}, err
+}
+
+// OpenOrders returns the account's open orders on symbol, or on every
+// symbol when symbol is "" (weight 80 instead of 6).
+func (a *Account) OpenOrders(ctx context.Context, p CallPolicy, symbol string) ([]Order, error) {
+	p = p.withDefaults()
+	weight := weightOpenOrders
+	if symbol == "" {
+		weight = weightOpenOrdersAll
+	}
+	var raw []*binance.Order
+	err := a.call(ctx, p, Call{Path: pathOpenOrders, Weight: weight, Idempotent: true,
+		Fn: func(ctx context.Context, c *binance.Client) error {
+			s := c.NewListOpenOrdersService()
+			if symbol != "" {
+				s = s.Symbol(symbol)
+			}
+			var err error
+			raw, err = s.Do(ctx)
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Order, 0, len(raw))
+	for _, r := range raw {
+		o, err := orderFromOrder(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// Balances returns the account's assets with a non-zero balance.
+func (a *Account) Balances(ctx context.Context, p CallPolicy) ([]Balance, error) {
+	p = p.withDefaults()
+	var raw *binance.Account
+	err := a.call(ctx, p, Call{Path: pathAccount, Weight: weightAccount, Idempotent: true,
+		Fn: func(ctx context.Context, c *binance.Client) error {
+			var err error
+			raw, err = c.NewGetAccountService().OmitZeroBalances(true).Do(ctx)
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Balance, 0, len(raw.Balances))
+	var d decimals
+	for _, b := range raw.Balances {
+		out = append(out, Balance{Asset: b.Asset, Free: d.parse("free", b.Free), Locked: d.parse("locked", b.Locked)})
+	}
+	if d.err != nil {
+		return nil, badResponse(pathAccount, d.err)
+	}
+	return out, nil
+}
+
+func orderFromCreate(r *binance.CreateOrderResponse) (Order, error) {
+	var d decimals
+	o := Order{
+		Symbol: r.Symbol, OrderID: r.OrderID, ClientOrderID: r.ClientOrderID,
+		Side: r.Side, Type: r.Type, TimeInForce: r.TimeInForce, Status: r.Status,
+		Price:              d.parse("price", r.Price),
+		OrigQty:            d.parse("origQty", r.OrigQuantity),
+		ExecutedQty:        d.parse("executedQty", r.ExecutedQuantity),
+		CumulativeQuoteQty: d.parse("cummulativeQuoteQty", r.CummulativeQuoteQuantity),
+		Time:               time.UnixMilli(r.TransactTime).UTC(),
+		UpdateTime:         time.UnixMilli(r.TransactTime).UTC(),
+	}
+	for _, f := range r.Fills {
+		o.Fills = append(o.Fills, Fill{
+			TradeID: f.TradeID, Price: d.parse("fill price", f.Price), Qty: d.parse("fill qty", f.Quantity),
+			Commission: d.parse("commission", f.Commission), CommissionAsset: f.CommissionAsset,
+		})
+	}
+	if d.err != nil {
+		return Order{}, badResponse(pathOrder, d.err)
+	}
+	return o, nil
+}
+
+func orderFromOrder(r *binance.Order) (Order, error) {
+	var d decimals
+	o := Order{
+		Symbol: r.Symbol, OrderID: r.OrderID, ClientOrderID: r.ClientOrderID,
+		Side: r.Side, Type: r.Type, TimeInForce: r.TimeInForce, Status: r.Status,
+		Price:              d.parse("price", r.Price),
+		OrigQty:            d.parse("origQty", r.OrigQuantity),
+		ExecutedQty:        d.parse("executedQty", r.ExecutedQuantity),
+		CumulativeQuoteQty: d.parse("cummulativeQuoteQty", r.CummulativeQuoteQuantity),
+		Time:               time.UnixMilli(r.Time).UTC(),
+		UpdateTime:         time.UnixMilli(r.UpdateTime).UTC(),
+	}
+	if d.err != nil {
+		return Order{}, badResponse(pathOrder, d.err)
+	}
+	return o, nil
+}
+
+func orderFromCancel(r *binance.CancelOrderResponse) (Order, error) {
+	var d decimals
+	o := Order{
+		Symbol: r.Symbol, OrderID: r.OrderID, ClientOrderID: r.OrigClientOrderID,
+		Side: r.Side, Type: r.Type, TimeInForce: r.TimeInForce, Status: r.Status,
+		Price:              d.parse("price", r.Price),
+		OrigQty:            d.parse("origQty", r.OrigQuantity),
+		ExecutedQty:        d.parse("executedQty", r.ExecutedQuantity),
+		CumulativeQuoteQty: d.parse("cummulativeQuoteQty", r.CummulativeQuoteQuantity),
+		UpdateTime:         time.UnixMilli(r.TransactTime).UTC(),
+	}
+	if d.err != nil {
+		return Order{}, badResponse(pathOrder, d.err)
+	}
+	return o, nil
+}
