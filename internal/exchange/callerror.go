@@ -105,3 +105,14 @@ func scrubURL(err error) error {
 	}
 	return err
 }
+
+// sharedError gives an error from waiting for shared work (the caller's
+// context ending, or the registry closing) the package's form; an *Error
+// from the work itself passes unchanged.
+func sharedError(path string, err error) error {
+	var xe *Error
+	if err == nil || errors.As(err, &xe) {
+		return err
+	}
+	return &Error{Class: ClassCanceled, Path: path, Err: err}
+}

@@ -97,7 +97,7 @@ func (c *coalescer[V]) get(ctx context.Context, p CallPolicy, symbols []string) 
 			for _, rest := range joined[i+1:] {
 				rest.f.leave()
 			}
-			return nil, err
+			return nil, sharedError(c.path, err)
 		}
 		for _, s := range symbols {
 			if _, ok := out[s]; !ok {

@@ -19,6 +19,8 @@ const (
 	weightKlines       = 2
 )
 
+const pathExchangeInfo = "/api/v3/exchangeInfo"
+
 // Ping checks that the endpoint answers.
 func (e *Endpoint) Ping(ctx context.Context, p CallPolicy) error {
 	return e.Do(ctx, p, Call{Path: "/api/v3/ping", Weight: weightPing, Idempotent: true,
@@ -84,12 +86,13 @@ func (e *Endpoint) ExchangeInfo(ctx context.Context, p CallPolicy) (*binance.Exc
 		c.flight = f
 	}
 	c.mu.Unlock()
-	return f.wait(ctx)
+	info, err := f.wait(ctx)
+	return info, sharedError(pathExchangeInfo, err)
 }
 
 func (e *Endpoint) fetchExchangeInfo(ctx context.Context, p CallPolicy, gen uint64) (*binance.ExchangeInfo, error) {
 	var info *binance.ExchangeInfo
-	err := e.Do(ctx, p, Call{Path: "/api/v3/exchangeInfo", Weight: weightExchangeInfo, Idempotent: true,
+	err := e.Do(ctx, p, Call{Path: pathExchangeInfo, Weight: weightExchangeInfo, Idempotent: true,
 		Fn: func(ctx context.Context, c *binance.Client) error {
 			var err error
 			info, err = c.NewExchangeInfoService().Do(ctx)
