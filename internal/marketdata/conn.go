@@ -186,6 +186,13 @@ func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *sessi
 		case <-c.ctx.Done():
 			return nil, false
 		case <-sess.done:
+			if sess.shutdownSignaled() {
+				// The server said goodbye before closing: replace the
+				// connection at once, as a rotation.
+				if n := c.rotate(sess); n != nil {
+					return n, false
+				}
+			}
 			return nil, true
 		case <-firstData:
 			bo.Reset()
@@ -232,13 +239,20 @@ func (c *conn) rotate(old *session) *session {
 		}
 		return nil
 	}
-	overlap := time.NewTimer(c.feed.hub.opts.RotationOverlap)
-	defer overlap.Stop()
+	ctx, cancel := context.WithTimeout(c.ctx, c.feed.hub.opts.RotationOverlap)
+	defer cancel()
 	select {
 	case <-next.firstData:
 	case <-next.done:
-	case <-overlap.C:
-	case <-c.ctx.Done():
+	case <-ctx.Done():
+	}
+	if next.alive() && old.alive() {
+		// Unsubscribing the old connection before closing it flushes the
+		// events it was sent before the successor took over: the reply
+		// comes after them.
+		if err := old.drain(ctx); err != nil && c.ctx.Err() == nil {
+			c.feed.hub.log.V(1).Info("rotation: old connection not drained", "url", c.feed.url, "conn", c.id, "error", err.Error())
+		}
 	}
 	old.close()
 	if c.ctx.Err() != nil || !next.alive() {

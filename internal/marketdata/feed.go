@@ -132,6 +132,7 @@ func (f *feed) dispatch(sess *session, msg []byte, received time.Time) {
 	}
 	switch {
 	case env.reply != nil:
+		sess.gotReply(env.reply.ID)
 		if env.reply.Error != nil {
 			f.hub.log.Error(nil, "subscription request refused", "url", f.url, "id", string(env.reply.ID),
 				"code", env.reply.Error.Code, "msg", env.reply.Error.Msg)

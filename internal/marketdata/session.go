@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +36,9 @@ type session struct {
 
 	lastFrame atomic.Int64 // hub clock, unix ns: last data message or ping
 
+	replied atomic.Int64  // the highest control reply id received
+	replyC  chan struct{} // capacity 1: a control reply arrived
+
 	done         chan struct{} // the reader has returned
 	firstData    chan struct{} // closed on the first stream event
 	firstOnce    sync.Once
@@ -49,6 +55,7 @@ func newSession(c *conn, inURL []string) *session {
 		done:      make(chan struct{}),
 		firstData: make(chan struct{}),
 		shutdown:  make(chan struct{}),
+		replyC:    make(chan struct{}, 1),
 	}
 	for _, n := range inURL {
 		s.actual[n] = struct{}{}
@@ -64,6 +71,15 @@ func (s *session) touch() {
 func (s *session) markData() { s.firstOnce.Do(func() { close(s.firstData) }) }
 
 func (s *session) signalShutdown() { s.shutdownOnce.Do(func() { close(s.shutdown) }) }
+
+func (s *session) shutdownSignaled() bool {
+	select {
+	case <-s.shutdown:
+		return true
+	default:
+		return false
+	}
+}
 
 // onPing records a server ping and lets the library answer it.
 func (s *session) onPing(context.Context, []byte) bool {
@@ -114,6 +130,55 @@ type controlRequest struct {
 	Method string   `json:"method"`
 	Params []string `json:"params"`
 	ID     int64    `json:"id"`
+}
+
+// gotReply records the answer to a control message.
+func (s *session) gotReply(id json.RawMessage) {
+	n, err := strconv.ParseInt(string(id), 10, 64)
+	if err != nil {
+		return // not one of ours
+	}
+	for {
+		cur := s.replied.Load()
+		if n <= cur || s.replied.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+	select {
+	case s.replyC <- struct{}{}:
+	default:
+	}
+}
+
+// drain unsubscribes every stream of the session and waits for the reply to
+// the last request, so every event sent before it has been read.
+func (s *session) drain(ctx context.Context) error {
+	names := make([]string, 0, len(s.actual))
+	for n := range s.actual {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for len(names) > 0 {
+		chunk := names[:min(len(names), maxParamsPerMessage)]
+		names = names[len(chunk):]
+		if err := s.send(ctx, "UNSUBSCRIBE", chunk); err != nil {
+			return err
+		}
+		for _, n := range chunk {
+			delete(s.actual, n)
+		}
+	}
+	last := s.nextID
+	for s.replied.Load() < last {
+		select {
+		case <-s.replyC:
+		case <-s.done:
+			return errors.New("connection closed before the reply")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // send writes one control message after waiting for the pacing limiter.

@@ -1,0 +1,184 @@
+package marketdata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestSubscribersShareOneStream(t *testing.T) {
+	e := newSimEnv(t, nil)
+	h := testHub(t, nil)
+	const subscribers = 100
+	streams := []string{"btcusdt@kline_1m", "ethusdt@ticker"}
+	cols := make([]*collector, subscribers)
+	for i := range cols {
+		sub, err := h.Subscribe(e.wsURL, streams, SubscribeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols[i] = collect(sub)
+	}
+	eventually(t, "the simulator to serve both streams", func() bool {
+		ws := e.wsStats()
+		return ws.Streams == 2 && ws.Connections == 1
+	})
+	for _, c := range cols {
+		eventually(t, "every subscriber to see both streams", func() bool {
+			e.step(1, time.Second)
+			return c.count(func(ev Event) bool { return ev.Stream == streams[0] }) > 0 &&
+				c.count(func(ev Event) bool { return ev.Stream == streams[1] }) > 0
+		})
+	}
+	ws := e.wsStats()
+	if ws.Streams != 2 || ws.Connections != 1 {
+		t.Fatalf("simulator serves %d streams on %d connections, want 2 on 1", ws.Streams, ws.Connections)
+	}
+	fs, ok := h.FeedStats(e.wsURL)
+	if !ok || fs.Streams != 2 || fs.Connections != 1 || fs.Subscribers != subscribers || fs.Reconnects != 0 {
+		t.Fatalf("FeedStats = %+v, %v", fs, ok)
+	}
+	// One message per stream event, however many subscribers.
+	if fs.Messages > ws.MessagesSent {
+		t.Fatalf("hub decoded %d messages, simulator sent %d", fs.Messages, ws.MessagesSent)
+	}
+	for _, ev := range cols[0].snapshot() {
+		if ev.Stream == streams[1] && (ev.Ticker == nil || !ev.Ticker.LastPrice.IsPositive() || ev.Symbol != "ETHUSDT") {
+			t.Fatalf("ticker event %+v", ev)
+		}
+	}
+}
+
+func TestLastCloseUnsubscribes(t *testing.T) {
+	e := newSimEnv(t, nil)
+	h := testHub(t, nil)
+	a, err := h.Subscribe(e.wsURL, []string{"btcusdt@kline_1m", "ethusdt@kline_1m"}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.Subscribe(e.wsURL+"/", []string{"BTCUSDT@kline_1m"}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "two streams on one connection", func() bool {
+		ws := e.wsStats()
+		return ws.Streams == 2 && ws.Connections == 1
+	})
+
+	a.Close()
+	a.Close() // twice is fine
+	if _, open := <-a.Events(); open {
+		t.Fatal("Events still open after Close")
+	}
+	eventually(t, "ethusdt@kline_1m to be unsubscribed", func() bool {
+		ws := e.wsStats()
+		return ws.Streams == 1 && ws.Connections == 1
+	})
+	if fs, _ := h.FeedStats(e.wsURL); fs.Streams != 1 || fs.Subscribers != 1 {
+		t.Fatalf("after the first Close: %+v", fs)
+	}
+
+	b.Close()
+	eventually(t, "the connection to close", func() bool {
+		ws := e.wsStats()
+		return ws.Streams == 0 && ws.Connections == 0
+	})
+	if fs, _ := h.FeedStats(e.wsURL); fs.Streams != 0 || fs.Connections != 0 || fs.Subscribers != 0 {
+		t.Fatalf("after the last Close: %+v", fs)
+	}
+}
+
+func TestStreamsSpreadOverConnections(t *testing.T) {
+	e := newSimEnv(t, nil)
+	h := testHub(t, func(o *Options) { o.MaxStreamsPerConn = 3 })
+	var streams []string
+	for _, sym := range []string{"btcusdt", "ethusdt", "bnbusdt"} {
+		for _, iv := range []string{"1m", "5m", "1h"} {
+			streams = append(streams, KlineStream(sym, iv))
+		}
+	}
+	sub, err := h.Subscribe(e.wsURL, streams[:7], SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	eventually(t, "7 streams on 3 connections", func() bool {
+		ws := e.wsStats()
+		fs, _ := h.FeedStats(e.wsURL)
+		return ws.Streams == 7 && ws.Connections == 3 && fs.Connections == 3
+	})
+	more, err := h.Subscribe(e.wsURL, streams[5:], SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer more.Close()
+	eventually(t, "9 streams on 3 connections", func() bool {
+		ws := e.wsStats()
+		return ws.Streams == 9 && ws.Connections == 3
+	})
+}
+
+func TestSubscribeValidates(t *testing.T) {
+	h := NewHub(Options{})
+	tests := []struct {
+		url     string
+		streams []string
+	}{
+		{"ws://127.0.0.1:1", nil},
+		{"http://127.0.0.1:1", []string{"btcusdt@trade"}},
+		{"ws://", []string{"btcusdt@trade"}},
+		{"ws://host/path", []string{"btcusdt@trade"}},
+		{"ws://127.0.0.1:1", []string{"btcusdt"}},
+		{"ws://127.0.0.1:1", []string{"btcusdt@depth"}},
+		{"ws://127.0.0.1:1", []string{"btcusdt@kline_7m"}},
+		{"ws://127.0.0.1:1", []string{"btc-usdt@trade"}},
+		{"ws://127.0.0.1:1", []string{"b@trade"}},
+		{"ws://127.0.0.1:1", []string{"btcusdt@aggtrade"}},
+		{"ws://127.0.0.1:1", []string{"btcusdt@trade", "bad"}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.url, tc.streams), func(t *testing.T) {
+			if sub, err := h.Subscribe(tc.url, tc.streams, SubscribeOptions{}); err == nil {
+				sub.Close()
+				t.Fatal("accepted")
+			}
+		})
+	}
+	if len(h.Stats()) != 0 {
+		t.Fatalf("refused subscriptions left feeds: %+v", h.Stats())
+	}
+}
+
+func TestStopClosesSubscriptions(t *testing.T) {
+	e := newSimEnv(t, nil)
+	h := NewHub(Options{})
+	// Subscribing before Start is allowed; nothing is dialled yet.
+	sub, err := h.Subscribe(e.wsURL, []string{"btcusdt@kline_1m"}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := e.wsStats(); ws.Connections != 0 {
+		t.Fatalf("%d connections before Start", ws.Connections)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Start(ctx) }()
+	eventually(t, "the connection", func() bool { return e.wsStats().Streams == 1 })
+	if err := h.Start(ctx); !errors.Is(err, ErrAlreadyStarted) {
+		t.Fatalf("second Start: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if _, open := <-sub.Events(); open {
+		t.Fatal("Events open after the hub stopped")
+	}
+	if _, err := h.Subscribe(e.wsURL, []string{"btcusdt@kline_1m"}, SubscribeOptions{}); !errors.Is(err, ErrHubStopped) {
+		t.Fatalf("Subscribe after stop: %v", err)
+	}
+	eventually(t, "the simulator to see the connection close", func() bool { return e.wsStats().Connections == 0 })
+	sub.Close()
+}

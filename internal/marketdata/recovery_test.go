@@ -1,0 +1,163 @@
+package marketdata
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDroppedConnectionsLoseNoKline(t *testing.T) {
+	e := newSimEnv(t, nil)
+	gate := &gatedDial{}
+	fetcher := &restFetcher{env: e}
+	h := testHub(t, func(o *Options) {
+		o.Dial = gate.dial
+		o.Backfill = func(string) KlineFetcher { return fetcher }
+	})
+	streams := []string{"btcusdt@kline_1m", "ethusdt@kline_1m"}
+	sub, err := h.Subscribe(e.wsURL, streams, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collect(sub)
+	connected := func() bool { fs, _ := h.FeedStats(e.wsURL); return fs.Connections == 1 && e.wsStats().Streams == 2 }
+	eventually(t, "the connection", connected)
+	e.step(150, time.Second)
+	waitClosedUpTo(t, e, c, streams[0], "1m")
+
+	// 1: five minutes of market pass while the hub cannot reconnect.
+	gate.closed.Store(true)
+	e.fault(map[string]any{"dropWebsockets": true})
+	eventually(t, "the drop to be noticed", func() bool {
+		fs, _ := h.FeedStats(e.wsURL)
+		return fs.Connections == 0 && fs.Reconnects == 1
+	})
+	e.step(300, time.Second)
+	gate.closed.Store(false)
+	eventually(t, "the reconnect", connected)
+	e.step(90, time.Second)
+	waitClosedUpTo(t, e, c, streams[0], "1m")
+	waitClosedUpTo(t, e, c, streams[1], "1m")
+	if fetcher.calls.Load() == 0 {
+		t.Fatal("five missed minutes were not backfilled")
+	}
+
+	// 2: drops while the market moves, reconnecting at once.
+	for range 3 {
+		e.fault(map[string]any{"dropWebsockets": true})
+		e.step(70, time.Second)
+		eventually(t, "the reconnect", connected)
+	}
+	e.step(70, time.Second)
+	waitClosedUpTo(t, e, c, streams[0], "1m")
+	waitClosedUpTo(t, e, c, streams[1], "1m")
+
+	for i, stream := range streams {
+		closed := c.closedKlines(stream)
+		checkKlinesMatchREST(t, e, []string{"BTCUSDT", "ETHUSDT"}[i], "1m", closed)
+		backfilled := 0
+		for _, ev := range closed {
+			if ev.Backfilled {
+				backfilled++
+			}
+		}
+		if backfilled < 5 {
+			t.Errorf("%s: %d backfilled klines, want at least the 5 minutes of the outage", stream, backfilled)
+		}
+	}
+	if g := c.gaps(); len(g) != 0 {
+		t.Fatalf("gap markers: %+v", g[0].Gap)
+	}
+	fs, _ := h.FeedStats(e.wsURL)
+	if fs.Reconnects < 4 || fs.Backfilled < 10 {
+		t.Fatalf("FeedStats = %+v", fs)
+	}
+	if st := sub.Stats(); st.Reconnects != fs.Reconnects || st.Dropped != 0 {
+		t.Fatalf("subscription stats %+v, feed reconnects %d", st, fs.Reconnects)
+	}
+}
+
+func TestBackfillDisabledReportsGap(t *testing.T) {
+	e := newSimEnv(t, nil)
+	gate := &gatedDial{}
+	h := testHub(t, func(o *Options) { o.Dial = gate.dial })
+	const stream = "btcusdt@kline_1m"
+	sub, err := h.Subscribe(e.wsURL, []string{stream}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collect(sub)
+	connected := func() bool { fs, _ := h.FeedStats(e.wsURL); return fs.Connections == 1 && e.wsStats().Streams == 1 }
+	eventually(t, "the connection", connected)
+	e.step(90, time.Second)
+	waitClosedUpTo(t, e, c, stream, "1m")
+	before := c.closedKlines(stream)
+	lastBefore := before[len(before)-1].Kline.OpenTime
+
+	gate.closed.Store(true)
+	e.fault(map[string]any{"dropWebsockets": true})
+	eventually(t, "the drop", func() bool { fs, _ := h.FeedStats(e.wsURL); return fs.Connections == 0 })
+	e.step(240, time.Second)
+	gate.closed.Store(false)
+	eventually(t, "the reconnect", connected)
+	e.step(90, time.Second)
+	waitClosedUpTo(t, e, c, stream, "1m")
+
+	gaps := c.gaps()
+	if len(gaps) != 1 {
+		t.Fatalf("%d gap markers, want 1", len(gaps))
+	}
+	g := gaps[0].Gap
+	if g.Reason != GapBackfillFailed || !g.From.Equal(lastBefore.Add(time.Minute)) || !g.To.After(g.From.Add(3*time.Minute)) {
+		t.Fatalf("gap %+v after the kline opening %s", g, lastBefore.Format(time.TimeOnly))
+	}
+	// Around the gap the klines are still in order and without repeats.
+	closed := c.closedKlines(stream)
+	for i := 1; i < len(closed); i++ {
+		prev, cur := closed[i-1].Kline.OpenTime, closed[i].Kline.OpenTime
+		if !cur.After(prev) || (cur.Sub(prev) != time.Minute && !(prev.Equal(lastBefore) && cur.Equal(g.To))) {
+			t.Fatalf("kline %s after %s", cur.Format(time.TimeOnly), prev.Format(time.TimeOnly))
+		}
+	}
+}
+
+func TestStalledStreamIsResubscribed(t *testing.T) {
+	e := newSimEnv(t, nil)
+	fetcher := &restFetcher{env: e}
+	h := testHub(t, func(o *Options) {
+		o.StaleAfter = 150 * time.Millisecond
+		o.Backfill = func(string) KlineFetcher { return fetcher }
+	})
+	const stream = "btcusdt@kline_1m"
+	sub, err := h.Subscribe(e.wsURL, []string{stream}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collect(sub)
+	eventually(t, "the connection", func() bool { return e.wsStats().Streams == 1 })
+	e.step(90, time.Second)
+	waitClosedUpTo(t, e, c, stream, "1m")
+
+	e.fault(map[string]any{"stallStreams": true})
+	eventually(t, "the silent stream to be resubscribed twice", func() bool {
+		e.step(1, time.Second)
+		fs, _ := h.FeedStats(e.wsURL)
+		return fs.StaleResubscribes >= 2 && fs.Stale == 1 && sub.Stats().Stale == 1
+	})
+	e.fault(map[string]any{})
+	eventually(t, "the stream to be fresh again", func() bool {
+		e.step(1, time.Second)
+		fs, _ := h.FeedStats(e.wsURL)
+		return fs.Stale == 0 && sub.Stats().Stale == 0
+	})
+	e.step(70, time.Second)
+	waitClosedUpTo(t, e, c, stream, "1m")
+
+	checkKlinesMatchREST(t, e, "BTCUSDT", "1m", c.closedKlines(stream))
+	if g := c.gaps(); len(g) != 0 {
+		t.Fatalf("gap markers: %+v", g[0].Gap)
+	}
+	fs, _ := h.FeedStats(e.wsURL)
+	if fs.Reconnects != 0 || fs.Backfilled == 0 {
+		t.Fatalf("a stall should be cured by resubscribing, with the missed klines backfilled: %+v", fs)
+	}
+}
