@@ -149,9 +149,13 @@ func (e *Endpoint) send(ctx context.Context, call Call, c caller, client *binanc
 	if ctx.Err() != nil {
 		class = ClassCanceled // the caller gave up; the exchange is not to blame
 	}
+	cause := scrubURL(ferr)
+	if rec.status() == http.StatusTeapot {
+		cause = fmt.Errorf("%w: %w", ErrBanned, cause)
+	}
 	return &Error{
 		Class: class, Path: call.Path, Status: rec.status(), Code: code,
-		RetryAfter: rec.info.RetryAfter, Until: until, Err: scrubURL(ferr), sent: true,
+		RetryAfter: rec.info.RetryAfter, Until: until, Err: cause, sent: true,
 	}
 }
 
