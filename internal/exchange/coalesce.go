@@ -79,6 +79,9 @@ func (c *coalescer[V]) get(ctx context.Context, p CallPolicy, symbols []string) 
 		if !slices.Contains(joined, b) {
 			joined = append(joined, b)
 		}
+		if _, has := b.symbols[s]; has {
+			continue
+		}
 		b.symbols[s] = struct{}{}
 		b.list = append(b.list, s)
 		if len(b.list) >= b.max {
