@@ -23,6 +23,10 @@ func Gather[T any](ctx context.Context, limit int, fns ...func(context.Context) 
 		}
 		started++
 		g.Go(func() error {
+			// Go may have waited for a slot while an earlier fn failed.
+			if err := gctx.Err(); err != nil {
+				return err
+			}
 			v, err := fn(gctx)
 			out[i] = v
 			return err
