@@ -27,9 +27,10 @@ type mailItem struct {
 // mailbox is a subscriber's bounded, conflating queue. Events are delivered
 // in the order they were put, except that a pending latest value is updated
 // in place. Its length is bounded by twice the capacity plus three items per
-// stream: queued items (at most capacity), one replaceable latest item and
-// one gap marker per stream, and latest items sealed by a later queued item
-// or gap marker of their stream (at most one per such item).
+// stream: queued items and reported gaps (at most capacity), one
+// replaceable latest item and one overflow marker per stream, and latest
+// items sealed by a later queued item or marker of their stream (at most one
+// per such item).
 type mailbox struct {
 	capacity int
 	wake     chan struct{} // capacity 1: "something was put"
@@ -43,7 +44,7 @@ type mailbox struct {
 	queued int               // pending classQueued items
 	closed bool
 
-	conflated, dropped, gaps64 int64
+	conflated, dropped, gapCount int64
 }
 
 func newMailbox(capacity int) *mailbox {
@@ -91,56 +92,75 @@ func (m *mailbox) putQueued(ev Event) (dropped, newGap bool) {
 		m.mu.Unlock()
 		return false, false
 	}
-	// A later value of the stream must not overtake this event.
-	delete(m.latest, ev.Stream)
 	if m.queued >= m.capacity {
 		m.dropped++
-		newGap = m.markGapLocked(ev)
+		at := eventPosition(ev)
+		newGap = m.markGapLocked(ev, 1, at, at)
 		m.mu.Unlock()
 		if newGap {
 			m.notify()
 		}
 		return true, newGap
 	}
-	m.push(mailItem{ev: ev, class: classQueued})
-	m.queued++
+	m.pushQueuedLocked(ev)
 	m.mu.Unlock()
 	m.notify()
 	return false, false
 }
 
-// markGapLocked counts one dropped event in the stream's pending gap marker,
-// adding one if there is none.
-func (m *mailbox) markGapLocked(ev Event) (added bool) {
-	at := eventPosition(ev)
-	if pos, ok := m.gaps[ev.Stream]; ok {
-		g := m.items[pos-m.base].ev.Gap
-		g.Dropped++
-		g.To = at
-		return false
-	}
-	gap := Event{
-		Stream: ev.Stream, Symbol: ev.Symbol, Kind: KindGap,
-		Gap:       &Gap{Reason: GapOverflow, Dropped: 1, From: at, To: at},
-		EventTime: ev.EventTime, Received: ev.Received,
-	}
-	m.gaps[ev.Stream] = m.push(mailItem{ev: gap, class: classGap})
-	m.gaps64++
-	return true
-}
-
-// putGap appends a gap marker that the stream reported (not an overflow).
-func (m *mailbox) putGap(ev Event) {
+// putGap queues a gap the stream reported (missed trades, klines that could
+// not be backfilled). It takes a queue slot like any queued event; when
+// there is none it is folded into the stream's overflow marker. It returns
+// the reason of the marker it added, if any.
+func (m *mailbox) putGap(ev Event) (added GapReason) {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return
+		return ""
 	}
-	delete(m.latest, ev.Stream)
-	m.push(mailItem{ev: ev, class: classGap})
-	m.gaps64++
+	if m.queued < m.capacity {
+		m.pushQueuedLocked(ev)
+		added = ev.Gap.Reason
+	} else if m.markGapLocked(ev, ev.Gap.Dropped, ev.Gap.From, ev.Gap.To) {
+		added = GapOverflow
+	}
 	m.mu.Unlock()
 	m.notify()
+	return added
+}
+
+func (m *mailbox) pushQueuedLocked(ev Event) {
+	// A later value of the stream must not overtake this event.
+	delete(m.latest, ev.Stream)
+	m.push(mailItem{ev: ev, class: classQueued})
+	m.queued++
+	if ev.Kind == KindGap {
+		m.gapCount++
+	}
+}
+
+// markGapLocked records lost events of ev's stream, between from and to, in
+// the stream's pending overflow marker, adding one if there is none (and
+// reporting so). Only adding a marker seals the stream's latest value, which
+// keeps the number of sealed items bounded by the queued items and markers.
+func (m *mailbox) markGapLocked(ev Event, dropped int64, from, to time.Time) (added bool) {
+	if pos, ok := m.gaps[ev.Stream]; ok {
+		g := m.items[pos-m.base].ev.Gap
+		g.Dropped += dropped
+		if to.After(g.To) {
+			g.To = to
+		}
+		return false
+	}
+	delete(m.latest, ev.Stream)
+	gap := Event{
+		Stream: ev.Stream, Symbol: ev.Symbol, Kind: KindGap,
+		Gap:       &Gap{Reason: GapOverflow, Dropped: dropped, From: from, To: to},
+		EventTime: ev.EventTime, Received: ev.Received,
+	}
+	m.gaps[ev.Stream] = m.push(mailItem{ev: gap, class: classGap})
+	m.gapCount++
+	return true
 }
 
 // eventPosition is where an event sits in its stream: a kline's open time or
@@ -219,5 +239,5 @@ func (m *mailbox) pending() int {
 func (m *mailbox) counts() (conflated, dropped, gaps int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.conflated, m.dropped, m.gaps64
+	return m.conflated, m.dropped, m.gapCount
 }

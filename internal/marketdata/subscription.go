@@ -114,8 +114,9 @@ func (s *Subscription) putQueued(ev Event) {
 }
 
 func (s *Subscription) putGap(ev Event) {
-	s.mb.putGap(ev)
-	s.feed.fm.gap(ev.Gap.Reason).Inc()
+	if reason := s.mb.putGap(ev); reason != "" {
+		s.feed.fm.gap(reason).Inc()
+	}
 }
 
 // noteReconnect counts a reconnect of one of the subscription's connections
