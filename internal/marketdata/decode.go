@@ -256,6 +256,7 @@ func splitEnvelope(msg []byte) (envelope, error) {
 	// A raw serverShutdown event arrives unwrapped on some endpoints.
 	var raw struct {
 		Event string `json:"e"`
+		Time  int64  `json:"E"`
 	}
 	if json.Unmarshal(msg, &raw) == nil && raw.Event == shutdownEvent {
 		return envelope{stream: shutdownStream, data: msg}, nil
