@@ -68,7 +68,7 @@ func (p CallPolicy) withDefaults() CallPolicy {
 	if r.Jitter == 0 {
 		r.Jitter = defaultJitter
 	}
-	r.Jitter = min(max(r.Jitter, 0), 1)
+	r.Jitter = min(r.Jitter, 1) // a negative value stays: none, and withDefaults may run twice
 	p.Breaker = p.Breaker.withDefaults()
 	if p.BatchWait == 0 {
 		p.BatchWait = defaultBatchWait
@@ -83,7 +83,7 @@ func (p CallPolicy) withDefaults() CallPolicy {
 func (r RetryPolicy) backoff() *backoff.ExponentialBackOff {
 	return &backoff.ExponentialBackOff{
 		InitialInterval:     r.BaseDelay,
-		RandomizationFactor: r.Jitter,
+		RandomizationFactor: max(r.Jitter, 0),
 		Multiplier:          2,
 		MaxInterval:         r.MaxDelay,
 	}

@@ -36,10 +36,12 @@ type RegistryOptions struct {
 	// PriceTTL is how long a price or 24 h ticker fetched for one bot
 	// serves the others (default 1s).
 	PriceTTL time.Duration
-	// OnChange is called (never with a lock held, from the goroutine whose
-	// call caused it) when an endpoint's or account's breaker changes state
-	// or a 429 pause or 418 ban begins, so the owners of bots on that
-	// endpoint can refresh their status at once. It must not block.
+	// OnChange is called when an endpoint's or account's breaker changes
+	// state or a 429 pause or 418 ban begins, so the owners of bots on that
+	// endpoint can refresh their status at once. It is called with no lock
+	// held, from the goroutine whose call (or State) saw the change; an open
+	// breaker turns half-open lazily, when a call or State next looks. It
+	// must not block.
 	OnChange func(restURL string)
 }
 

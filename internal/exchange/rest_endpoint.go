@@ -148,6 +148,8 @@ func (e *Endpoint) State() EndpointState {
 	st.Throttled, st.PauseWaits = e.throttled, e.pauseWaits
 	st.PausedUntil, st.BannedUntil = e.pausedUntil, e.bannedUntil
 	e.mu.Unlock()
+	// Reading the breakers may have turned an open one half-open.
+	e.flushChange()
 	return st
 }
 
