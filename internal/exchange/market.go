@@ -2,9 +2,7 @@ package exchange
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/adshao/go-binance/v2"
@@ -13,13 +11,10 @@ import (
 
 // Request weights (Binance's documented values).
 const (
-	weightPing         = 1
-	weightTime         = 1
-	weightExchangeInfo = 20
-	weightKlines       = 2
+	weightPing   = 1
+	weightTime   = 1
+	weightKlines = 2
 )
-
-const pathExchangeInfo = "/api/v3/exchangeInfo"
 
 // Ping checks that the endpoint answers.
 func (e *Endpoint) Ping(ctx context.Context, p CallPolicy) error {
@@ -53,105 +48,6 @@ func (e *Endpoint) ServerTime(ctx context.Context, p CallPolicy) (offset, rtt ti
 	// clock this endpoint runs on, so signing needs the offset to it.
 	e.signOffset.Store(int64(server.Sub(wallStart.Add(wallEnd.Sub(wallStart) / 2))))
 	return offset, rtt, nil
-}
-
-// infoCache holds an endpoint's exchangeInfo.
-type infoCache struct {
-	mu     sync.Mutex
-	info   *binance.ExchangeInfo
-	at     time.Time
-	flight *flight[*binance.ExchangeInfo]
-	gen    uint64 // numbers flights, so an abandoned one never clears its successor
-}
-
-// ExchangeInfo returns the full exchangeInfo, cached for the registry's
-// ExchangeInfoTTL; concurrent callers share one request. A refresh applies
-// the rate limits it lists to the endpoint. The result is shared: do not
-// modify it.
-func (e *Endpoint) ExchangeInfo(ctx context.Context, p CallPolicy) (*binance.ExchangeInfo, error) {
-	c := &e.info
-	c.mu.Lock()
-	if c.info != nil && e.clock.now().Sub(c.at) < e.reg.opts.ExchangeInfoTTL {
-		info := c.info
-		c.mu.Unlock()
-		return info, nil
-	}
-	f := c.flight
-	if f == nil || !f.join() {
-		c.gen++
-		gen := c.gen
-		f = startFlight(e.reg, func(ctx context.Context) (*binance.ExchangeInfo, error) {
-			return e.fetchExchangeInfo(ctx, p, gen)
-		})
-		c.flight = f
-	}
-	c.mu.Unlock()
-	info, err := f.wait(ctx)
-	return info, sharedError(pathExchangeInfo, err)
-}
-
-func (e *Endpoint) fetchExchangeInfo(ctx context.Context, p CallPolicy, gen uint64) (*binance.ExchangeInfo, error) {
-	var info *binance.ExchangeInfo
-	err := e.Do(ctx, p, Call{Path: pathExchangeInfo, Weight: weightExchangeInfo, Idempotent: true,
-		Fn: func(ctx context.Context, c *binance.Client) error {
-			var err error
-			info, err = c.NewExchangeInfoService().Do(ctx)
-			return err
-		}})
-	c := &e.info
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.flight = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	c.info, c.at = info, e.clock.now()
-	e.setLimits(rateLimitsOf(info))
-	return info, nil
-}
-
-// rateLimitsOf reads REQUEST_WEIGHT per minute and ORDERS per 10 seconds
-// and per day; zero when not listed.
-func rateLimitsOf(info *binance.ExchangeInfo) (weight1m, orders10s, orders1d int) {
-	for _, rl := range info.RateLimits {
-		switch {
-		case rl.RateLimitType == "REQUEST_WEIGHT" && rl.Interval == "MINUTE" && rl.IntervalNum == 1:
-			weight1m = int(rl.Limit)
-		case rl.RateLimitType == "ORDERS" && rl.Interval == "SECOND" && rl.IntervalNum == 10:
-			orders10s = int(rl.Limit)
-		case rl.RateLimitType == "ORDERS" && rl.Interval == "DAY" && rl.IntervalNum == 1:
-			orders1d = int(rl.Limit)
-		}
-	}
-	return weight1m, orders10s, orders1d
-}
-
-// Symbols checks symbols against the cached exchangeInfo: unknown are not
-// listed, notTrading are listed with a status other than TRADING. Both are
-// sorted.
-func (e *Endpoint) Symbols(ctx context.Context, p CallPolicy, symbols []string) (unknown, notTrading []string, err error) {
-	info, err := e.ExchangeInfo(ctx, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, _, unknown, notTrading = summarizeExchangeInfo(info, symbols)
-	return unknown, notTrading, nil
-}
-
-// checkSymbols refuses unknown symbols before they reach a coalesced
-// request, where Binance would refuse the whole list (-1121) and fail
-// every bot sharing it.
-func (e *Endpoint) checkSymbols(ctx context.Context, p CallPolicy, path string, symbols []string) error {
-	unknown, _, err := e.Symbols(ctx, p, symbols)
-	if err != nil {
-		return err
-	}
-	if len(unknown) > 0 {
-		return &Error{Class: ClassRejected, Path: path, Code: codeBadSymbol, Err: fmt.Errorf("unknown symbols %v", unknown)}
-	}
-	return nil
 }
 
 // Kline is one candle, in exact decimals.

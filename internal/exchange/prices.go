@@ -25,6 +25,9 @@ const (
 func (e *Endpoint) Prices(ctx context.Context, p CallPolicy, symbols []string) (map[string]decimal.Decimal, error) {
 	p = p.withDefaults()
 	symbols = uniqueSymbols(symbols)
+	if len(symbols) == 0 {
+		return map[string]decimal.Decimal{}, nil
+	}
 	if err := e.checkSymbols(ctx, p, e.prices.path, symbols); err != nil {
 		return nil, err
 	}
@@ -85,6 +88,9 @@ type Ticker24h struct {
 func (e *Endpoint) Tickers24h(ctx context.Context, p CallPolicy, symbols []string) (map[string]Ticker24h, error) {
 	p = p.withDefaults()
 	symbols = uniqueSymbols(symbols)
+	if len(symbols) == 0 {
+		return map[string]Ticker24h{}, nil
+	}
 	if err := e.checkSymbols(ctx, p, e.tickers.path, symbols); err != nil {
 		return nil, err
 	}
