@@ -52,6 +52,7 @@ type Error struct {
 	sent bool
 }
 
+// Error says what failed and why, without the request's query.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("exchange")
@@ -71,6 +72,7 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // ClassOf returns the class of an error returned by this package, or
