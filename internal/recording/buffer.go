@@ -34,6 +34,9 @@ type block struct {
 	// solo: send this block alone, so the server's answer can be told
 	// apart from other blocks' (after a combined request was refused).
 	solo bool
+	// pinned: never evicted, since the server may hold some of its points
+	// (see requeueLocked).
+	pinned bool
 	// spoolFile holds the block as restored from the spool directory;
 	// spoolStale is set once points were dropped from it since.
 	spoolFile  string
@@ -74,15 +77,15 @@ func (s *Sink) addPendingLocked(w *Writer, points, bytes int64) {
 //
 // Fairness: a noisy writer fills the buffer only with its own points and,
 // once full, evicts only its own; a quiet writer keeps its share and takes
-// room from the largest. Points in flight are never evicted: their outcome
-// is not known yet.
+// room from the largest. Points in flight or pinned are never evicted:
+// their outcome is not known yet.
 func (s *Sink) admitLocked(w *Writer, size int, now time.Time) bool {
 	if int64(size) > s.opts.MaxBytes {
 		return false
 	}
 	for s.bufPoints+1 > int64(s.opts.MaxPoints) || s.bufBytes+int64(size) > s.opts.MaxBytes {
 		victim := w
-		if w.pending-w.inflight == 0 || w.pending < s.fairShareLocked(w) {
+		if w.pending-w.held == 0 || w.pending < s.fairShareLocked(w) {
 			victim = s.largestLocked()
 		}
 		if victim == nil || !s.evictOldestLocked(victim, now) {
@@ -107,7 +110,7 @@ func (s *Sink) largestLocked() *Writer {
 	var best *Writer
 	var most int64
 	for _, w := range s.writers {
-		if n := w.pending - w.inflight; n > most {
+		if n := w.pending - w.held; n > most {
 			best, most = w, n
 		}
 	}
@@ -118,7 +121,7 @@ func (s *Sink) largestLocked() *Writer {
 // it as an overflow drop.
 func (s *Sink) evictOldestLocked(v *Writer, now time.Time) bool {
 	for i, b := range v.blocks {
-		if b.state == blockInFlight || b.n == 0 {
+		if b.state == blockInFlight || b.pinned || b.n == 0 {
 			continue
 		}
 		size := bytes.IndexByte(b.live(), '\n') + 1

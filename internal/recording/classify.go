@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,8 +28,11 @@ type result struct {
 	// destination: refused because of where the points go (no such
 	// database or retention policy), not because of the points.
 	destination bool
-	retryAfter  time.Duration
-	message     string
+	// uncertain: the request may have reached the server (no answer came
+	// after it was sent).
+	uncertain  bool
+	retryAfter time.Duration
+	message    string
 }
 
 // classify reads a write's answer: the HTTP status (0 when no answer came),
@@ -51,7 +55,7 @@ func classify(status int, message string, header http.Header, err error, points 
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = "InfluxDB write timed out"
 		}
-		return result{kind: outcomeRetry, message: msg}
+		return result{kind: outcomeRetry, message: msg, uncertain: !isDialError(err)}
 	case status >= 200 && status < 300:
 		return result{kind: outcomeWritten}
 	}
@@ -87,6 +91,13 @@ func classify(status int, message string, header http.Header, err error, points 
 		return result{kind: outcomePartial, rejected: rejected, message: msg}
 	}
 	return result{kind: outcomeRejected, message: msg}
+}
+
+// isDialError tells a connection that was never made (nothing was sent)
+// from one lost after the request went out.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // retryAfter reads a Retry-After header, in seconds or as an HTTP date.

@@ -109,7 +109,9 @@ func (s *Sink) nextRequestLocked(now time.Time) (*request, time.Duration) {
 		s.ready.Remove(b.elem)
 		b.elem = nil
 		b.state = blockInFlight
-		b.w.inflight += int64(b.n)
+		if !b.pinned {
+			b.w.held += int64(b.n)
+		}
 	}
 	if req.probe {
 		s.probing = true
@@ -157,7 +159,14 @@ func (s *Sink) send(ctx context.Context, req *request, body *bytes.Buffer, zw *g
 	if perr == nil {
 		return result{kind: outcomeWritten}
 	}
-	return classify(perr.StatusCode, perr.Message, perr.Header, perr.Err, req.points, s.opts.Now())
+	// InfluxDB 1.x puts its error in a header as well as a JSON body the
+	// client does not read; for 429 and 503 the client then substitutes a
+	// generic text. The header is the better source.
+	msg := perr.Header.Get("X-Influxdb-Error")
+	if msg == "" {
+		msg = perr.Message
+	}
+	return classify(perr.StatusCode, msg, perr.Header, perr.Err, req.points, s.opts.Now())
 }
 
 // finishLocked applies a request's outcome to its blocks and writers.
@@ -169,17 +178,18 @@ func (s *Sink) finishLocked(req *request, res result, now time.Time) {
 	switch {
 	case res.kind == outcomeRetry:
 		s.requests.retried++
-		s.requeueLocked(req.blocks)
+		s.requeueLocked(req.blocks, res.uncertain)
 		if !s.stopping { // a request cut short by Close says nothing about the server
 			s.noteFailureLocked(res, now)
 		}
 	case combined && (res.kind == outcomePartial || (res.kind == outcomeRejected && !res.destination)):
 		// Which block held the refused points? Send each alone to find out;
 		// re-sending accepted points is harmless (same series and time).
+		// Some points are stored already, so the blocks are pinned.
 		for _, b := range req.blocks {
 			b.solo = true
 		}
-		s.requeueLocked(req.blocks)
+		s.requeueLocked(req.blocks, true)
 		s.noteAnswerLocked()
 	default:
 		switch res.kind {
@@ -210,13 +220,22 @@ func (s *Sink) finishLocked(req *request, res result, now time.Time) {
 }
 
 // requeueLocked puts in-flight blocks back at the front of the ready queue,
-// in their order.
-func (s *Sink) requeueLocked(blocks []*block) {
+// in their order. pin keeps them from being evicted from then on: the
+// server may have stored some of their points (the request got no answer,
+// or a partial one), and a point both stored and counted as dropped would
+// break the accounting. A pinned block leaves only by an answer or Close.
+func (s *Sink) requeueLocked(blocks []*block, pin bool) {
 	for i := len(blocks) - 1; i >= 0; i-- {
 		b := blocks[i]
 		b.state = blockReady
 		b.elem = s.ready.PushFront(b)
-		b.w.inflight -= int64(b.n)
+		switch {
+		case b.pinned:
+		case pin:
+			b.pinned = true // stays held
+		default:
+			b.w.held -= int64(b.n)
+		}
 	}
 }
 
@@ -224,7 +243,7 @@ func (s *Sink) requeueLocked(blocks []*block) {
 // counted, rejected ones dropped, the block forgotten.
 func (s *Sink) ackLocked(b *block, written, rejected int, res result, now time.Time) {
 	w := b.w
-	w.inflight -= int64(b.n)
+	w.held -= int64(b.n)
 	w.c.written += int64(written)
 	w.c.dropRejected += int64(rejected)
 	if written > 0 {

@@ -23,9 +23,9 @@ type Writer struct {
 	// heapIndex is the writer's place in sink.deadlines, -1 when absent.
 	heapIndex int
 	// pending counts buffered points (in flight included), pendingBytes
-	// their bytes, inflight those in requests now.
-	pending, pendingBytes, inflight int64
-	c                               counters
+	// their bytes, held those that cannot be evicted (in flight or pinned).
+	pending, pendingBytes, held int64
+	c                           counters
 	// released: the resource is gone; forget the writer once it has
 	// nothing pending.
 	released bool
