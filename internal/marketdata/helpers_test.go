@@ -27,12 +27,15 @@ const waitLimit = 30 * time.Second
 var testStart = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 
 // simClock runs from testStart at the speed of real time, plus whatever
-// Advance adds. The simulator's per-connection message window needs a clock
-// that moves, so it is never frozen.
+// Advance adds; a frozen one moves only by Advance. The simulator's
+// per-connection message window needs a clock that moves, so a frozen clock
+// only suits clients that send next to nothing while the market is not
+// stepped.
 type simClock struct {
 	mu        sync.Mutex
 	realStart time.Time
 	extra     time.Duration
+	frozen    bool
 }
 
 func newSimClock() *simClock { return &simClock{realStart: time.Now()} }
@@ -40,6 +43,9 @@ func newSimClock() *simClock { return &simClock{realStart: time.Now()} }
 func (c *simClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.frozen {
+		return testStart.Add(c.extra)
+	}
 	return testStart.Add(c.extra + time.Since(c.realStart))
 }
 
@@ -65,7 +71,11 @@ type simEnv struct {
 
 func newSimEnv(t testing.TB, mutate func(*exchangesim.Config)) *simEnv {
 	t.Helper()
-	clock := newSimClock()
+	return newSimEnvWithClock(t, newSimClock(), mutate)
+}
+
+func newSimEnvWithClock(t testing.TB, clock *simClock, mutate func(*exchangesim.Config)) *simEnv {
+	t.Helper()
 	cfg := exchangesim.DefaultConfig()
 	cfg.History = 2 * time.Hour
 	cfg.Now = clock.Now
