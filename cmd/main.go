@@ -4,12 +4,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -19,6 +16,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
@@ -101,6 +99,13 @@ func run(ctx context.Context, o options) error {
 	}
 
 	changes := controller.NewChangeFeed()
+	registry := exchange.NewRegistry(exchange.RegistryOptions{
+		Transport: exchange.NewTransport(exchange.TransportOptions{}),
+		Logger:    ctrl.Log.WithName("exchange"),
+		Metrics:   exchange.NewMetrics(metrics.Registry),
+		OnChange:  changes.NotifyEndpoint,
+	})
+	defer registry.Close()
 	supervisor := runtime.NewSupervisor(runtime.Options{
 		Logger:      ctrl.Log.WithName("supervisor"),
 		StopTimeout: o.stopTimeout,
@@ -112,20 +117,21 @@ func run(ctx context.Context, o options) error {
 	settings := controller.GroupSettings{
 		Supervisor:       supervisor,
 		Resolver:         exchange.Resolver{SimulatorURL: o.simulatorURL},
-		Transport:        newExchangeTransport(),
+		Registry:         registry,
+		Changes:          changes,
 		AllowLiveTrading: o.allowLive,
 		StatusInterval:   o.statusInterval,
 		ProbeInterval:    o.probeInterval,
 	}
 	if err := (&controller.TradingBotReconciler{
 		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("tradebot-operator"),
-		Settings: settings, Changes: changes,
+		Settings: settings,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the TradingBot controller: %w", err)
 	}
 	if err := (&controller.SymbolWatchReconciler{
 		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("tradebot-operator"),
-		Settings: settings, Changes: changes,
+		Settings: settings,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the SymbolWatch controller: %w", err)
 	}
@@ -143,22 +149,4 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	return nil
-}
-
-// newExchangeTransport is the pooled transport every exchange client shares:
-// keep-alive connections (enough idle ones per host for many bots), and a
-// timeout on every phase of a request.
-func newExchangeTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: 10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-	}
 }

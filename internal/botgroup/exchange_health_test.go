@@ -67,8 +67,9 @@ type runningGroup struct {
 func startGroup(t *testing.T, s *simServer, cfg Config) *runningGroup {
 	t.Helper()
 	rg := &runningGroup{}
-	cfg.URLs = exchange.URLs{REST: s.url, Stream: "ws" + strings.TrimPrefix(s.url, "http")}
-	cfg.Transport = s.transport
+	reg := exchange.NewRegistry(exchange.RegistryOptions{Transport: s.transport})
+	t.Cleanup(reg.Close)
+	cfg.Endpoint = reg.Endpoint(exchange.URLs{REST: s.url, Stream: "ws" + strings.TrimPrefix(s.url, "http")})
 	if cfg.ProbeInterval == 0 {
 		cfg.ProbeInterval = 20 * time.Millisecond
 	}
@@ -183,7 +184,10 @@ func TestExchangeHealthBreakerOpensAndCloses(t *testing.T) {
 	sim := startSimulator(t)
 	rg := startGroup(t, sim, Config{
 		Symbols: []string{"BTCUSDT"},
-		Breaker: exchange.BreakerSettings{FailureThreshold: 2, OpenDuration: time.Second, HalfOpenMaxRequests: 1},
+		Policy: exchange.CallPolicy{
+			Breaker: exchange.BreakerSettings{FailureThreshold: 2, OpenDuration: time.Second, HalfOpenMaxRequests: 1},
+			Retry:   exchange.RetryPolicy{MaxAttempts: 1},
+		},
 	})
 	rg.waitFor(t, "healthy", func(h exchange.Health) bool { return h.Probed && h.Reachable })
 	before := rg.notified.Load()

@@ -1,8 +1,6 @@
 package botgroup
 
 import (
-	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -16,24 +14,24 @@ const (
 )
 
 // Config is everything a group needs; the controller builds it from a
-// resource's spec and the operator's settings.
+// resource's spec and the operator's shared state.
 type Config struct {
-	// URLs of the resource's exchange endpoint.
-	URLs exchange.URLs
+	// Endpoint is the shared endpoint of the resource's exchange.
+	Endpoint *exchange.Endpoint
+	// Policy is how the resource's calls are made (its breaker, retries,
+	// share of the endpoint's budget, batching).
+	Policy exchange.CallPolicy
 	// Credentials are the account's keys; nil for a SymbolWatch or a bot
 	// whose Secret is not needed yet.
 	Credentials *exchange.Credentials
 	Symbols     []string
-	Breaker     exchange.BreakerSettings
 	// ProbeInterval is the exchange health task's period.
 	ProbeInterval time.Duration
-	// Transport is the pooled transport shared by everything that talks to
-	// the endpoint.
-	Transport http.RoundTripper
-	Now       func() time.Time
+	Now           func() time.Time
 	// Notify is called when something important changes (reachability,
-	// breaker, ban, symbols) so that status is refreshed at once. It must
-	// not block.
+	// symbols) so that status is refreshed at once. It must not block.
+	// Changes of the shared endpoint (breaker, pause, ban) are announced
+	// by the exchange registry.
 	Notify func()
 }
 
@@ -48,8 +46,9 @@ type Snapshot struct {
 // Group is the live state of one resource's goroutine group, and the factory
 // of its tasks.
 type Group struct {
-	cfg  Config
-	snap runtime.Published[Snapshot]
+	cfg    Config
+	prober *exchange.Prober
+	snap   runtime.Published[Snapshot]
 }
 
 // New returns a Group for cfg. Nothing runs until its Tasks are started.
@@ -61,32 +60,29 @@ func New(cfg Config) *Group {
 		cfg.Notify = func() {}
 	}
 	g := &Group{cfg: cfg}
-	g.snap.Store(&Snapshot{Exchange: exchange.Health{
-		Endpoint: cfg.URLs.REST,
-		Breaker:  exchange.BreakerStatus{State: exchange.BreakerClosed},
-	}})
+	g.prober = exchange.NewProber(exchange.ProberOptions{
+		Endpoint: cfg.Endpoint,
+		Policy:   cfg.Policy,
+		Symbols:  cfg.Symbols,
+		Interval: cfg.ProbeInterval,
+		Now:      cfg.Now,
+		Publish:  g.publishHealth,
+	})
+	g.snap.Store(&Snapshot{Exchange: g.prober.Health()})
 	return g
 }
 
-// Snapshot returns the latest state.
-func (g *Group) Snapshot() Snapshot { return *g.snap.Load() }
+// Snapshot returns the latest state, with the shared endpoint's figures
+// (weight, limits, breaker, pause, ban) read live.
+func (g *Group) Snapshot() Snapshot {
+	s := *g.snap.Load()
+	s.Exchange = g.prober.Health()
+	return s
+}
 
 // Tasks returns the tasks the group runs, in start order.
 func (g *Group) Tasks() []runtime.Task {
-	return []runtime.Task{{Name: TaskExchangeHealth, Run: g.runExchangeHealth}}
-}
-
-func (g *Group) runExchangeHealth(ctx context.Context) error {
-	prober := exchange.NewProber(exchange.ProberOptions{
-		URLs:      g.cfg.URLs,
-		Transport: g.cfg.Transport,
-		Symbols:   g.cfg.Symbols,
-		Interval:  g.cfg.ProbeInterval,
-		Breaker:   g.cfg.Breaker,
-		Now:       g.cfg.Now,
-		Publish:   g.publishHealth,
-	})
-	return prober.Run(ctx)
+	return []runtime.Task{{Name: TaskExchangeHealth, Run: g.prober.Run}}
 }
 
 func (g *Group) publishHealth(h exchange.Health) {

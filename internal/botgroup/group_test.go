@@ -79,7 +79,7 @@ func TestHealthChangeUnknownSymbolsChanged(t *testing.T) {
 }
 
 func TestNewGroup(t *testing.T) {
-	g := New(Config{URLs: exchange.URLs{REST: "http://127.0.0.1:18090", Stream: "ws://127.0.0.1:18090"}, Symbols: []string{"BTCUSDT"}})
+	g := New(Config{Endpoint: testEndpoint(t), Symbols: []string{"BTCUSDT"}})
 	s := g.Snapshot()
 	if s.Exchange.Endpoint != "http://127.0.0.1:18090" || s.Exchange.Probed || s.Exchange.Breaker.State != exchange.BreakerClosed {
 		t.Errorf("initial snapshot %+v, want the endpoint, not probed, breaker Closed", s.Exchange)
@@ -96,9 +96,9 @@ func TestPublishHealthNotifies(t *testing.T) {
 	now := t0
 	notified := 0
 	g := New(Config{
-		URLs:   exchange.URLs{REST: "http://127.0.0.1:18090"},
-		Now:    func() time.Time { return now },
-		Notify: func() { notified++ },
+		Endpoint: testEndpoint(t),
+		Now:      func() time.Time { return now },
+		Notify:   func() { notified++ },
 	})
 	steps := []struct {
 		name   string
@@ -129,9 +129,17 @@ func TestPublishHealthNotifies(t *testing.T) {
 		if notified != st.want {
 			t.Errorf("after %q: %d notifications, want %d", st.name, notified, st.want)
 		}
-		snap := g.Snapshot()
+		// The stored snapshot (Snapshot itself reads the endpoint live).
+		snap := *g.snap.Load()
 		if !snap.UpdatedAt.Equal(now) || snap.Exchange.UsedWeight1m != h.UsedWeight1m || snap.Exchange.Breaker.State != h.Breaker.State {
 			t.Errorf("after %q: snapshot %+v at %v, want the published health at %v", st.name, snap.Exchange, snap.UpdatedAt, now)
 		}
 	}
+}
+
+// testEndpoint is an endpoint no request is sent to.
+func testEndpoint(t *testing.T) *exchange.Endpoint {
+	reg := exchange.NewRegistry(exchange.RegistryOptions{})
+	t.Cleanup(reg.Close)
+	return reg.Endpoint(exchange.URLs{REST: "http://127.0.0.1:18090", Stream: "ws://127.0.0.1:18090"})
 }

@@ -89,3 +89,47 @@ func TestChangeFeedNeverBlocks(t *testing.T) {
 		t.Errorf("watch queue holds %d events after the bot queue filled, want 1", len(g.watches))
 	}
 }
+
+func TestChangeFeedNotifiesEndpointUsers(t *testing.T) {
+	f := NewChangeFeed()
+	a := groupKey(kindTradingBot, types.NamespacedName{Namespace: "ns", Name: "a"})
+	b := groupKey(kindSymbolWatch, types.NamespacedName{Namespace: "ns", Name: "b"})
+	c := groupKey(kindTradingBot, types.NamespacedName{Namespace: "ns", Name: "c"})
+	f.track(a, "http://one")
+	f.track(b, "http://one")
+	f.track(c, "http://two")
+
+	drain := func() (bots, watches []string) {
+		for {
+			select {
+			case e := <-f.bots:
+				bots = append(bots, e.Object.Name)
+			case e := <-f.watches:
+				watches = append(watches, e.Object.Name)
+			default:
+				return bots, watches
+			}
+		}
+	}
+	f.NotifyEndpoint("http://one")
+	if bots, watches := drain(); len(bots) != 1 || bots[0] != "a" || len(watches) != 1 || watches[0] != "b" {
+		t.Fatalf("endpoint one woke bots %v and watches %v, want [a] and [b]", bots, watches)
+	}
+
+	// A group that moves to another endpoint, or stops, is no longer woken.
+	f.track(a, "http://two")
+	f.untrack(b)
+	f.NotifyEndpoint("http://one")
+	if bots, watches := drain(); len(bots)+len(watches) != 0 {
+		t.Fatalf("endpoint one, now unused, woke bots %v and watches %v", bots, watches)
+	}
+	f.NotifyEndpoint("http://two")
+	if bots, _ := drain(); len(bots) != 2 {
+		t.Fatalf("endpoint two woke %v, want a and c", bots)
+	}
+	f.untrack(a)
+	f.untrack(c)
+	if len(f.users) != 0 || len(f.endpointOf) != 0 {
+		t.Fatalf("index not empty after every group left: %v %v", f.users, f.endpointOf)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
@@ -17,8 +16,11 @@ import (
 type GroupSettings struct {
 	Supervisor *runtime.Supervisor
 	Resolver   exchange.Resolver
-	// Transport is the pooled HTTP transport every group's exchange client uses.
-	Transport http.RoundTripper
+	// Registry holds the process's shared endpoints and accounts.
+	Registry *exchange.Registry
+	// Changes wakes reconcilers; it also learns which groups use which
+	// endpoint, so an endpoint's breaker, pause or ban wakes them all.
+	Changes *ChangeFeed
 	// AllowLiveTrading is --allow-live-trading.
 	AllowLiveTrading bool
 	// StatusInterval is --status-interval: how often a running resource's
@@ -36,11 +38,38 @@ func (s GroupSettings) now() time.Time {
 	return time.Now()
 }
 
-// ensureGroup makes the supervisor run the group for key at the version
-// derived from cfg and extra (the resource's generation, the Secret's
-// version...). An unchanged version returns the running group untouched.
-func (s GroupSettings) ensureGroup(key string, cfg botgroup.Config, extra ...string) (*groupView, error) {
-	version := groupVersion(cfg, extra...)
+// groupRequest is everything a resource's group is built from.
+type groupRequest struct {
+	URLs    exchange.URLs
+	Symbols []string
+	// Policy is the resource's call policy, without its Share (built from
+	// ShareLimits on the shared endpoint).
+	Policy      exchange.CallPolicy
+	ShareLimits exchange.ShareLimits
+	Credentials *exchange.Credentials
+	// Extra are version inputs that are not part of the config: the
+	// resource's generation, the credentials Secret's resourceVersion.
+	Extra []string
+}
+
+// version fingerprints the request. Credentials enter only through the
+// Secret's resourceVersion in Extra, never by value.
+func (r groupRequest) version() string {
+	h := sha256.New()
+	p := r.Policy
+	p.Share = nil
+	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n%+v\n", r.URLs.REST, r.URLs.Stream, r.Symbols, p, r.ShareLimits)
+	for _, e := range r.Extra {
+		fmt.Fprintf(h, "%s\n", e)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// ensureGroup makes the supervisor run key's group as req describes. An
+// unchanged request returns the running group untouched; a changed one
+// restarts it.
+func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, error) {
+	version := req.version()
 	if cur, ok := s.Supervisor.Version(key); ok && cur == version {
 		// A group that is still stopping (an earlier Stop timed out) is not
 		// running: Ensure must replace it once it has stopped.
@@ -48,13 +77,25 @@ func (s GroupSettings) ensureGroup(key string, cfg botgroup.Config, extra ...str
 			return v, nil
 		}
 	}
-	cfg.Transport = s.Transport
-	cfg.ProbeInterval = s.ProbeInterval
-	cfg.Now = s.Now
-	cfg.Notify = func() { s.Supervisor.Notify(key) }
-	g := botgroup.New(cfg)
+	ep := s.Registry.Endpoint(req.URLs)
+	policy := req.Policy
+	if req.ShareLimits != (exchange.ShareLimits{}) {
+		policy.Share = ep.NewShare(key, req.ShareLimits)
+	}
+	g := botgroup.New(botgroup.Config{
+		Endpoint:      ep,
+		Policy:        policy,
+		Credentials:   req.Credentials,
+		Symbols:       req.Symbols,
+		ProbeInterval: s.ProbeInterval,
+		Now:           s.Now,
+		Notify:        func() { s.Supervisor.Notify(key) },
+	})
 	if _, err := s.Supervisor.Ensure(key, version, g, g.Tasks()...); err != nil {
 		return nil, fmt.Errorf("starting group %s: %w", key, err)
+	}
+	if s.Changes != nil {
+		s.Changes.track(key, req.URLs.REST)
 	}
 	return s.view(key), nil
 }
@@ -75,16 +116,8 @@ func (s GroupSettings) view(key string) *groupView {
 
 // stopGroup stops key's group, if any, within the supervisor's stop timeout.
 func (s GroupSettings) stopGroup(ctx context.Context, key string) error {
-	return s.Supervisor.Stop(ctx, key)
-}
-
-// groupVersion fingerprints everything a group is built from. Credentials
-// enter only through the Secret's resourceVersion in extra, never by value.
-func groupVersion(cfg botgroup.Config, extra ...string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n", cfg.URLs.REST, cfg.URLs.Stream, cfg.Symbols, cfg.Breaker)
-	for _, e := range extra {
-		fmt.Fprintf(h, "%s\n", e)
+	if s.Changes != nil {
+		s.Changes.untrack(key)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return s.Supervisor.Stop(ctx, key)
 }

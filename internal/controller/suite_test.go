@@ -144,10 +144,18 @@ func startSuite(t *testing.T) *envSuite {
 	if err := mgr.Add(s.supervisor); err != nil {
 		t.Fatal(err)
 	}
+	registry := exchange.NewRegistry(exchange.RegistryOptions{
+		Transport: s.groupTransport,
+		OnChange: func(url string) {
+			s.notified.add(endpointNotifyKey(url))
+			s.changes.NotifyEndpoint(url)
+		},
+	})
 	settings := GroupSettings{
 		Supervisor:     s.supervisor,
 		Resolver:       exchange.Resolver{SimulatorURL: s.sim.url},
-		Transport:      s.groupTransport,
+		Registry:       registry,
+		Changes:        s.changes,
 		StatusInterval: statusInterval,
 		ProbeInterval:  probeInterval,
 	}
@@ -156,11 +164,11 @@ func startSuite(t *testing.T) *envSuite {
 	// Everything the manager starts logs to the suite's logger, not to
 	// controller-runtime's process-wide one.
 	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logger))
-	if err := (&TradingBotReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings, Changes: s.changes}).SetupWithManager(ctx, mgr); err != nil {
+	if err := (&TradingBotReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings}).SetupWithManager(ctx, mgr); err != nil {
 		cancel()
 		t.Fatalf("setting up the TradingBot controller: %v", err)
 	}
-	if err := (&SymbolWatchReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings, Changes: s.changes}).SetupWithManager(mgr); err != nil {
+	if err := (&SymbolWatchReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings}).SetupWithManager(mgr); err != nil {
 		cancel()
 		t.Fatalf("setting up the SymbolWatch controller: %v", err)
 	}
@@ -175,6 +183,7 @@ func startSuite(t *testing.T) *envSuite {
 		if keys := s.supervisor.Keys(); len(keys) != 0 {
 			t.Errorf("groups still running after the manager stopped: %v", keys)
 		}
+		registry.Close()
 		// No HTTP goroutine may outlive the suite.
 		utilnet.CloseIdleConnectionsFor(mgr.GetHTTPClient().Transport)
 	})
@@ -434,3 +443,7 @@ func (s *simServer) setFaults(t *testing.T, faultsJSON string) {
 		t.Fatalf("setting faults %s: HTTP %d", faultsJSON, res.StatusCode)
 	}
 }
+
+// endpointNotifyKey is where the suite counts the exchange registry's
+// change notifications for an endpoint.
+func endpointNotifyKey(restURL string) string { return "endpoint " + restURL }

@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 )
 
@@ -26,7 +25,6 @@ type SymbolWatchReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Settings GroupSettings
-	Changes  *ChangeFeed
 }
 
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;update;patch
@@ -82,8 +80,11 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 				return ctrl.Result{}, err
 			}
 		} else {
-			cfg := botgroup.Config{URLs: urls, Symbols: spec.Symbols}
-			view, err := r.Settings.ensureGroup(key, cfg, "generation="+strconv.FormatInt(sw.Generation, 10))
+			view, err := r.Settings.ensureGroup(key, groupRequest{
+				URLs:    urls,
+				Symbols: spec.Symbols,
+				Extra:   []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
+			})
 			if err != nil {
 				return ctrl.Result{}, err
 			}
@@ -116,8 +117,8 @@ func (r *SymbolWatchReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&tradingv1alpha1.SymbolWatch{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deletionOrFinalizerChanged()))).
 		Named("symbolwatch")
-	if r.Changes != nil {
-		b = b.WatchesRawSource(source.Channel(r.Changes.watches, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.SymbolWatch]{}))
+	if r.Settings.Changes != nil {
+		b = b.WatchesRawSource(source.Channel(r.Settings.Changes.watches, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.SymbolWatch]{}))
 	}
 	return b.Complete(r)
 }

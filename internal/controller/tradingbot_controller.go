@@ -21,7 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 )
 
@@ -33,7 +32,6 @@ type TradingBotReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Settings GroupSettings
-	Changes  *ChangeFeed
 }
 
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots,verbs=get;list;watch;update;patch
@@ -124,13 +122,15 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		return false, r.Settings.stopGroup(ctx, key)
 	}
 
-	cfg := botgroup.Config{
+	policy, share := botPolicy(spec)
+	view, err := r.Settings.ensureGroup(key, groupRequest{
 		URLs:        urls,
-		Credentials: creds.Credentials,
 		Symbols:     spec.Symbols,
-		Breaker:     breakerSettings(spec.CircuitBreaker),
-	}
-	view, err := r.Settings.ensureGroup(key, cfg, "generation="+strconv.FormatInt(bot.Generation, 10), "secret="+creds.Version)
+		Policy:      policy,
+		ShareLimits: share,
+		Credentials: creds.Credentials,
+		Extra:       []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
+	})
 	if err != nil {
 		return false, err
 	}
@@ -164,8 +164,8 @@ func (r *TradingBotReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Ma
 		For(&tradingv1alpha1.TradingBot{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, deletionOrFinalizerChanged()))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.botsForSecret)).
 		Named("tradingbot")
-	if r.Changes != nil {
-		b = b.WatchesRawSource(source.Channel(r.Changes.bots, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.TradingBot]{}))
+	if r.Settings.Changes != nil {
+		b = b.WatchesRawSource(source.Channel(r.Settings.Changes.bots, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.TradingBot]{}))
 	}
 	return b.Complete(r)
 }

@@ -421,7 +421,7 @@ func testBotCircuitBreaker(t *testing.T, s *envSuite) {
 	b := s.waitForBot(t, nn, "Running", botPhase(tradingv1alpha1.BotPhaseRunning))
 	checkExchangeStatus(t, b.Status.Exchange, sim.url)
 
-	notifiedBefore := s.notified.get(botKey(nn))
+	notifiedBefore := s.notified.get(botKey(nn)) + s.notified.get(endpointNotifyKey(sim.url))
 	sim.setFaults(t, `{"restErrorRate":1,"restErrorStatus":503}`)
 	b = s.waitForBot(t, nn, "Degraded with the breaker open", func(b *tradingv1alpha1.TradingBot) bool {
 		return b.Status.Phase == tradingv1alpha1.BotPhaseDegraded && b.Status.Exchange != nil &&
@@ -433,9 +433,10 @@ func testBotCircuitBreaker(t *testing.T, s *envSuite) {
 		t.Errorf("exchange.breaker = %+v, want at least 2 failures, openUntil and lastTransitionTime", br)
 	}
 	s.waitForEvent(t, kindTradingBot, nn, corev1.EventTypeWarning, EventCircuitOpened, "circuit breaker opened")
-	// The trip went through the change feed, not only the periodic refresh.
-	if n := s.notified.get(botKey(nn)); n <= notifiedBefore {
-		t.Errorf("the supervisor sent no change notification for the bot when its breaker opened (%d before, %d after)", notifiedBefore, n)
+	// The trip went through the change feed (from the exchange registry or
+	// the supervisor), not only the periodic refresh.
+	if n := s.notified.get(botKey(nn)) + s.notified.get(endpointNotifyKey(sim.url)); n <= notifiedBefore {
+		t.Errorf("no change notification for the bot or its endpoint when the breaker opened (%d before, %d after)", notifiedBefore, n)
 	}
 
 	sim.setFaults(t, `{}`)
