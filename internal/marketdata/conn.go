@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -139,8 +140,8 @@ func (c *conn) setConnected(on bool) {
 	}
 }
 
-// connect waits for an attempt slot and dials a session subscribed to the
-// desired streams (as many as fit in the URL).
+// connect dials a session subscribed to the desired streams (as many as
+// fit in the URL; reconcile subscribes the rest).
 func (c *conn) connect() (*session, error) {
 	f := c.feed
 	names := f.desiredNames(c)
@@ -151,24 +152,46 @@ func (c *conn) connect() (*session, error) {
 	for len(combinedURL(f.url, inURL)) > maxURLLength && len(inURL) > 1 {
 		inURL = inURL[:len(inURL)/2]
 	}
-	if err := f.hub.attempts.wait(c.ctx); err != nil {
+	sess, status, err := c.dial(inURL)
+	if err != nil && status == http.StatusBadRequest {
+		// One refused stream in the URL refuses them all: dial bare and
+		// subscribe in batches, which tells the refused ones apart.
+		f.hub.log.Info("the exchange refused the streams in the URL; subscribing them in batches", "url", f.url, "conn", c.id)
+		inURL = nil
+		sess, _, err = c.dial(nil)
+	}
+	if err != nil {
 		return nil, err
+	}
+	if len(inURL) < len(names) {
+		c.poke() // subscribe the rest
+	}
+	return sess, nil
+}
+
+// dial waits for an attempt slot and opens a session subscribed to inURL,
+// returning the HTTP status of a refused handshake.
+func (c *conn) dial(inURL []string) (*session, int, error) {
+	f := c.feed
+	if err := f.hub.attempts.wait(c.ctx); err != nil {
+		return nil, 0, err
 	}
 	sess := newSession(c, inURL)
 	dctx, cancel := context.WithTimeout(c.ctx, f.hub.opts.DialTimeout)
-	ws, _, err := f.hub.opts.Dial(dctx, combinedURL(f.url, inURL), &websocket.DialOptions{OnPingReceived: sess.onPing})
+	ws, resp, err := f.hub.opts.Dial(dctx, combinedURL(f.url, inURL), &websocket.DialOptions{OnPingReceived: sess.onPing})
 	cancel()
 	if err != nil {
-		return nil, err
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return nil, status, err
 	}
 	ws.SetReadLimit(readLimit)
 	sess.ws = ws
 	f.markSubscribed(inURL, f.hub.opts.Now())
 	go sess.read()
-	if len(inURL) < len(names) {
-		c.poke() // subscribe the rest
-	}
-	return sess, nil
+	return sess, http.StatusSwitchingProtocols, nil
 }
 
 // serve runs sess until it is lost (lost), replaced by a rotation (next) or
@@ -198,6 +221,7 @@ func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *sessi
 			bo.Reset()
 			firstData = nil
 		case <-c.wake:
+			c.settle(sess)
 			if err := c.reconcile(sess); err != nil {
 				if c.ctx.Err() != nil {
 					return nil, false
@@ -263,19 +287,48 @@ func (c *conn) rotate(old *session) *session {
 	return next
 }
 
+// settle acts on refused SUBSCRIBE requests: a refused batch is split in
+// halves, tried apart, until the refused stream stands alone and is marked
+// rejected, so one bad stream never keeps the others of its connection
+// down.
+func (c *conn) settle(sess *session) {
+	for _, id := range sess.settled() {
+		names, ok := sess.pending[id]
+		if !ok {
+			continue // an UNSUBSCRIBE: nothing to undo
+		}
+		delete(sess.pending, id)
+		for _, n := range names {
+			delete(sess.actual, n)
+		}
+		if len(names) == 1 {
+			c.feed.reject(c, names[0])
+			continue
+		}
+		half := len(names) / 2
+		sess.probes = append(sess.probes, names[:half], names[half:])
+		for _, n := range names {
+			sess.probing[n] = true
+		}
+	}
+}
+
 // reconcile sends at most one control message moving the server's
 // subscriptions on sess towards the desired ones: UNSUBSCRIBE first
-// (dropped streams, and stale ones to be subscribed again), then SUBSCRIBE.
-// It pokes itself while more remain.
+// (dropped streams, and stale ones to be subscribed again), then the halves
+// of refused batches, then SUBSCRIBE. After a message it pokes itself, and
+// the next call finds what remains.
 func (c *conn) reconcile(sess *session) error {
 	f := c.feed
-	var unsub, sub []string
 	// Stale streams are unsubscribed, then subscribed again like new ones;
 	// a request for a stream this session does not carry is moot.
 	c.mu.Lock()
 	resub := c.resub
 	c.resub = make(map[string]struct{})
 	c.mu.Unlock()
+
+	var unsub, sub []string
+	method := "UNSUBSCRIBE"
 	f.mu.RLock()
 	for name := range sess.actual {
 		_, want := c.desired[name]
@@ -284,34 +337,36 @@ func (c *conn) reconcile(sess *session) error {
 			unsub = append(unsub, name)
 		}
 	}
-	for name := range c.desired {
-		if _, ok := sess.actual[name]; !ok {
-			sub = append(sub, name)
+	if len(unsub) == 0 {
+		method = "SUBSCRIBE"
+		if sub = c.nextProbeLocked(sess); sub == nil {
+			for name, st := range c.desired {
+				if _, ok := sess.actual[name]; !ok && !st.rejected.Load() && !sess.probing[name] {
+					sub = append(sub, name)
+				}
+			}
 		}
 	}
 	f.mu.RUnlock()
 
-	method, names := "UNSUBSCRIBE", unsub
-	if len(unsub) == 0 {
-		method, names = "SUBSCRIBE", sub
+	names := unsub
+	if method == "SUBSCRIBE" {
+		names = sub
 	}
 	if len(names) == 0 {
 		return nil
 	}
 	slices.Sort(names)
-	more := len(unsub) > 0 && len(sub) > 0 || len(names) > maxParamsPerMessage
-	if len(names) > maxParamsPerMessage {
-		names = names[:maxParamsPerMessage]
-	}
+	names = names[:min(len(names), maxParamsPerMessage)]
 	// Resubscribe requests not served by this message wait for the next.
 	c.mu.Lock()
-	for _, name := range unsub {
-		if _, stale := resub[name]; stale && (method != "UNSUBSCRIBE" || !slices.Contains(names, name)) {
+	for name := range resub {
+		if _, carried := sess.actual[name]; carried && (method != "UNSUBSCRIBE" || !slices.Contains(names, name)) {
 			c.resub[name] = struct{}{}
 		}
 	}
 	c.mu.Unlock()
-	if err := sess.send(c.ctx, method, names); err != nil {
+	if _, err := sess.send(c.ctx, method, names); err != nil {
 		return err
 	}
 	if method == "UNSUBSCRIBE" {
@@ -326,7 +381,6 @@ func (c *conn) reconcile(sess *session) error {
 			f.resubscribes.Add(int64(resubscribed))
 			f.fm.resubscribes.Add(float64(resubscribed))
 			f.hub.log.Info("resubscribing silent streams", "url", f.url, "conn", c.id, "streams", resubscribed)
-			more = true
 		}
 	} else {
 		for _, n := range names {
@@ -334,8 +388,27 @@ func (c *conn) reconcile(sess *session) error {
 		}
 		f.markSubscribed(names, f.hub.opts.Now())
 	}
-	if more {
-		c.poke()
+	c.poke()
+	return nil
+}
+
+// nextProbeLocked takes the next half of a refused batch, keeping only the
+// streams still wanted and not yet subscribed (feed.mu held for reading).
+func (c *conn) nextProbeLocked(sess *session) []string {
+	for len(sess.probes) > 0 {
+		batch := sess.probes[0]
+		sess.probes = sess.probes[1:]
+		var names []string
+		for _, n := range batch {
+			delete(sess.probing, n)
+			st := c.desired[n]
+			if _, subscribed := sess.actual[n]; st != nil && !subscribed && !st.rejected.Load() {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 0 {
+			return names
+		}
 	}
 	return nil
 }

@@ -124,6 +124,10 @@ const (
 	// GapMissed: trade ids jumped, so trades were missed (trades are not
 	// backfilled).
 	GapMissed GapReason = "Missed"
+	// GapRejected: the exchange refused to subscribe the stream (an unknown
+	// symbol, say); no events of it will come. The hub does not retry
+	// while the stream has subscribers.
+	GapRejected GapReason = "Rejected"
 )
 
 // Gap reports lost events of one stream; a subscriber that needs them

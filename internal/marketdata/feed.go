@@ -62,6 +62,9 @@ func (f *feed) subscribe(sub *Subscription, names []StreamName) {
 		}
 		st.addSub(sub)
 		sub.streams = append(sub.streams, st)
+		if st.rejected.Load() {
+			sub.putGap(st.rejectedGap(now))
+		}
 	}
 	f.subs[sub] = struct{}{}
 	f.fm.streams.Set(float64(len(f.streams)))
@@ -132,11 +135,11 @@ func (f *feed) dispatch(sess *session, msg []byte, received time.Time) {
 	}
 	switch {
 	case env.reply != nil:
-		sess.gotReply(env.reply.ID)
 		if env.reply.Error != nil {
-			f.hub.log.Error(nil, "subscription request refused", "url", f.url, "id", string(env.reply.ID),
+			f.hub.log.V(1).Info("control request refused", "url", f.url, "id", string(env.reply.ID),
 				"code", env.reply.Error.Code, "msg", env.reply.Error.Msg)
 		}
+		sess.gotReply(env.reply.ID, env.reply.Error != nil)
 		return
 	case env.stream == shutdownStream:
 		sess.signalShutdown()
@@ -184,6 +187,23 @@ func (f *feed) noteReconnect(c *conn) {
 	}
 }
 
+// reject marks a stream the exchange refused and tells its subscribers.
+func (f *feed) reject(c *conn, name string) {
+	f.mu.RLock()
+	st := c.desired[name]
+	f.mu.RUnlock()
+	if st == nil || st.rejected.Swap(true) {
+		return
+	}
+	f.hub.log.Error(nil, "the exchange refused a stream; its subscribers get a Rejected gap", "url", f.url, "stream", name)
+	gap := st.rejectedGap(f.hub.opts.Now())
+	st.mu.Lock()
+	for _, sub := range st.subs {
+		sub.putGap(gap)
+	}
+	st.mu.Unlock()
+}
+
 func (f *feed) noteRotation() {
 	f.rotations.Add(1)
 	f.fm.rotations.Inc()
@@ -204,6 +224,9 @@ func (f *feed) checkStale(now time.Time) {
 	defer f.mu.RUnlock()
 	stale := 0
 	for _, st := range f.streams {
+		if st.rejected.Load() {
+			continue // nothing will come: its subscribers were told
+		}
 		silent := now.Sub(st.silentSince()) >= staleAfter
 		if silent {
 			st.stale.Store(true) // cleared by the stream's next message
@@ -236,8 +259,9 @@ type FeedStats struct {
 	// the exchange's event time.
 	LastEvent time.Time
 	Lag       time.Duration
-	// Stale is the number of streams silent for longer than StaleAfter.
-	Stale int
+	// Stale is the number of streams silent for longer than StaleAfter;
+	// Rejected the number the exchange refused to subscribe.
+	Stale, Rejected int
 }
 
 func (f *feed) stats() FeedStats {
@@ -246,6 +270,11 @@ func (f *feed) stats() FeedStats {
 	for _, c := range f.conns {
 		if c.connected.Load() {
 			s.Connections++
+		}
+	}
+	for _, st := range f.streams {
+		if st.rejected.Load() {
+			s.Rejected++
 		}
 	}
 	f.mu.RUnlock()
@@ -262,13 +291,16 @@ func (f *feed) stats() FeedStats {
 	return s
 }
 
-// desiredNames returns the names of the streams assigned to c, sorted.
+// desiredNames returns the names of the streams assigned to c that the
+// exchange has not refused, sorted.
 func (f *feed) desiredNames(c *conn) []string {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	names := make([]string, 0, len(c.desired))
-	for name := range c.desired {
-		names = append(names, name)
+	for name, st := range c.desired {
+		if !st.rejected.Load() {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
 	return names

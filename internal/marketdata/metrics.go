@@ -84,6 +84,7 @@ type feedMetrics struct {
 	resubscribes, controls, backfilled            prometheus.Counter
 	conflated, dropped, decodeErrors              prometheus.Counter
 	gapsOverflow, gapsBackfill, gapsMissed        prometheus.Counter
+	gapsRejected                                  prometheus.Counter
 }
 
 func (m *Metrics) forURL(url string) *feedMetrics {
@@ -105,6 +106,7 @@ func (m *Metrics) forURL(url string) *feedMetrics {
 		gapsOverflow: m.gaps.WithLabelValues(url, string(GapOverflow)),
 		gapsBackfill: m.gaps.WithLabelValues(url, string(GapBackfillFailed)),
 		gapsMissed:   m.gaps.WithLabelValues(url, string(GapMissed)),
+		gapsRejected: m.gaps.WithLabelValues(url, string(GapRejected)),
 	}
 }
 
@@ -114,6 +116,8 @@ func (fm *feedMetrics) gap(r GapReason) prometheus.Counter {
 		return fm.gapsOverflow
 	case GapBackfillFailed:
 		return fm.gapsBackfill
+	case GapRejected:
+		return fm.gapsRejected
 	}
 	return fm.gapsMissed
 }

@@ -28,11 +28,18 @@ type session struct {
 	conn *conn
 	ws   *websocket.Conn
 
-	// actual is what the server has subscribed on this socket; only the
-	// conn's goroutine uses it.
+	// Owned by the conn's goroutine: what the server has subscribed on this
+	// socket; unanswered SUBSCRIBE requests by id; halves of refused
+	// batches still to be tried apart, and the streams in them.
 	actual  map[string]struct{}
+	pending map[int64][]string
+	probes  [][]string
+	probing map[string]bool
 	limiter *rate.Limiter // paces control messages
 	nextID  int64
+
+	refusedMu sync.Mutex
+	refused   []int64 // ids of refused requests, from the reader
 
 	lastFrame atomic.Int64 // hub clock, unix ns: last data message or ping
 
@@ -51,6 +58,8 @@ func newSession(c *conn, inURL []string) *session {
 	s := &session{
 		conn:      c,
 		actual:    make(map[string]struct{}, len(inURL)),
+		pending:   make(map[int64][]string),
+		probing:   make(map[string]bool),
 		limiter:   rate.NewLimiter(rate.Limit(c.feed.hub.opts.ControlRate), 1),
 		done:      make(chan struct{}),
 		firstData: make(chan struct{}),
@@ -132,11 +141,19 @@ type controlRequest struct {
 	ID     int64    `json:"id"`
 }
 
-// gotReply records the answer to a control message.
-func (s *session) gotReply(id json.RawMessage) {
+// gotReply records the answer to a control message and wakes the conn to
+// act on it. A refusal is recorded before the high-water mark moves, so the
+// conn never takes a refused request for an accepted one.
+func (s *session) gotReply(id json.RawMessage, refused bool) {
 	n, err := strconv.ParseInt(string(id), 10, 64)
 	if err != nil {
 		return // not one of ours
+	}
+	if refused {
+		s.refusedMu.Lock()
+		s.refused = append(s.refused, n)
+		s.refusedMu.Unlock()
+		s.conn.poke()
 	}
 	for {
 		cur := s.replied.Load()
@@ -150,6 +167,21 @@ func (s *session) gotReply(id json.RawMessage) {
 	}
 }
 
+// settled returns the ids of requests answered so far that were refused,
+// and forgets the accepted ones.
+func (s *session) settled() (refused []int64) {
+	answered := s.replied.Load()
+	s.refusedMu.Lock()
+	refused, s.refused = s.refused, nil
+	s.refusedMu.Unlock()
+	for id := range s.pending {
+		if id <= answered && !slices.Contains(refused, id) {
+			delete(s.pending, id)
+		}
+	}
+	return refused
+}
+
 // drain unsubscribes every stream of the session and waits for the reply to
 // the last request, so every event sent before it has been read.
 func (s *session) drain(ctx context.Context) error {
@@ -161,7 +193,7 @@ func (s *session) drain(ctx context.Context) error {
 	for len(names) > 0 {
 		chunk := names[:min(len(names), maxParamsPerMessage)]
 		names = names[len(chunk):]
-		if err := s.send(ctx, "UNSUBSCRIBE", chunk); err != nil {
+		if _, err := s.send(ctx, "UNSUBSCRIBE", chunk); err != nil {
 			return err
 		}
 		for _, n := range chunk {
@@ -181,21 +213,25 @@ func (s *session) drain(ctx context.Context) error {
 	return nil
 }
 
-// send writes one control message after waiting for the pacing limiter.
-func (s *session) send(ctx context.Context, method string, names []string) error {
+// send writes one control message after waiting for the pacing limiter,
+// and returns its id.
+func (s *session) send(ctx context.Context, method string, names []string) (int64, error) {
 	if err := s.limiter.Wait(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	s.nextID++
 	msg, err := json.Marshal(controlRequest{Method: method, Params: names, ID: s.nextID})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	if err := s.ws.Write(wctx, websocket.MessageText, msg); err != nil {
-		return err
+		return 0, err
 	}
 	s.conn.feed.fm.controls.Inc()
-	return nil
+	if method == "SUBSCRIBE" {
+		s.pending[s.nextID] = names
+	}
+	return s.nextID, nil
 }

@@ -21,6 +21,7 @@ type stream struct {
 	lastLag   atomic.Int64 // ns, of the last message
 	lastResub atomic.Int64 // hub clock, unix ns, of the last stale resubscribe
 	stale     atomic.Bool
+	rejected  atomic.Bool // the exchange refused the stream
 
 	mu   sync.Mutex // guards the fields below and orders fan-out
 	subs []*Subscription
@@ -129,6 +130,13 @@ func (st *stream) emitQueued(ev Event) {
 	for _, sub := range st.subs {
 		sub.putQueued(ev)
 	}
+}
+
+// rejectedGap is the marker telling a subscriber that the stream was
+// refused.
+func (st *stream) rejectedGap(now time.Time) Event {
+	return Event{Stream: st.name, Symbol: st.parsed.Symbol, Kind: KindGap,
+		Gap: &Gap{Reason: GapRejected, From: now, To: now}, EventTime: now, Received: now}
 }
 
 // emitGap sends a gap marker, shaped after the event that revealed it.

@@ -145,8 +145,8 @@ type SubscriptionStats struct {
 	LastEvent time.Time
 	Lag       time.Duration
 	// Stale is the number of its streams that are silent for longer than
-	// Options.StaleAfter.
-	Stale int
+	// Options.StaleAfter; Rejected the number the exchange refused.
+	Stale, Rejected int
 }
 
 // Stats returns the subscription's figures.
@@ -167,6 +167,9 @@ func (s *Subscription) Stats() SubscriptionStats {
 		}
 		if str.stale.Load() {
 			st.Stale++
+		}
+		if str.rejected.Load() {
+			st.Rejected++
 		}
 	}
 	return st
