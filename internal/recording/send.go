@@ -257,6 +257,12 @@ func (s *Sink) ackLocked(b *block, written, rejected int, res result, now time.T
 		w.c.lastError = ""
 	}
 	s.addPendingLocked(w, -int64(b.n), -int64(len(b.live())))
+	if b.spoolFile != "" {
+		// Delivered: gone from the spool before anyone learns so (a Flush
+		// returning, a Close spooling what is left).
+		removeFiles([]string{b.spoolFile})
+		b.spoolFile = ""
+	}
 	for i, x := range w.blocks {
 		if x == b {
 			s.removeBlockLocked(w, i)
