@@ -108,7 +108,6 @@ func (c *conn) run() {
 				continue
 			}
 			sess = s
-			c.setConnected(true)
 		}
 		next, lost := c.serve(sess, bo)
 		switch {
@@ -190,6 +189,7 @@ func (c *conn) dial(inURL []string) (*session, int, error) {
 	ws.SetReadLimit(readLimit)
 	sess.ws = ws
 	f.markSubscribed(inURL, f.hub.opts.Now())
+	c.setConnected(true) // before any event can be delivered
 	go sess.read()
 	return sess, http.StatusSwitchingProtocols, nil
 }

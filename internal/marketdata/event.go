@@ -47,8 +47,8 @@ type Event struct {
 	Trade      *Trade // KindTrade and KindAggTrade
 	Gap        *Gap
 
-	// EventTime is the exchange's time of the event ("E"); for book tickers,
-	// which carry none, and for backfilled klines it is the time it arrived.
+	// EventTime is the exchange's time of the event ("E"). Book tickers
+	// carry none and use Received; backfilled klines use their close time.
 	EventTime time.Time
 	// Received is when the hub read the event (or fetched it, if
 	// backfilled).

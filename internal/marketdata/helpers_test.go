@@ -262,6 +262,23 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// nextEvent reads one event; the limit only guards against a hung test.
+func nextEvent(t testing.TB, sub *Subscription) Event {
+	t.Helper()
+	timer := time.NewTimer(waitLimit)
+	defer timer.Stop()
+	select {
+	case ev, ok := <-sub.Events():
+		if !ok {
+			t.Fatal("Events closed")
+		}
+		return ev
+	case <-timer.C:
+		t.Fatal("gave up waiting for an event")
+	}
+	return Event{}
+}
+
 // collector reads a subscription's events on its own goroutine.
 type collector struct {
 	mu     sync.Mutex

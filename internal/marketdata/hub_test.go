@@ -49,6 +49,22 @@ func TestSubscribersShareOneStream(t *testing.T) {
 			t.Fatalf("ticker event %+v", ev)
 		}
 	}
+
+	// A late subscriber gets the latest ticker and open kline at once,
+	// without waiting for the market to move.
+	late, err := h.Subscribe(e.wsURL, streams, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	seen := map[string]bool{}
+	for len(seen) < 2 {
+		ev := nextEvent(t, late)
+		seen[ev.Stream] = true
+		if ev.Kind == KindKline && ev.Kline.Closed {
+			t.Fatalf("a late subscriber was handed a closed kline: %+v", ev.Kline)
+		}
+	}
 }
 
 func TestLastCloseUnsubscribes(t *testing.T) {

@@ -25,6 +25,10 @@ type stream struct {
 
 	mu   sync.Mutex // guards the fields below and orders fan-out
 	subs []*Subscription
+	// latest is the last latest-value event delivered (ticker, book ticker,
+	// open kline), handed to new subscribers so they need not wait for the
+	// next one; nil once a closed kline supersedes it.
+	latest *Event
 	// lastSeq is the newest trade id, aggregate id, book update id or
 	// ticker event time (ms) delivered; seen says whether there is one.
 	lastSeq       int64
@@ -45,6 +49,9 @@ func newStream(f *feed, parsed StreamName, now time.Time) *stream {
 func (st *stream) addSub(sub *Subscription) {
 	st.mu.Lock()
 	st.subs = append(st.subs, sub)
+	if st.latest != nil {
+		sub.putLatest(*st.latest)
+	}
 	st.mu.Unlock()
 }
 
@@ -121,12 +128,16 @@ func (st *stream) handleTrade(ev Event) {
 }
 
 func (st *stream) emitLatest(ev Event) {
+	st.latest = &ev
 	for _, sub := range st.subs {
 		sub.putLatest(ev)
 	}
 }
 
 func (st *stream) emitQueued(ev Event) {
+	if ev.Kind == KindKline {
+		st.latest = nil // the open kline it replaces is history now
+	}
 	for _, sub := range st.subs {
 		sub.putQueued(ev)
 	}
