@@ -29,6 +29,7 @@ type feed struct {
 	reconnectEpoch                  atomic.Uint64
 	lastEvent, lastLag              atomic.Int64 // unix ns; ns
 	staleCount                      atomic.Int64
+	pings                           atomic.Int64 // server pings answered
 }
 
 func newFeed(h *Hub, url string) *feed {

@@ -3,15 +3,25 @@ package marketdata
 import (
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 )
 
 func TestDroppedConnectionsLoseNoKline(t *testing.T) {
 	e := newSimEnv(t, nil)
 	gate := &gatedDial{}
 	fetcher := &restFetcher{env: e}
+	metrics, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := testHub(t, func(o *Options) {
 		o.Dial = gate.dial
 		o.Backfill = func(string) KlineFetcher { return fetcher }
+		o.Metrics = metrics
 	})
 	streams := []string{"btcusdt@kline_1m", "ethusdt@kline_1m"}
 	sub, err := h.Subscribe(e.wsURL, streams, SubscribeOptions{})
@@ -73,6 +83,18 @@ func TestDroppedConnectionsLoseNoKline(t *testing.T) {
 	}
 	if st := sub.Stats(); st.Reconnects != fs.Reconnects || st.Dropped != 0 {
 		t.Fatalf("subscription stats %+v, feed reconnects %d", st, fs.Reconnects)
+	}
+	for name, pair := range map[string][2]float64{
+		"reconnects_total":        {testutil.ToFloat64(metrics.reconnects.WithLabelValues(fs.URL)), float64(fs.Reconnects)},
+		"backfilled_klines_total": {testutil.ToFloat64(metrics.backfilled.WithLabelValues(fs.URL)), float64(fs.Backfilled)},
+		"messages_total":          {testutil.ToFloat64(metrics.messages.WithLabelValues(fs.URL)), float64(fs.Messages)},
+		"connections":             {testutil.ToFloat64(metrics.connections.WithLabelValues(fs.URL)), 1},
+		"streams":                 {testutil.ToFloat64(metrics.streams.WithLabelValues(fs.URL)), 2},
+		"subscribers":             {testutil.ToFloat64(metrics.subscribers.WithLabelValues(fs.URL)), 1},
+	} {
+		if pair[0] != pair[1] {
+			t.Errorf("metric %s = %v, want %v", name, pair[0], pair[1])
+		}
 	}
 }
 
@@ -159,5 +181,31 @@ func TestStalledStreamIsResubscribed(t *testing.T) {
 	fs, _ := h.FeedStats(e.wsURL)
 	if fs.Reconnects != 0 || fs.Backfilled == 0 {
 		t.Fatalf("a stall should be cured by resubscribing, with the missed klines backfilled: %+v", fs)
+	}
+}
+
+// The hub answers the server's pings while no data flows, and counts them as
+// signs of life: with pings every 300ms (pongs count against the five
+// incoming messages a second), a 600ms pong timeout at the server and a
+// 700ms idle timeout at the hub, either side would end the connection within
+// a few pings if they were not answered or not seen.
+func TestPingsKeepAQuietConnection(t *testing.T) {
+	e := newSimEnv(t, func(c *exchangesim.Config) {
+		c.WSPingInterval, c.WSPongTimeout = 300*time.Millisecond, 600*time.Millisecond
+	})
+	h := testHub(t, func(o *Options) { o.IdleTimeout = 700 * time.Millisecond; o.StaleAfter = time.Hour })
+	sub, err := h.Subscribe(e.wsURL, []string{"btcusdt@kline_1m"}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	eventually(t, "the connection", func() bool { fs, _ := h.FeedStats(e.wsURL); return fs.Connections == 1 })
+	h.mu.Lock()
+	f := h.feeds[e.wsURL]
+	h.mu.Unlock()
+	eventually(t, "8 pings", func() bool { return f.pings.Load() >= 8 })
+	fs, _ := h.FeedStats(e.wsURL)
+	if fs.Reconnects != 0 || fs.Connections != 1 || fs.Messages != 0 || e.wsStats().Connections != 1 {
+		t.Fatalf("a quiet connection did not survive its pings: %+v", fs)
 	}
 }

@@ -93,6 +93,7 @@ func (s *session) shutdownSignaled() bool {
 // onPing records a server ping and lets the library answer it.
 func (s *session) onPing(context.Context, []byte) bool {
 	s.touch()
+	s.conn.feed.pings.Add(1)
 	return true
 }
 
