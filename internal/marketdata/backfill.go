@@ -41,7 +41,7 @@ func (f *feed) fetchKlines(ctx context.Context, name StreamName, from, until tim
 		return nil, ctx.Err()
 	}
 	maxKlines := f.hub.opts.MaxBackfill
-	if width, fixed := intervalWidths[name.Interval]; fixed {
+	if width, fixed := intervalWidth(name.Interval); fixed {
 		if span := until.Sub(from) / width; span > time.Duration(maxKlines) {
 			from = until.Add(-time.Duration(maxKlines) * width)
 		}

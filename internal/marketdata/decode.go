@@ -216,9 +216,9 @@ type controlReply struct {
 	} `json:"error"`
 }
 
-var (
-	streamPrefix = []byte(`{"stream":"`)
-	dataInfix    = []byte(`","data":`)
+const (
+	streamPrefix = `{"stream":"`
+	dataInfix    = `","data":`
 )
 
 // splitEnvelope separates a combined-stream message into its stream name
@@ -226,10 +226,12 @@ var (
 // with no spaces, which is split without a JSON pass; anything else goes
 // through encoding/json.
 func splitEnvelope(msg []byte) (envelope, error) {
-	if rest, ok := bytes.CutPrefix(msg, streamPrefix); ok {
+	if len(msg) > len(streamPrefix) && string(msg[:len(streamPrefix)]) == streamPrefix {
+		rest := msg[len(streamPrefix):]
 		if end := bytes.IndexByte(rest, '"'); end > 0 {
-			if data, ok := bytes.CutPrefix(rest[end:], dataInfix); ok && len(data) > 1 && data[len(data)-1] == '}' {
-				return envelope{stream: string(rest[:end]), data: data[:len(data)-1]}, nil
+			data := rest[end:]
+			if len(data) > len(dataInfix)+1 && string(data[:len(dataInfix)]) == dataInfix && data[len(data)-1] == '}' {
+				return envelope{stream: string(rest[:end]), data: data[len(dataInfix) : len(data)-1]}, nil
 			}
 		}
 	}

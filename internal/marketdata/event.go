@@ -21,11 +21,22 @@ const (
 	KindGap
 )
 
-var kindNames = [...]string{"", "kline", "ticker", "miniTicker", "bookTicker", "trade", "aggTrade", "gap"}
-
 func (k Kind) String() string {
-	if int(k) < len(kindNames) && k != 0 {
-		return kindNames[k]
+	switch k {
+	case KindKline:
+		return "kline"
+	case KindTicker:
+		return "ticker"
+	case KindMiniTicker:
+		return "miniTicker"
+	case KindBookTicker:
+		return "bookTicker"
+	case KindTrade:
+		return "trade"
+	case KindAggTrade:
+		return "aggTrade"
+	case KindGap:
+		return "gap"
 	}
 	return "unknown"
 }

@@ -119,7 +119,8 @@ func (e *simEnv) step(n int, d time.Duration) time.Time {
 func (e *simEnv) lastClosed(interval string) time.Time {
 	e.stepMu.Lock()
 	defer e.stepMu.Unlock()
-	return e.lastStep.Truncate(intervalWidths[interval]).Add(-intervalWidths[interval])
+	width, _ := intervalWidth(interval)
+	return e.lastStep.Truncate(width).Add(-width)
 }
 
 // waitClosedUpTo steps the market by one second at a time until c has the

@@ -2,6 +2,7 @@ package marketdata
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,33 +19,23 @@ type StreamName struct {
 }
 
 // String returns the stream's name as Binance spells it: the symbol in lower
-// case, then "@" and the kind.
+// case, then "@" and the kind (whose names are Binance's stream suffixes).
 func (n StreamName) String() string {
 	sym := strings.ToLower(n.Symbol)
-	switch n.Kind {
-	case KindKline:
+	if n.Kind == KindKline {
 		return sym + "@kline_" + n.Interval
-	case KindTicker:
-		return sym + "@ticker"
-	case KindMiniTicker:
-		return sym + "@miniTicker"
-	case KindBookTicker:
-		return sym + "@bookTicker"
-	case KindTrade:
-		return sym + "@trade"
-	case KindAggTrade:
-		return sym + "@aggTrade"
 	}
-	return sym + "@?"
+	return sym + "@" + n.Kind.String()
 }
 
-// Stream name suffixes after "<symbol>@".
-var kindSuffixes = map[string]Kind{
-	"ticker":     KindTicker,
-	"miniTicker": KindMiniTicker,
-	"bookTicker": KindBookTicker,
-	"trade":      KindTrade,
-	"aggTrade":   KindAggTrade,
+// streamKind maps a stream suffix other than kline_<interval> to its kind.
+func streamKind(suffix string) (Kind, bool) {
+	for _, k := range []Kind{KindTicker, KindMiniTicker, KindBookTicker, KindTrade, KindAggTrade} {
+		if suffix == k.String() {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 const (
@@ -77,7 +68,7 @@ func ParseStream(name string) (StreamName, error) {
 		n.Kind, n.Interval = KindKline, iv
 		return n, nil
 	}
-	k, ok := kindSuffixes[kind]
+	k, ok := streamKind(kind)
 	if !ok {
 		return StreamName{}, fmt.Errorf("stream %q: unknown kind %q", name, kind)
 	}
@@ -111,22 +102,37 @@ func AggTradeStream(symbol string) string {
 	return StreamName{Symbol: symbol, Kind: KindAggTrade}.String()
 }
 
-// Binance's kline intervals with a fixed width. "1M" (calendar months) is
-// handled apart; "1w" buckets start on Mondays, but only the width matters
-// for stepping from one open time to the next.
-var intervalWidths = map[string]time.Duration{
-	"1s": time.Second, "1m": time.Minute, "3m": 3 * time.Minute, "5m": 5 * time.Minute,
-	"15m": 15 * time.Minute, "30m": 30 * time.Minute, "1h": time.Hour, "2h": 2 * time.Hour,
-	"4h": 4 * time.Hour, "6h": 6 * time.Hour, "8h": 8 * time.Hour, "12h": 12 * time.Hour,
-	"1d": 24 * time.Hour, "3d": 72 * time.Hour, "1w": 7 * 24 * time.Hour,
-}
-
 const monthInterval = "1M"
+
+// intervalWidth is the width of Binance's fixed-width kline intervals.
+// "1M" (calendar months) has none and is handled apart; "1w" buckets start
+// on Mondays, but only the width matters for stepping from one open time to
+// the next.
+func intervalWidth(interval string) (time.Duration, bool) {
+	const day = 24 * time.Hour
+	switch interval {
+	case "1s":
+		return time.Second, true
+	case "1m", "3m", "5m", "15m", "30m":
+		n, _ := strconv.Atoi(strings.TrimSuffix(interval, "m"))
+		return time.Duration(n) * time.Minute, true
+	case "1h", "2h", "4h", "6h", "8h", "12h":
+		n, _ := strconv.Atoi(strings.TrimSuffix(interval, "h"))
+		return time.Duration(n) * time.Hour, true
+	case "1d":
+		return day, true
+	case "3d":
+		return 3 * day, true
+	case "1w":
+		return 7 * day, true
+	}
+	return 0, false
+}
 
 // ValidInterval reports whether interval is one of Binance's kline
 // intervals.
 func ValidInterval(interval string) bool {
-	_, ok := intervalWidths[interval]
+	_, ok := intervalWidth(interval)
 	return ok || interval == monthInterval
 }
 
@@ -136,7 +142,8 @@ func nextOpen(interval string, open time.Time) time.Time {
 		t := open.UTC()
 		return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	return open.Add(intervalWidths[interval])
+	width, _ := intervalWidth(interval)
+	return open.Add(width)
 }
 
 // prevOpen is the open time of the kline before the one opening at open.
@@ -145,7 +152,8 @@ func prevOpen(interval string, open time.Time) time.Time {
 		t := open.UTC()
 		return time.Date(t.Year(), t.Month()-1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	return open.Add(-intervalWidths[interval])
+	width, _ := intervalWidth(interval)
+	return open.Add(-width)
 }
 
 // normalizeURL turns a stream endpoint into the base the hub dials, without

@@ -15,7 +15,8 @@ import (
 type KlineFetcher interface {
 	// Klines returns up to limit klines of symbol (upper case) and interval
 	// whose open time is at or after start, oldest first. It may include the
-	// kline that is still open; the hub ignores it.
+	// kline that is still open; the hub ignores it. It must return when ctx
+	// ends: the hub waits for its backfills when it stops.
 	Klines(ctx context.Context, symbol, interval string, start time.Time, limit int) ([]Kline, error)
 }
 
