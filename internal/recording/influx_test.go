@@ -41,7 +41,7 @@ func newInfluxSink(t *testing.T, url string, opts SinkOptions) *Sink {
 func readBackPoints() []Point {
 	points := slices.Collect(maps.Values(examplePoints()))
 	slices.SortFunc(points, func(a, b Point) int { return strings.Compare(a.Measurement, b.Measurement) })
-	odd := Meta{Namespace: "n s,=x", Name: `quo"te\back`, Kind: "SymbolWatch", Exchange: "ünï cødé"}
+	odd := Meta{Namespace: "n s,=x", Name: `quo"te`, Kind: "SymbolWatch", Exchange: "ünï cødé"}
 	points = append(points, SignalPoint(odd, Signal{Symbol: "A B", Strategy: "s=1,2", Side: "BUY",
 		Confidence: 1, Price: dec("0.00000001"), Reason: `say "hi" \ bye, = x`}))
 	base := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)

@@ -25,9 +25,9 @@ func TestAppendLine(t *testing.T) {
 		},
 		{
 			name: "escapes in every part",
-			p: Point{Measurement: "m e,a", Tags: []Tag{{"k y", "v=a,l ue"}},
-				Fields: []Field{String("s t", `say "hi" \ bye`)}, Time: ts},
-			want: `m\ e\,a,k\ y=v\=a\,l\ ue s\ t="say \"hi\" \\ bye" 1700000000000000123`,
+			p: Point{Measurement: "m e,a=b", Tags: []Tag{{"k y", "v=a,l ue"}},
+				Fields: []Field{String("s=t", `say "hi" \ bye \`)}, Time: ts},
+			want: `m\ e\,a=b,k\ y=v\=a\,l\ ue s\=t="say \"hi\" \\ bye \\" 1700000000000000123`,
 		},
 		{
 			name: "empty tag values are left out",
@@ -82,7 +82,8 @@ func TestAppendLineRefusesInvalidPoints(t *testing.T) {
 		{"line break in measurement", Point{Measurement: "a\nb", Fields: ok, Time: ts}, "line break"},
 		{"line break in tag value", Point{Measurement: "m", Tags: []Tag{{"k", "a\rb"}}, Fields: ok, Time: ts}, "line break"},
 		{"empty tag key", Point{Measurement: "m", Tags: []Tag{{"", "v"}}, Fields: ok, Time: ts}, "tag key is empty"},
-		{"trailing backslash", Point{Measurement: "m", Tags: []Tag{{"k", `v\`}}, Fields: ok, Time: ts}, "backslash"},
+		{"backslash in a tag value", Point{Measurement: "m", Tags: []Tag{{"k", `v\,x`}}, Fields: ok, Time: ts}, "backslash"},
+		{"backslash in a field key", Point{Measurement: "m", Fields: []Field{Int(`a\`, 1)}, Time: ts}, "backslash"},
 		{"no fields", Point{Measurement: "m", Time: ts}, "no fields"},
 		{"empty field key", Point{Measurement: "m", Fields: []Field{Int("", 1)}, Time: ts}, "field key is empty"},
 		{"zero field", Point{Measurement: "m", Fields: []Field{{Key: "v"}}, Time: ts}, "no value"},
@@ -110,12 +111,12 @@ func TestAppendLineRefusesInvalidPoints(t *testing.T) {
 // An independent parser (the one the official client's module ships) reads
 // back exactly what was encoded, whatever the strings hold.
 func TestAppendLineRoundTrip(t *testing.T) {
-	strs := []string{"plain", "sp ace", "com,ma", "eq=uals", `quo"te`, `back\slash`, "ünï cødé", `mix ,="\x`}
+	strs := []string{"plain", "sp ace", "com,ma", "eq=uals", `quo"te`, "ünï cødé", `mix ,="x`, ",", " ", "="}
 	for _, s := range strs {
 		p := Point{
 			Measurement: "m" + s,
 			Tags:        []Tag{{Key: "k" + s, Value: "v" + s}},
-			Fields:      []Field{String("f"+s, s), Float("x", 1.25), Int("n", 3), Bool("b", true)},
+			Fields:      []Field{String("f"+s, s+` \ \" \\`), Float("x", 1.25), Int("n", 3), Bool("b", true)},
 			Time:        time.Unix(0, 42),
 		}
 		line, err := appendLine(nil, &p, time.Time{})
@@ -133,7 +134,7 @@ func TestAppendLineRoundTrip(t *testing.T) {
 		if tags := m.TagList(); len(tags) != 1 || tags[0].Key != "k"+s || tags[0].Value != "v"+s {
 			t.Errorf("%q: tags %+v", s, tags)
 		}
-		want := map[string]any{"f" + s: s, "x": 1.25, "n": int64(3), "b": true}
+		want := map[string]any{"f" + s: s + ` \ \" \\`, "x": 1.25, "n": int64(3), "b": true}
 		for _, f := range m.FieldList() {
 			if want[f.Key] != f.Value {
 				t.Errorf("%q: field %q = %#v, want %#v", s, f.Key, f.Value, want[f.Key])

@@ -57,7 +57,9 @@ func Int(key string, v int64) Field {
 	return Field{Key: key, kind: kindInt, num: uint64(v)}
 }
 
-// String returns a string field. It must not contain line breaks.
+// String returns a string field. It must not contain line breaks. (Names:
+// measurements, tag keys and values, field keys, must not contain line
+// breaks or backslashes either.)
 func String(key, v string) Field {
 	return Field{Key: key, kind: kindString, value: v}
 }
@@ -122,8 +124,8 @@ func checkName(what, s string) error {
 		return fmt.Errorf("%s is empty", what)
 	case strings.ContainsAny(s, "\n\r"):
 		return fmt.Errorf("%s %q contains a line break", what, s)
-	case strings.HasSuffix(s, `\`):
-		return fmt.Errorf("%s %q ends with a backslash", what, s)
+	case strings.Contains(s, `\`):
+		return fmt.Errorf("%s %q contains a backslash", what, s)
 	}
 	return nil
 }

@@ -250,9 +250,11 @@ func (s *Sink) ackLocked(b *block, written, rejected int, res result, now time.T
 		w.c.lastFlush = now
 	}
 	if rejected > 0 {
+		if w.c.lastError != res.message { // log changes, not every batch of a bad spec
+			s.opts.Logger.Info("InfluxDB refused points", "writer", w.key, "points", rejected, "error", res.message)
+		}
 		w.c.lastDrop = now
 		w.noteError(res.message, now)
-		s.opts.Logger.Info("InfluxDB refused points", "writer", w.key, "points", rejected, "error", res.message)
 	} else {
 		w.c.lastError = ""
 	}
