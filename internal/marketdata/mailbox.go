@@ -12,10 +12,11 @@ const (
 	// classLatest events (tickers, book tickers, open klines) replace the
 	// stream's previous undelivered latest value.
 	classLatest itemClass = iota + 1
-	// classQueued events (closed klines, trades) must each be delivered;
-	// they count against the mailbox's capacity.
+	// classQueued events (closed klines, trades, gaps a stream reported)
+	// must each be delivered; they count against the mailbox's capacity.
 	classQueued
-	// classGap is a loss marker, at most one pending per stream.
+	// classGap is an overflow marker counting the queued events dropped
+	// for a stream; at most one is pending per stream.
 	classGap
 )
 
@@ -40,7 +41,7 @@ type mailbox struct {
 	head   int               // items[head:] are pending
 	base   uint64            // absolute position of items[0]
 	latest map[string]uint64 // stream -> absolute position of its replaceable latest item
-	gaps   map[string]uint64 // stream -> absolute position of its pending gap marker
+	gaps   map[string]uint64 // stream -> absolute position of its pending overflow marker
 	queued int               // pending classQueued items
 	closed bool
 
