@@ -95,7 +95,7 @@ func (c *conn) run() {
 	}()
 	for {
 		if sess == nil {
-			s, err := c.connect()
+			s, err := c.connect(false)
 			if err != nil {
 				if c.ctx.Err() != nil {
 					return
@@ -140,8 +140,9 @@ func (c *conn) setConnected(on bool) {
 }
 
 // connect dials a session subscribed to the desired streams (as many as
-// fit in the URL; reconcile subscribes the rest).
-func (c *conn) connect() (*session, error) {
+// fit in the URL; reconcile subscribes the rest). A holding session keeps
+// its messages back until released.
+func (c *conn) connect(hold bool) (*session, error) {
 	f := c.feed
 	names := f.desiredNames(c)
 	if len(names) == 0 {
@@ -151,13 +152,13 @@ func (c *conn) connect() (*session, error) {
 	for len(combinedURL(f.url, inURL)) > maxURLLength && len(inURL) > 1 {
 		inURL = inURL[:len(inURL)/2]
 	}
-	sess, status, err := c.dial(inURL)
+	sess, status, err := c.dial(inURL, hold)
 	if err != nil && status == http.StatusBadRequest {
 		// One refused stream in the URL refuses them all: dial bare and
 		// subscribe in batches, which tells the refused ones apart.
 		f.hub.log.Info("the exchange refused the streams in the URL; subscribing them in batches", "url", f.url, "conn", c.id)
 		inURL = nil
-		sess, _, err = c.dial(nil)
+		sess, _, err = c.dial(nil, hold)
 	}
 	if err != nil {
 		return nil, err
@@ -170,12 +171,12 @@ func (c *conn) connect() (*session, error) {
 
 // dial waits for an attempt slot and opens a session subscribed to inURL,
 // returning the HTTP status of a refused handshake.
-func (c *conn) dial(inURL []string) (*session, int, error) {
+func (c *conn) dial(inURL []string, hold bool) (*session, int, error) {
 	f := c.feed
 	if err := f.hub.attempts.wait(c.ctx); err != nil {
 		return nil, 0, err
 	}
-	sess := newSession(c, inURL)
+	sess := newSession(c, inURL, hold)
 	dctx, cancel := context.WithTimeout(c.ctx, f.hub.opts.DialTimeout)
 	ws, resp, err := f.hub.opts.Dial(dctx, combinedURL(f.url, inURL), &websocket.DialOptions{OnPingReceived: sess.onPing})
 	cancel()
@@ -251,34 +252,37 @@ func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *sessi
 	}
 }
 
-// rotate opens a successor to sess, waits until it delivers (or
-// RotationOverlap passes), then closes sess. Events both deliver meanwhile
-// are de-duplicated by the streams. It returns nil if the successor could
-// not be opened.
+// rotate opens a successor to old and makes it take over without a gap or
+// a reordering: the successor holds its messages back while old, once the
+// successor has data, is unsubscribed and read to the end (the reply to
+// the UNSUBSCRIBE comes after every event old was sent); then old is closed
+// and the successor releases what it held. Events both delivered are
+// de-duplicated by the streams. It returns nil if the successor could not
+// be opened.
 func (c *conn) rotate(old *session) *session {
-	next, err := c.connect()
+	next, err := c.connect(true)
 	if err != nil {
 		if c.ctx.Err() == nil {
 			c.feed.hub.log.Info("rotation: new connection failed", "url", c.feed.url, "conn", c.id, "error", err.Error())
 		}
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.feed.hub.opts.RotationOverlap)
-	defer cancel()
-	select {
-	case <-next.firstData:
-	case <-next.done:
-	case <-ctx.Done():
-	}
-	if next.alive() && old.alive() {
-		// Unsubscribing the old connection before closing it flushes the
-		// events it was sent before the successor took over: the reply
-		// comes after them.
-		if err := old.drain(ctx); err != nil && c.ctx.Err() == nil {
-			c.feed.hub.log.V(1).Info("rotation: old connection not drained", "url", c.feed.url, "conn", c.id, "error", err.Error())
+	if old.alive() {
+		ctx, cancel := context.WithTimeout(c.ctx, c.feed.hub.opts.RotationOverlap)
+		select {
+		case <-next.firstData:
+		case <-next.done:
+		case <-ctx.Done():
 		}
+		if next.alive() && old.alive() {
+			if err := old.drain(ctx); err != nil && c.ctx.Err() == nil {
+				c.feed.hub.log.V(1).Info("rotation: old connection not drained", "url", c.feed.url, "conn", c.id, "error", err.Error())
+			}
+		}
+		cancel()
 	}
 	old.close()
+	next.release()
 	if c.ctx.Err() != nil || !next.alive() {
 		next.close()
 		return nil

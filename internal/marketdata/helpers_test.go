@@ -123,15 +123,32 @@ func (e *simEnv) lastClosed(interval string) time.Time {
 	return e.lastStep.Truncate(width).Add(-width)
 }
 
-// waitClosedUpTo steps the market by one second at a time until c has the
-// closed kline of stream opening at the last closed one's time.
+// waitClosedUpTo waits until c has the closed kline of stream opening at
+// the newest closed one's time as of the last step. It keeps the market
+// moving meanwhile, one second a poll, as a real one does: a closed kline
+// lost in a resubscription is only noticed, and backfilled, when the next
+// event arrives.
 func waitClosedUpTo(t *testing.T, e *simEnv, c *collector, stream, interval string) {
 	t.Helper()
 	target := e.lastClosed(interval)
-	eventually(t, "closed klines of "+stream+" up to "+target.Format(time.TimeOnly), func() bool {
+	deadline := time.Now().Add(waitLimit)
+	for {
 		closed := c.closedKlines(stream)
-		return len(closed) > 0 && !closed[len(closed)-1].Kline.OpenTime.Before(target)
-	})
+		if len(closed) > 0 && !closed[len(closed)-1].Kline.OpenTime.Before(target) {
+			return
+		}
+		e.step(1, time.Second)
+		if time.Now().After(deadline) {
+			var seen []string
+			for _, ev := range c.snapshot() {
+				if ev.Stream == stream {
+					seen = append(seen, describe(ev))
+				}
+			}
+			t.Fatalf("gave up waiting for closed klines of %s up to %s; saw %v", stream, target.Format(time.TimeOnly), seen)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // fault replaces the simulator's fault state.

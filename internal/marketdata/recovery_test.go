@@ -53,9 +53,13 @@ func TestDroppedConnectionsLoseNoKline(t *testing.T) {
 
 	// 2: drops while the market moves, reconnecting at once.
 	for range 3 {
+		before, _ := h.FeedStats(e.wsURL)
 		e.fault(map[string]any{"dropWebsockets": true})
 		e.step(70, time.Second)
-		eventually(t, "the reconnect", connected)
+		eventually(t, "the reconnect", func() bool {
+			fs, _ := h.FeedStats(e.wsURL)
+			return fs.Reconnects > before.Reconnects && connected()
+		})
 	}
 	e.step(70, time.Second)
 	waitClosedUpTo(t, e, c, streams[0], "1m")
@@ -84,6 +88,12 @@ func TestDroppedConnectionsLoseNoKline(t *testing.T) {
 	if st := sub.Stats(); st.Reconnects != fs.Reconnects || st.Dropped != 0 {
 		t.Fatalf("subscription stats %+v, feed reconnects %d", st, fs.Reconnects)
 	}
+	// Once the last messages are in, the metrics agree with the stats.
+	eventually(t, "every message sent to be decoded", func() bool {
+		fs, _ := h.FeedStats(e.wsURL)
+		return fs.Messages == e.wsStats().MessagesSent
+	})
+	fs, _ = h.FeedStats(e.wsURL)
 	for name, pair := range map[string][2]float64{
 		"reconnects_total":        {testutil.ToFloat64(metrics.reconnects.WithLabelValues(fs.URL)), float64(fs.Reconnects)},
 		"backfilled_klines_total": {testutil.ToFloat64(metrics.backfilled.WithLabelValues(fs.URL)), float64(fs.Backfilled)},
@@ -165,6 +175,7 @@ func TestStalledStreamIsResubscribed(t *testing.T) {
 		fs, _ := h.FeedStats(e.wsURL)
 		return fs.StaleResubscribes >= 2 && fs.Stale == 1 && sub.Stats().Stale == 1
 	})
+	e.step(150, time.Second) // klines close while the stream is silent
 	e.fault(map[string]any{})
 	eventually(t, "the stream to be fresh again", func() bool {
 		e.step(1, time.Second)
@@ -186,14 +197,14 @@ func TestStalledStreamIsResubscribed(t *testing.T) {
 
 // The hub answers the server's pings while no data flows, and counts them as
 // signs of life: with pings every 300ms (pongs count against the five
-// incoming messages a second), a 600ms pong timeout at the server and a
-// 700ms idle timeout at the hub, either side would end the connection within
-// a few pings if they were not answered or not seen.
+// incoming messages a second), a 1s pong timeout at the server and a 1s idle
+// timeout at the hub, either side would end the connection within a few
+// pings if they were not answered or not seen.
 func TestPingsKeepAQuietConnection(t *testing.T) {
 	e := newSimEnv(t, func(c *exchangesim.Config) {
-		c.WSPingInterval, c.WSPongTimeout = 300*time.Millisecond, 600*time.Millisecond
+		c.WSPingInterval, c.WSPongTimeout = 300*time.Millisecond, time.Second
 	})
-	h := testHub(t, func(o *Options) { o.IdleTimeout = 700 * time.Millisecond; o.StaleAfter = time.Hour })
+	h := testHub(t, func(o *Options) { o.IdleTimeout = time.Second; o.StaleAfter = time.Hour })
 	sub, err := h.Subscribe(e.wsURL, []string{"btcusdt@kline_1m"}, SubscribeOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +214,7 @@ func TestPingsKeepAQuietConnection(t *testing.T) {
 	h.mu.Lock()
 	f := h.feeds[e.wsURL]
 	h.mu.Unlock()
-	eventually(t, "8 pings", func() bool { return f.pings.Load() >= 8 })
+	eventually(t, "12 pings", func() bool { return f.pings.Load() >= 12 })
 	fs, _ := h.FeedStats(e.wsURL)
 	if fs.Reconnects != 0 || fs.Connections != 1 || fs.Messages != 0 || e.wsStats().Connections != 1 {
 		t.Fatalf("a quiet connection did not survive its pings: %+v", fs)

@@ -67,7 +67,7 @@ func checkTradesConsecutive(t *testing.T, c *collector, stream string) {
 // The simulator ends connections at its lifetime with serverShutdown; the
 // hub replaces them and backfills whatever closed meanwhile.
 func TestServerShutdownRotates(t *testing.T) {
-	e := newSimEnv(t, func(c *exchangesim.Config) { c.WSMaxLifetime = 250 * time.Millisecond })
+	e := newSimEnv(t, func(c *exchangesim.Config) { c.WSMaxLifetime = time.Second })
 	fetcher := &restFetcher{env: e}
 	h := testHub(t, func(o *Options) {
 		o.Backfill = func(string) KlineFetcher { return fetcher }

@@ -46,6 +46,13 @@ type session struct {
 	replied atomic.Int64  // the highest control reply id received
 	replyC  chan struct{} // capacity 1: a control reply arrived
 
+	// While holding, the reader keeps messages back instead of
+	// dispatching them: a rotation's successor waits until its
+	// predecessor has delivered everything it was sent.
+	holdMu  sync.Mutex
+	holding bool
+	held    []heldMessage
+
 	done         chan struct{} // the reader has returned
 	firstData    chan struct{} // closed on the first stream event
 	firstOnce    sync.Once
@@ -54,8 +61,19 @@ type session struct {
 	closeOnce    sync.Once
 }
 
-func newSession(c *conn, inURL []string) *session {
+// heldMessage is a message kept back by a holding session.
+type heldMessage struct {
+	msg []byte
+	at  time.Time
+}
+
+// maxHeldMessages bounds what a holding session keeps back; beyond it,
+// the session stops holding.
+const maxHeldMessages = 1 << 16
+
+func newSession(c *conn, inURL []string, hold bool) *session {
 	s := &session{
+		holding:   hold,
 		conn:      c,
 		actual:    make(map[string]struct{}, len(inURL)),
 		pending:   make(map[int64][]string),
@@ -115,7 +133,41 @@ func (s *session) read() {
 		}
 		now := f.hub.opts.Now()
 		s.lastFrame.Store(now.UnixNano())
-		f.dispatch(s, buf.Bytes(), now)
+		s.deliver(buf.Bytes(), now)
+	}
+}
+
+// deliver dispatches a message, or keeps a copy back while holding.
+func (s *session) deliver(msg []byte, at time.Time) {
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	if s.holding {
+		if len(s.held) < maxHeldMessages {
+			if len(msg) > len(streamPrefix) && string(msg[:len(streamPrefix)]) == streamPrefix {
+				s.markData()
+			}
+			s.held = append(s.held, heldMessage{msg: bytes.Clone(msg), at: at})
+			return
+		}
+		s.releaseLocked()
+	}
+	s.conn.feed.dispatch(s, msg, at)
+}
+
+// release stops holding and dispatches what was kept back, in order, before
+// the reader dispatches anything newer.
+func (s *session) release() {
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	s.releaseLocked()
+}
+
+func (s *session) releaseLocked() {
+	s.holding = false
+	held := s.held
+	s.held = nil
+	for _, m := range held {
+		s.conn.feed.dispatch(s, m.msg, m.at)
 	}
 }
 
