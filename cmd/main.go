@@ -20,8 +20,11 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/controller"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
@@ -36,6 +39,7 @@ type options struct {
 	probeInterval    time.Duration
 	allowLive        bool
 	stopTimeout      time.Duration
+	recording        recording.Flags
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) {
@@ -49,6 +53,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	fs.DurationVar(&o.probeInterval, "probe-interval", 15*time.Second, "how often each group checks its exchange's health")
 	fs.BoolVar(&o.allowLive, "allow-live-trading", false, "allow TradingBots with mode Live to run (they trade real money)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long stopping one resource's tasks may take")
+	o.recording.Bind(fs)
 	zo := &zap.Options{Development: false}
 	zo.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -114,11 +119,32 @@ func run(ctx context.Context, o options) error {
 	if err := mgr.Add(supervisor); err != nil {
 		return fmt.Errorf("adding the supervisor: %w", err)
 	}
+	hubMetrics, err := marketdata.NewMetrics(metrics.Registry)
+	if err != nil {
+		return fmt.Errorf("market-data metrics: %w", err)
+	}
+	hub := marketdata.NewHub(marketdata.Options{
+		Logger:   ctrl.Log.WithName("marketdata"),
+		Metrics:  hubMetrics,
+		Backfill: botgroup.KlineBackfill(registry),
+	})
+	if err := mgr.Add(hub); err != nil {
+		return fmt.Errorf("adding the market-data hub: %w", err)
+	}
+	sink, err := newRecordingSink(o.recording)
+	if err != nil {
+		return err
+	}
+	if sink != nil {
+		defer closeRecordingSink(sink)
+	}
 	settings := controller.GroupSettings{
 		Supervisor:       supervisor,
 		Resolver:         exchange.Resolver{SimulatorURL: o.simulatorURL},
 		Registry:         registry,
 		Changes:          changes,
+		Hub:              hub,
+		Sink:             sink,
 		AllowLiveTrading: o.allowLive,
 		StatusInterval:   o.statusInterval,
 		ProbeInterval:    o.probeInterval,
@@ -149,4 +175,38 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	return nil
+}
+
+// newRecordingSink returns the process's InfluxDB sink, or nil when the
+// operator runs without --influx-url (resources then report that nothing
+// is recorded).
+func newRecordingSink(f recording.Flags) (*recording.Sink, error) {
+	if f.URL == "" {
+		return nil, nil
+	}
+	so, err := f.SinkOptions(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	so.Registry = metrics.Registry
+	so.Logger = ctrl.Log.WithName("recording")
+	sink, err := recording.NewSink(so)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	return sink, nil
+}
+
+// closeRecordingSink delivers what is buffered (or spools it) within a
+// bounded time, and says how many points could not be kept.
+func closeRecordingSink(sink *recording.Sink) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	undelivered, err := sink.Close(ctx)
+	log := ctrl.Log.WithName("recording")
+	if err != nil || undelivered > 0 {
+		log.Error(err, "closing the recorder", "undeliveredPoints", undelivered)
+		return
+	}
+	log.Info("recorder closed; every point was delivered or spooled")
 }

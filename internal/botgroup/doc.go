@@ -1,6 +1,8 @@
-// Package botgroup assembles what one TradingBot or SymbolWatch runs inside the
-// operator: the tasks of its goroutine group (today the exchange health task;
-// market data, signals, trading and recording join it later) and the live
-// state those tasks publish. The controller reads that state as an immutable
-// Snapshot and never waits on the tasks.
+// Package botgroup assembles what one TradingBot or SymbolWatch runs inside
+// the operator: the tasks of its goroutine group — exchange health (through
+// the shared exchange endpoint), market data (through the shared stream hub,
+// recorded to InfluxDB) and the recording of its own health; signals and
+// trading join them later — and the live state those tasks publish. The
+// controller reads that state as an immutable Snapshot and never waits on
+// the tasks.
 package botgroup

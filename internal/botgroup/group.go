@@ -5,12 +5,16 @@ import (
 	"time"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
 // Task names, as they appear in status.tasks.
 const (
 	TaskExchangeHealth = "exchange-health"
+	TaskMarketData     = "market-data"
+	TaskRecordHealth   = "record-health"
 )
 
 // Config is everything a group needs; the controller builds it from a
@@ -28,6 +32,16 @@ type Config struct {
 	// ProbeInterval is the exchange health task's period.
 	ProbeInterval time.Duration
 	Now           func() time.Time
+	// Hub is the shared market-data hub and Streams the stream names the
+	// group subscribes to (no market-data task when either is empty).
+	Hub     *marketdata.Hub
+	Streams []string
+	// Recorder receives the group's points (nil: nothing is recorded), Meta
+	// tags them, and HealthEvery is how often the group's own health is
+	// recorded (0: never).
+	Recorder    *recording.Writer
+	Meta        recording.Meta
+	HealthEvery time.Duration
 	// Notify is called when something important changes (reachability,
 	// symbols) so that status is refreshed at once. It must not block.
 	// Changes of the shared endpoint (breaker, pause, ban) are announced
@@ -39,6 +53,10 @@ type Config struct {
 // keep it as long as they like.
 type Snapshot struct {
 	Exchange exchange.Health
+	Market   MarketSnapshot
+	// Recording are the group's recording counters (zero without a
+	// recorder), read live.
+	Recording recording.Stats
 	// UpdatedAt is when any part last changed.
 	UpdatedAt time.Time
 }
@@ -77,12 +95,22 @@ func New(cfg Config) *Group {
 func (g *Group) Snapshot() Snapshot {
 	s := *g.snap.Load()
 	s.Exchange = g.prober.Health()
+	if g.cfg.Recorder != nil {
+		s.Recording = g.cfg.Recorder.Stats()
+	}
 	return s
 }
 
 // Tasks returns the tasks the group runs, in start order.
 func (g *Group) Tasks() []runtime.Task {
-	return []runtime.Task{{Name: TaskExchangeHealth, Run: g.prober.Run}}
+	tasks := []runtime.Task{{Name: TaskExchangeHealth, Run: g.prober.Run}}
+	if g.cfg.Hub != nil && len(g.cfg.Streams) > 0 {
+		tasks = append(tasks, runtime.Task{Name: TaskMarketData, Run: g.runMarketData})
+	}
+	if g.cfg.Recorder != nil && g.cfg.HealthEvery > 0 {
+		tasks = append(tasks, runtime.Task{Name: TaskRecordHealth, Run: g.runHealthRecording})
+	}
+	return tasks
 }
 
 func (g *Group) publishHealth(h exchange.Health) {
@@ -111,3 +139,6 @@ func HealthChangeIsImportant(a, b exchange.Health, now time.Time) bool {
 		!slices.Equal(a.UnknownSymbols, b.UnknownSymbols) ||
 		!slices.Equal(a.NotTrading, b.NotTrading)
 }
+
+// Recording reports whether the group records to InfluxDB.
+func (g *Group) Recording() bool { return g.cfg.Recorder != nil }

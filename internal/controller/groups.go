@@ -9,6 +9,8 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
@@ -21,6 +23,10 @@ type GroupSettings struct {
 	// Changes wakes reconcilers; it also learns which groups use which
 	// endpoint, so an endpoint's breaker, pause or ban wakes them all.
 	Changes *ChangeFeed
+	// Hub is the shared market-data stream hub (nil: no market data).
+	Hub *marketdata.Hub
+	// Sink records points to InfluxDB (nil: the operator has none).
+	Sink *recording.Sink
 	// AllowLiveTrading is --allow-live-trading.
 	AllowLiveTrading bool
 	// StatusInterval is --status-interval: how often a running resource's
@@ -47,6 +53,13 @@ type groupRequest struct {
 	Policy      exchange.CallPolicy
 	ShareLimits exchange.ShareLimits
 	Credentials *exchange.Credentials
+	// Streams are the market-data streams to subscribe to.
+	Streams []string
+	// Recording is the resource's writer options; nil when its recording
+	// is disabled.
+	Recording *recording.WriterOptions
+	// Meta names the resource in recorded points.
+	Meta recording.Meta
 	// Extra are version inputs that are not part of the config: the
 	// resource's generation, the credentials Secret's resourceVersion.
 	Extra []string
@@ -58,7 +71,10 @@ func (r groupRequest) version() string {
 	h := sha256.New()
 	p := r.Policy
 	p.Share = nil
-	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n%+v\n", r.URLs.REST, r.URLs.Stream, r.Symbols, p, r.ShareLimits)
+	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n%+v\n%q\n", r.URLs.REST, r.URLs.Stream, r.Symbols, p, r.ShareLimits, r.Streams)
+	if r.Recording != nil {
+		fmt.Fprintf(h, "recording %+v\n", *r.Recording)
+	}
 	for _, e := range r.Extra {
 		fmt.Fprintf(h, "%s\n", e)
 	}
@@ -82,12 +98,22 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 	if req.ShareLimits != (exchange.ShareLimits{}) {
 		policy.Share = ep.NewShare(key, req.ShareLimits)
 	}
+	var writer *recording.Writer
+	if req.Recording != nil && s.Sink != nil {
+		// The same key across generations keeps the writer's counters.
+		writer = s.Sink.Writer(recordingKey(key), *req.Recording)
+	}
 	g := botgroup.New(botgroup.Config{
 		Endpoint:      ep,
 		Policy:        policy,
 		Credentials:   req.Credentials,
 		Symbols:       req.Symbols,
 		ProbeInterval: s.ProbeInterval,
+		Hub:           s.Hub,
+		Streams:       req.Streams,
+		Recorder:      writer,
+		Meta:          req.Meta,
+		HealthEvery:   s.StatusInterval,
 		Now:           s.Now,
 		Notify:        func() { s.Supervisor.Notify(key) },
 	})
@@ -111,7 +137,21 @@ func (s GroupSettings) view(key string) *groupView {
 	if !ok {
 		return nil
 	}
-	return &groupView{Runtime: rs, Health: g.Snapshot().Exchange}
+	snap := g.Snapshot()
+	return &groupView{Runtime: rs, Health: snap.Exchange, Market: snap.Market, Recording: snap.Recording,
+		Recorded: g.Recording()}
+}
+
+// releaseGroup stops key's group and lets its recording writer go once it
+// has delivered what it holds: the resource is being deleted.
+func (s GroupSettings) releaseGroup(ctx context.Context, key string) error {
+	if err := s.stopGroup(ctx, key); err != nil {
+		return err
+	}
+	if s.Sink != nil {
+		s.Sink.Release(recordingKey(key))
+	}
+	return nil
 }
 
 // stopGroup stops key's group, if any, within the supervisor's stop timeout.
@@ -120,4 +160,14 @@ func (s GroupSettings) stopGroup(ctx context.Context, key string) error {
 		s.Changes.untrack(key)
 	}
 	return s.Supervisor.Stop(ctx, key)
+}
+
+// recordingKey names a group's recording writer "namespace/Kind/name", so
+// its metrics carry the namespace and the kind with the name.
+func recordingKey(groupKey string) string {
+	kind, nn, ok := parseGroupKey(groupKey)
+	if !ok {
+		return groupKey
+	}
+	return nn.Namespace + "/" + kind + "/" + nn.Name
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 )
 
 // botPolicy turns a (defaulted) TradingBot spec into how its calls are
@@ -45,4 +46,19 @@ func retryPolicy(r tradingv1alpha1.RetrySpec) exchange.RetryPolicy {
 		}
 	}
 	return out
+}
+
+// recordingOptions are a resource's recording writer options, nil when its
+// spec.recording.enabled is false.
+func recordingOptions(spec tradingv1alpha1.RecordingSpec) *recording.WriterOptions {
+	o, enabled := recording.WriterOptionsFromSpec(&spec)
+	if !enabled {
+		return nil
+	}
+	return &o
+}
+
+// recordingMeta names a resource in its recorded points.
+func recordingMeta(kind, namespace, name string, ex tradingv1alpha1.ExchangeSpec) recording.Meta {
+	return recording.Meta{Namespace: namespace, Name: name, Kind: kind, Exchange: string(ex.Name)}
 }

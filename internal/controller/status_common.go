@@ -9,7 +9,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
@@ -26,6 +28,85 @@ const staleRetryDelay = 100 * time.Millisecond
 type groupView struct {
 	Runtime runtime.GroupSnapshot
 	Health  exchange.Health
+	Market  botgroup.MarketSnapshot
+	// Recording are the group's recording counters; Recorded is false when
+	// the group records nothing (disabled in its spec, or no InfluxDB).
+	Recording recording.Stats
+	Recorded  bool
+}
+
+// Market data is fresh while the newest event is younger than
+// marketStaleAfter; a group that has received nothing for
+// marketConnectGrace since it started is reported as a problem.
+const (
+	marketStaleAfter   = time.Minute
+	marketConnectGrace = 30 * time.Second
+)
+
+// marketDataStatus renders what the group's market-data task has seen.
+func marketDataStatus(m botgroup.MarketSnapshot) *tradingv1alpha1.MarketDataStatus {
+	if !m.Subscribed {
+		return nil
+	}
+	return &tradingv1alpha1.MarketDataStatus{
+		Streams:       int32(m.Streams),
+		Reconnects:    m.Reconnects,
+		LastEventTime: optionalTime(m.LastEvent),
+		LagMs:         m.Lag.Milliseconds(),
+	}
+}
+
+// marketConditions sets MarketDataFresh and returns the problems that make
+// the resource Degraded. A group without market-data streams gets no
+// condition.
+func marketConditions(c *conditionSet, v *groupView, now time.Time) (problems []string) {
+	m := v.Market
+	switch {
+	case m.LastError != "":
+		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionFalse, tradingv1alpha1.ReasonStreamsStale,
+			"subscribing failed: "+m.LastError)
+		return []string{"market data unavailable"}
+	case !m.Subscribed:
+		c.remove(tradingv1alpha1.ConditionMarketDataFresh)
+		return nil
+	case m.LastEvent.IsZero():
+		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionFalse, tradingv1alpha1.ReasonStreamsConnecting,
+			fmt.Sprintf("waiting for the first event of %d stream(s)", m.Streams))
+		if now.Sub(v.Runtime.Started) > marketConnectGrace {
+			return []string{"no market data yet"}
+		}
+		return nil
+	case now.Sub(m.LastEvent) > marketStaleAfter:
+		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionFalse, tradingv1alpha1.ReasonStreamsStale,
+			fmt.Sprintf("no market data since %s", m.LastEvent.UTC().Format(time.RFC3339)))
+		return []string{"market data stale"}
+	default:
+		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionTrue, tradingv1alpha1.ReasonStreamsFresh,
+			fmt.Sprintf("%d stream(s); lag %d ms; %d reconnect(s)", m.Streams, m.Lag.Milliseconds(), m.Reconnects))
+		return nil
+	}
+}
+
+// recordingState renders status.recording and sets the Recording
+// condition. enabled is the spec's recording.enabled; sinkConfigured is
+// whether the operator has an InfluxDB.
+func recordingState(c *conditionSet, v *groupView, enabled, sinkConfigured bool, now time.Time) *tradingv1alpha1.RecordingStatus {
+	switch {
+	case !enabled:
+		cond := recording.DisabledCondition()
+		c.set(cond.Type, cond.Status, cond.Reason, cond.Message)
+		return nil
+	case !sinkConfigured:
+		c.set(tradingv1alpha1.ConditionRecording, metav1.ConditionFalse, tradingv1alpha1.ReasonRecordingDisabled,
+			"the operator runs without --influx-url: nothing is recorded")
+		return nil
+	case v == nil || !v.Recorded:
+		return nil
+	}
+	cond := recording.Condition(v.Recording, now)
+	c.set(cond.Type, cond.Status, cond.Reason, cond.Message)
+	st := recording.Status(v.Recording)
+	return &st
 }
 
 // conditionSet accumulates conditions on top of the previous ones, so that a

@@ -33,8 +33,10 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
@@ -151,7 +153,12 @@ func startSuite(t *testing.T) *envSuite {
 			s.changes.NotifyEndpoint(url)
 		},
 	})
+	hub := marketdata.NewHub(marketdata.Options{Logger: logger.WithName("marketdata"), Backfill: botgroup.KlineBackfill(registry)})
+	if err := mgr.Add(hub); err != nil {
+		t.Fatal(err)
+	}
 	settings := GroupSettings{
+		Hub:            hub,
 		Supervisor:     s.supervisor,
 		Resolver:       exchange.Resolver{SimulatorURL: s.sim.url},
 		Registry:       registry,
@@ -423,7 +430,13 @@ func startSimulator(t *testing.T) *simServer {
 	}
 	srv := httptest.NewServer(sim)
 	tr := &http.Transport{}
+	// The market moves (and its streams publish) every simulated tick.
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); _ = sim.Run(ctx) }()
 	t.Cleanup(func() {
+		cancel()
+		<-ran
 		tr.CloseIdleConnections()
 		srv.Close()
 		sim.Close()

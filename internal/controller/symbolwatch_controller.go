@@ -38,7 +38,7 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	var sw tradingv1alpha1.SymbolWatch
 	if err := r.Get(ctx, req.NamespacedName, &sw); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, r.Settings.stopGroup(ctx, key)
+			return ctrl.Result{}, r.Settings.releaseGroup(ctx, key)
 		}
 		return ctrl.Result{}, err
 	}
@@ -46,7 +46,7 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		if !controllerutil.ContainsFinalizer(&sw, Finalizer) {
 			return ctrl.Result{}, nil
 		}
-		if err := r.Settings.stopGroup(ctx, key); err != nil {
+		if err := r.Settings.releaseGroup(ctx, key); err != nil {
 			return ctrl.Result{}, fmt.Errorf("stopping the watch's tasks before deletion: %w", err)
 		}
 		patch := client.MergeFrom(sw.DeepCopy())
@@ -66,7 +66,8 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 
 	spec := *sw.Spec.DeepCopy()
 	spec.SetDefaults()
-	in := watchInputs{Generation: sw.Generation, Spec: spec, Previous: sw.Status, Now: r.Settings.now()}
+	in := watchInputs{Generation: sw.Generation, Spec: spec, Previous: sw.Status, Now: r.Settings.now(),
+		SinkConfigured: r.Settings.Sink != nil}
 	running := false
 	if spec.Suspend {
 		if err := r.Settings.stopGroup(ctx, key); err != nil {
@@ -81,9 +82,12 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			}
 		} else {
 			view, err := r.Settings.ensureGroup(key, groupRequest{
-				URLs:    urls,
-				Symbols: spec.Symbols,
-				Extra:   []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
+				URLs:      urls,
+				Symbols:   spec.Symbols,
+				Streams:   watchStreams(spec),
+				Recording: recordingOptions(spec.Recording),
+				Meta:      recordingMeta(kindSymbolWatch, sw.Namespace, sw.Name, spec.Exchange),
+				Extra:     []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
 			})
 			if err != nil {
 				return ctrl.Result{}, err

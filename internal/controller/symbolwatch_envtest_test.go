@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -59,6 +60,29 @@ func testWatchLifecycle(t *testing.T, s *envSuite) {
 		t.Error("the watch's group runs under a TradingBot key")
 	}
 	s.waitForEvent(t, kindSymbolWatch, nn, corev1.EventTypeNormal, EventPhaseChanged, "-> Running")
+
+	// Market data from the shared hub: every symbol gets a price and a
+	// 24 h change, the LAG column fills in and MarketDataFresh is True.
+	w = waitFor(t, s, nn, newWatchObj, "prices for every symbol", func(w *tradingv1alpha1.SymbolWatch) bool {
+		if len(w.Status.Symbols) != 3 || w.Status.Lag == "" || w.Status.MarketData == nil {
+			return false
+		}
+		for _, sym := range w.Status.Symbols {
+			if sym.LastPrice == "" || sym.PriceChangePercent24h == "" || sym.LastUpdateTime == nil {
+				return false
+			}
+		}
+		return true
+	}, describeWatch)
+	wantCondition(t, w.Status.Conditions, tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionTrue, tradingv1alpha1.ReasonStreamsFresh, "stream(s)")
+	if md := w.Status.MarketData; md.Streams != 6 || md.LastEventTime == nil {
+		t.Errorf("marketData = %+v, want 6 streams (ticker and kline_1m of 3 symbols) and a last event time", md)
+	}
+	for _, sym := range w.Status.Symbols {
+		if _, err := decimal.NewFromString(sym.LastPrice); err != nil {
+			t.Errorf("%s lastPrice %q is not a decimal: %v", sym.Symbol, sym.LastPrice, err)
+		}
+	}
 
 	update(t, s, nn, newWatchObj, func(w *tradingv1alpha1.SymbolWatch) { w.Spec.Suspend = true })
 	w = waitFor(t, s, nn, newWatchObj, "Suspended", watchPhase(tradingv1alpha1.WatchPhaseSuspended), describeWatch)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 )
 
 // watchInputs is everything the SymbolWatch status is computed from.
@@ -16,6 +17,8 @@ type watchInputs struct {
 	Now           time.Time
 	EndpointError string
 	Group         *groupView
+	// SinkConfigured is whether the operator records to an InfluxDB.
+	SinkConfigured bool
 }
 
 // symbolWatchStatus computes a SymbolWatch's whole status. It is pure.
@@ -48,13 +51,44 @@ func symbolWatchStatus(in watchInputs) tradingv1alpha1.SymbolWatchStatus {
 	h := in.Group.Health
 	st.Tasks = taskStatuses(in.Group.Runtime)
 	st.Exchange = exchangeStatus(h, in.Now)
+	st.MarketData = marketDataStatus(in.Group.Market)
+	st.Symbols = symbolStatuses(in.Spec.Symbols, in.Group.Market)
+	st.Lag = lagText(in.Group.Market)
+	st.Recording = recordingState(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
 	if !h.Probed {
 		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}
-	problems := append(exchangeConditions(c, h, in.Now), taskProblems(in.Group.Runtime)...)
+	problems := exchangeConditions(c, h, in.Now)
+	problems = append(problems, marketConditions(c, in.Group, in.Now)...)
+	problems = append(problems, taskProblems(in.Group.Runtime)...)
 	if len(problems) > 0 {
 		return ready(tradingv1alpha1.WatchPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(problems, "; "))
 	}
 	return ready(tradingv1alpha1.WatchPhaseRunning, true, tradingv1alpha1.ReasonRunning,
 		fmt.Sprintf("watching %d symbol(s) on %s", len(in.Spec.Symbols), h.Endpoint))
+}
+
+// symbolStatuses lists each watched symbol's latest prices, in spec order;
+// symbols not seen yet are listed without prices.
+func symbolStatuses(symbols []string, m botgroup.MarketSnapshot) []tradingv1alpha1.SymbolMarketStatus {
+	out := make([]tradingv1alpha1.SymbolMarketStatus, 0, len(symbols))
+	for _, sym := range symbols {
+		s := tradingv1alpha1.SymbolMarketStatus{Symbol: sym}
+		if sm, ok := m.Symbols[sym]; ok && !sm.LastPrice.IsZero() {
+			s.LastPrice = sm.LastPrice.String()
+			s.PriceChangePercent24h = sm.PriceChangePercent24h.String()
+			s.LastUpdateTime = optionalTime(sm.UpdatedAt.Truncate(time.Second))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// lagText is the LAG column: how far the newest event trailed the
+// exchange's clock, e.g. "120ms"; empty before the first event.
+func lagText(m botgroup.MarketSnapshot) string {
+	if m.LastEvent.IsZero() {
+		return ""
+	}
+	return m.Lag.Round(time.Millisecond).String()
 }

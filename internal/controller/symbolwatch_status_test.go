@@ -22,7 +22,8 @@ func watchSpec() tradingv1alpha1.SymbolWatchSpec {
 }
 
 func TestSymbolWatchStatus(t *testing.T) {
-	const healthy = "CircuitOpen=False/BreakerClosed ExchangeReachable=True/Reachable RateLimited=False/WithinBudget Ready=True/Running SymbolsValid=True/SymbolsListed"
+	// Recording is disabled because these inputs have no InfluxDB sink.
+	const healthy = "CircuitOpen=False/BreakerClosed ExchangeReachable=True/Reachable RateLimited=False/WithinBudget Ready=True/Running Recording=False/RecordingDisabled SymbolsValid=True/SymbolsListed"
 	tests := []struct {
 		name         string
 		in           func(in *watchInputs)
@@ -66,7 +67,7 @@ func TestSymbolWatchStatus(t *testing.T) {
 				in.Group.Health = exchange.Health{Endpoint: testEndpoint}
 			},
 			wantPhase:    tradingv1alpha1.WatchPhasePending,
-			wantConds:    "Ready=False/Starting",
+			wantConds:    "Ready=False/Starting Recording=False/RecordingDisabled",
 			wantReadyMsg: "waiting for the first exchange health check",
 			wantExchange: true,
 		},
@@ -118,7 +119,14 @@ func TestSymbolWatchStatus(t *testing.T) {
 			if msg := findCond(t, st.Conditions, tradingv1alpha1.ConditionReady).Message; !strings.Contains(msg, tt.wantReadyMsg) {
 				t.Errorf("Ready message %q does not contain %q", msg, tt.wantReadyMsg)
 			}
-			if st.Lag != "120ms" || len(st.Symbols) != 1 || st.Symbols[0].LastPrice != "65000.01" || st.MarketData != previous.MarketData {
+			// Market figures are carried over while no group runs, and
+			// recomputed from the group's market snapshot (here: nothing
+			// subscribed yet) while one does.
+			if tt.wantExchange {
+				if st.Lag != "" || st.MarketData != nil || len(st.Symbols) != 3 || st.Symbols[0].Symbol != "BTCUSDT" || st.Symbols[0].LastPrice != "" {
+					t.Errorf("market figures without any market data: lag %q, marketData %+v, symbols %+v", st.Lag, st.MarketData, st.Symbols)
+				}
+			} else if st.Lag != "120ms" || len(st.Symbols) != 1 || st.Symbols[0].LastPrice != "65000.01" || st.MarketData != previous.MarketData {
 				t.Errorf("market figures not carried over: %+v", st)
 			}
 			if got := st.Exchange != nil && len(st.Tasks) > 0; got != tt.wantExchange {

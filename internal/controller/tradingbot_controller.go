@@ -49,7 +49,7 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if apierrors.IsNotFound(err) {
 			// Gone without our finalizer (e.g. it was removed by hand):
 			// make sure nothing keeps running for it.
-			return ctrl.Result{}, r.Settings.stopGroup(ctx, key)
+			return ctrl.Result{}, r.Settings.releaseGroup(ctx, key)
 		}
 		return ctrl.Result{}, err
 	}
@@ -67,7 +67,8 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 
 	spec := *bot.Spec.DeepCopy()
 	spec.SetDefaults()
-	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: r.Settings.now()}
+	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: r.Settings.now(),
+		SinkConfigured: r.Settings.Sink != nil}
 	running, err := r.reconcileGroup(ctx, &bot, key, &in)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -129,6 +130,9 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		Policy:      policy,
 		ShareLimits: share,
 		Credentials: creds.Credentials,
+		Streams:     botStreams(spec),
+		Recording:   recordingOptions(spec.Recording),
+		Meta:        recordingMeta(kindTradingBot, bot.Namespace, bot.Name, spec.Exchange),
 		Extra:       []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
 	})
 	if err != nil {
@@ -142,7 +146,7 @@ func (r *TradingBotReconciler) finalize(ctx context.Context, bot *tradingv1alpha
 	if !controllerutil.ContainsFinalizer(bot, Finalizer) {
 		return nil
 	}
-	if err := r.Settings.stopGroup(ctx, key); err != nil {
+	if err := r.Settings.releaseGroup(ctx, key); err != nil {
 		return fmt.Errorf("stopping the bot's tasks before deletion: %w", err)
 	}
 	patch := client.MergeFrom(bot.DeepCopy())

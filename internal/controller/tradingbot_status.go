@@ -25,6 +25,8 @@ type botInputs struct {
 	EndpointError string
 	// Group is the running group, nil when none runs.
 	Group *groupView
+	// SinkConfigured is whether the operator records to an InfluxDB.
+	SinkConfigured bool
 }
 
 // tradingBotStatus computes a TradingBot's whole status. It is pure: same
@@ -32,7 +34,8 @@ type botInputs struct {
 func tradingBotStatus(in botInputs) tradingv1alpha1.TradingBotStatus {
 	st := tradingv1alpha1.TradingBotStatus{
 		ObservedGeneration: in.Generation,
-		// Figures that later parts of the group fill in are kept as they were.
+		// Figures that later parts of the group fill in are kept as they
+		// were; market data and recording are recomputed while a group runs.
 		MarketData: in.Previous.MarketData,
 		Signals:    in.Previous.Signals,
 		Trading:    in.Previous.Trading,
@@ -85,10 +88,14 @@ func tradingBotStatus(in botInputs) tradingv1alpha1.TradingBotStatus {
 	h := in.Group.Health
 	st.Tasks = taskStatuses(in.Group.Runtime)
 	st.Exchange = exchangeStatus(h, in.Now)
+	st.MarketData = marketDataStatus(in.Group.Market)
+	st.Recording = recordingState(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
 	if !h.Probed {
 		return ready(tradingv1alpha1.BotPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}
-	problems := append(exchangeConditions(c, h, in.Now), taskProblems(in.Group.Runtime)...)
+	problems := exchangeConditions(c, h, in.Now)
+	problems = append(problems, marketConditions(c, in.Group, in.Now)...)
+	problems = append(problems, taskProblems(in.Group.Runtime)...)
 	if len(problems) > 0 {
 		return ready(tradingv1alpha1.BotPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(problems, "; "))
 	}
@@ -104,5 +111,6 @@ func groupConditionTypes() []string {
 		tradingv1alpha1.ConditionRateLimited,
 		tradingv1alpha1.ConditionCircuitOpen,
 		tradingv1alpha1.ConditionSymbolsValid,
+		tradingv1alpha1.ConditionMarketDataFresh,
 	}
 }

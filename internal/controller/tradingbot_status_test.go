@@ -30,7 +30,8 @@ func resolvedCredentials() credentialsResult {
 }
 
 func TestTradingBotStatus(t *testing.T) {
-	const allConds = "CircuitOpen=False/BreakerClosed CredentialsResolved=True/SecretResolved ExchangeReachable=True/Reachable LiveTradingAllowed=True/PaperMode RateLimited=False/WithinBudget Ready=True/Running SymbolsValid=True/SymbolsListed"
+	// Recording is disabled because these inputs have no InfluxDB sink.
+	const allConds = "CircuitOpen=False/BreakerClosed CredentialsResolved=True/SecretResolved ExchangeReachable=True/Reachable LiveTradingAllowed=True/PaperMode RateLimited=False/WithinBudget Ready=True/Running Recording=False/RecordingDisabled SymbolsValid=True/SymbolsListed"
 	tests := []struct {
 		name string
 		in   func(in *botInputs)
@@ -130,7 +131,7 @@ func TestTradingBotStatus(t *testing.T) {
 				in.Group.Health = exchange.Health{Endpoint: testEndpoint, Breaker: exchange.BreakerStatus{State: exchange.BreakerClosed}}
 			},
 			wantPhase:    tradingv1alpha1.BotPhasePending,
-			wantConds:    "CredentialsResolved=True/SecretResolved LiveTradingAllowed=True/PaperMode Ready=False/Starting",
+			wantConds:    "CredentialsResolved=True/SecretResolved LiveTradingAllowed=True/PaperMode Ready=False/Starting Recording=False/RecordingDisabled",
 			wantReadyMsg: "waiting for the first exchange health check",
 			wantExchange: true,
 		},
@@ -195,9 +196,17 @@ func TestTradingBotStatus(t *testing.T) {
 			if msg := findCond(t, st.Conditions, tradingv1alpha1.ConditionReady).Message; !strings.Contains(msg, tt.wantReadyMsg) {
 				t.Errorf("Ready message %q does not contain %q", msg, tt.wantReadyMsg)
 			}
-			// What later parts of the group report is carried over untouched.
-			if st.Signals != previous.Signals || st.Trading != previous.Trading || st.MarketData != previous.MarketData || st.Recording != previous.Recording {
-				t.Errorf("signals, trading, marketData or recording not carried over: %+v", st)
+			// What later parts of the group report is carried over untouched;
+			// market data and recording are recomputed while a group runs
+			// (and absent here: no streams subscribed, no InfluxDB).
+			if st.Signals != previous.Signals || st.Trading != previous.Trading {
+				t.Errorf("signals or trading not carried over: %+v", st)
+			}
+			if tt.wantExchange && (st.MarketData != nil || st.Recording != nil) {
+				t.Errorf("marketData %+v, recording %+v; want none without streams or a sink", st.MarketData, st.Recording)
+			}
+			if !tt.wantExchange && (st.MarketData != previous.MarketData || st.Recording != previous.Recording) {
+				t.Errorf("marketData or recording not carried over without a group: %+v", st)
 			}
 			if tt.wantExchange {
 				if st.Exchange == nil || st.Exchange.Endpoint != testEndpoint {

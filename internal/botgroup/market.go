@@ -1,0 +1,177 @@
+package botgroup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
+	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+)
+
+// marketPublishEvery bounds how often the market-data task republishes the
+// group's snapshot: events may arrive hundreds of times a second, status
+// is read every few seconds.
+const marketPublishEvery = 250 * time.Millisecond
+
+// SymbolMarket is the latest market state of one symbol.
+type SymbolMarket struct {
+	LastPrice decimal.Decimal
+	// PriceChangePercent24h is from the 24 h ticker (zero without one).
+	PriceChangePercent24h decimal.Decimal
+	UpdatedAt             time.Time
+}
+
+// MarketSnapshot is what the group's market-data task has seen.
+type MarketSnapshot struct {
+	// Subscribed is true once the hub accepted the group's streams.
+	Subscribed bool
+	Streams    int
+	// Reconnects counts lost connections that carried the group's streams.
+	Reconnects int64
+	// LastEvent is when the newest event arrived; Lag is how far it
+	// trailed the exchange's event time.
+	LastEvent time.Time
+	Lag       time.Duration
+	// ClosedKlines counts closed klines received (live and backfilled).
+	ClosedKlines int64
+	// Dropped counts events lost to a full queue; Gaps the gaps reported.
+	Dropped, Gaps int64
+	// Symbols maps a symbol to its latest prices. The map is never
+	// modified once published.
+	Symbols map[string]SymbolMarket
+	// LastError is why the subscription failed, if it did.
+	LastError string
+}
+
+// marketState is the market-data task's own, unpublished state.
+type marketState struct {
+	snap  MarketSnapshot
+	dirty bool
+}
+
+func (g *Group) runMarketData(ctx context.Context) error {
+	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, g.cfg.Streams, marketdata.SubscribeOptions{})
+	if err != nil {
+		// Stream names come from a validated spec: retrying cannot help.
+		g.publishMarket(func(m *MarketSnapshot) { m.LastError = err.Error() })
+		return runtime.Permanent(fmt.Errorf("subscribing to market data: %w", err))
+	}
+	defer sub.Close()
+
+	st := &marketState{snap: MarketSnapshot{Subscribed: true, Streams: len(g.cfg.Streams), Symbols: map[string]SymbolMarket{}}}
+	g.publishMarket(func(m *MarketSnapshot) { *m = st.snap })
+	tick := time.NewTicker(marketPublishEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-sub.Events():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return errors.New("the market-data hub stopped the subscription")
+			}
+			g.applyEvent(st, ev)
+		case <-tick.C:
+			if !st.dirty {
+				continue
+			}
+			stats := sub.Stats()
+			st.snap.Reconnects, st.snap.Dropped, st.snap.Gaps = stats.Reconnects, stats.Dropped, stats.Gaps
+			snap := st.snap
+			snap.Symbols = maps.Clone(st.snap.Symbols)
+			first := g.snap.Load().Market.LastEvent.IsZero()
+			g.publishMarket(func(m *MarketSnapshot) { *m = snap })
+			st.dirty = false
+			if first {
+				g.cfg.Notify()
+			}
+		}
+	}
+}
+
+// applyEvent folds one event into the task's state and records it.
+func (g *Group) applyEvent(st *marketState, ev marketdata.Event) {
+	now := ev.Received
+	st.dirty = true
+	if !ev.Backfilled {
+		st.snap.LastEvent = now
+		if !ev.EventTime.IsZero() {
+			st.snap.Lag = max(now.Sub(ev.EventTime), 0)
+		}
+	}
+	sym := st.snap.Symbols[ev.Symbol]
+	switch ev.Kind {
+	case marketdata.KindTicker, marketdata.KindMiniTicker:
+		t := ev.Ticker
+		sym.LastPrice, sym.UpdatedAt = t.LastPrice, now
+		if ev.Kind == marketdata.KindTicker {
+			sym.PriceChangePercent24h = t.PriceChangePercent
+		}
+		g.record(recording.TickPoint(g.cfg.Meta, recording.Tick{
+			Symbol: ev.Symbol, Source: ev.Kind.String(), Price: t.LastPrice,
+			Bid: t.BidPrice, Ask: t.AskPrice, Time: eventTime(ev),
+		}))
+	case marketdata.KindTrade, marketdata.KindAggTrade:
+		t := ev.Trade
+		sym.LastPrice, sym.UpdatedAt = t.Price, now
+		g.record(recording.TickPoint(g.cfg.Meta, recording.Tick{
+			Symbol: ev.Symbol, Source: ev.Kind.String(), Price: t.Price, Quantity: t.Qty, Time: t.Time,
+		}))
+	case marketdata.KindBookTicker:
+		b := ev.BookTicker
+		if sym.LastPrice.IsZero() {
+			sym.LastPrice = b.BidPrice.Add(b.AskPrice).Div(decimal.NewFromInt(2))
+		}
+		sym.UpdatedAt = now
+	case marketdata.KindKline:
+		k := ev.Kline
+		if sym.LastPrice.IsZero() || !ev.Backfilled {
+			sym.LastPrice, sym.UpdatedAt = k.Close, now
+		}
+		if k.Closed {
+			st.snap.ClosedKlines++
+			g.record(recording.KlinePoint(g.cfg.Meta, recording.Kline{
+				Symbol: k.Symbol, Interval: k.Interval, OpenTime: k.OpenTime,
+				Open: k.Open, High: k.High, Low: k.Low, Close: k.Close,
+				Volume: k.Volume, QuoteVolume: k.QuoteVolume, Trades: k.Trades,
+			}))
+		}
+	case marketdata.KindGap:
+		return
+	}
+	if ev.Symbol != "" {
+		st.snap.Symbols[ev.Symbol] = sym
+	}
+}
+
+func eventTime(ev marketdata.Event) time.Time {
+	if ev.EventTime.IsZero() {
+		return ev.Received
+	}
+	return ev.EventTime
+}
+
+func (g *Group) record(p recording.Point) {
+	if g.cfg.Recorder != nil {
+		g.cfg.Recorder.Write(p)
+	}
+}
+
+func (g *Group) publishMarket(f func(*MarketSnapshot)) {
+	now := g.cfg.Now()
+	g.snap.Update(func(old *Snapshot) *Snapshot {
+		next := *old
+		f(&next.Market)
+		next.UpdatedAt = now
+		return &next
+	})
+}
