@@ -1,0 +1,142 @@
+package botgroup
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
+)
+
+// TestMarketDataRecordedToInfluxDB runs a group the way the operator does —
+// the shared registry and hub against a moving simulator, a writer of a
+// real InfluxDB sink — and checks what reaches the snapshot and the
+// database: ticks, closed klines (with REST backfill available) and the
+// group's own health.
+func TestMarketDataRecordedToInfluxDB(t *testing.T) {
+	cfg := exchangesim.DefaultConfig()
+	cfg.Tick = 100 * time.Millisecond
+	cfg.History = time.Minute
+	sim, err := exchangesim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	ctx, cancel := context.WithCancel(context.Background())
+	simDone := make(chan struct{})
+	go func() { defer close(simDone); _ = sim.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-simDone; srv.Close(); sim.Close() })
+
+	reg := exchange.NewRegistry(exchange.RegistryOptions{})
+	t.Cleanup(reg.Close)
+	urls := exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")}
+	ep := reg.Endpoint(urls)
+
+	hub := marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(reg)})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Start(hubCtx) }()
+	t.Cleanup(func() {
+		stopHub()
+		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("hub: %v", err)
+		}
+	})
+
+	influx := influxtest.Start(t, influxtest.Options{})
+	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		if lost, err := sink.Close(cctx); err != nil || lost != 0 {
+			t.Errorf("closing the sink: %d points lost, %v", lost, err)
+		}
+	})
+	writer := sink.Writer("ns/TradingBot/md-bot", recording.WriterOptions{FlushInterval: 100 * time.Millisecond})
+
+	g := New(Config{
+		Endpoint:      ep,
+		Symbols:       []string{"BTCUSDT"},
+		ProbeInterval: 200 * time.Millisecond,
+		Hub:           hub,
+		Streams:       []string{marketdata.TickerStream("BTCUSDT"), marketdata.KlineStream("BTCUSDT", "1s")},
+		Recorder:      writer,
+		Meta:          recording.Meta{Namespace: "ns", Name: "md-bot", Kind: "TradingBot", Exchange: "binance"},
+		HealthEvery:   200 * time.Millisecond,
+	})
+	names := map[string]bool{}
+	for _, task := range g.Tasks() {
+		names[task.Name] = true
+	}
+	if !names[TaskExchangeHealth] || !names[TaskMarketData] || !names[TaskRecordHealth] {
+		t.Fatalf("tasks %v, want exchange health, market data and health recording", names)
+	}
+	runTasks(t, g)
+
+	deadline := time.Now().Add(waitTimeout)
+	var s Snapshot
+	for {
+		s = g.Snapshot()
+		if s.Market.ClosedKlines >= 3 && !s.Market.Symbols["BTCUSDT"].LastPrice.IsZero() && s.Recording.Written > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("market data or recording never arrived: market %+v, recording %+v", s.Market, s.Recording)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m := s.Market
+	if !m.Subscribed || m.Streams != 2 || m.LastEvent.IsZero() || m.LastError != "" {
+		t.Errorf("market snapshot %+v, want 2 subscribed streams with events", m)
+	}
+	if !s.Market.Symbols["BTCUSDT"].LastPrice.IsPositive() || s.Market.Symbols["BTCUSDT"].UpdatedAt.IsZero() {
+		t.Errorf("BTCUSDT = %+v, want a positive last price with its time", s.Market.Symbols["BTCUSDT"])
+	}
+
+	if err := sink.Flush(context.Background()); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	q := func(query, col string) int64 { return influx.Int(t, "tradebot", query, col) }
+	if n := q(`SELECT count(price) FROM price WHERE resource='md-bot' AND symbol='BTCUSDT'`, "count"); n == 0 {
+		t.Error("no price points for md-bot in InfluxDB")
+	}
+	if n := q(`SELECT count("close") FROM kline WHERE resource='md-bot' AND "interval"='1s'`, "count"); n < 3 {
+		t.Errorf("%d closed 1s klines in InfluxDB, want at least 3", n)
+	}
+	if n := q(`SELECT count(used_weight) FROM health WHERE resource='md-bot' AND kind='TradingBot'`, "count"); n == 0 {
+		t.Error("no health points for md-bot in InfluxDB")
+	}
+	st := writer.Stats()
+	if st.Dropped != 0 {
+		t.Errorf("recording dropped %d points: %+v", st.Dropped, st)
+	}
+}
+
+// runTasks runs g's tasks on goroutines the test owns until it ends.
+func runTasks(t *testing.T, g *Group) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	tasks := g.Tasks()
+	done := make(chan error, len(tasks))
+	for _, task := range tasks {
+		go func() { done <- task.Run(ctx) }()
+	}
+	t.Cleanup(func() {
+		cancel()
+		for range tasks {
+			if err := <-done; err != nil {
+				t.Errorf("task returned %v after its context ended, want nil", err)
+			}
+		}
+	})
+}
