@@ -75,21 +75,7 @@ func startGroup(t *testing.T, s *simServer, cfg Config) *runningGroup {
 	}
 	cfg.Notify = func() { rg.notified.Add(1) }
 	rg.Group = New(cfg)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	tasks := rg.Tasks()
-	done := make(chan error, len(tasks))
-	for _, task := range tasks {
-		go func() { done <- task.Run(ctx) }()
-	}
-	t.Cleanup(func() {
-		cancel()
-		for range tasks {
-			if err := <-done; err != nil {
-				t.Errorf("task returned %v after its context ended, want nil", err)
-			}
-		}
-	})
+	runTasks(t, rg.Group)
 	return rg
 }
 

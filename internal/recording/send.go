@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
 )
 
 // request is one write: blocks for one destination, sent as one body.
@@ -289,7 +291,7 @@ func (s *Sink) noteFailureLocked(res result, now time.Time) {
 	if s.closing {
 		limit = s.opts.RetryBase // keep trying within Close's deadline
 	}
-	delay := max(backoffDelay(s.failures, s.opts.RetryBase, limit, s.rand.Int64N), res.retryAfter)
+	delay := max(backoff.Delay(s.failures, s.opts.RetryBase, limit, s.rand.Int64N), res.retryAfter)
 	s.retryAt = now.Add(delay)
 }
 

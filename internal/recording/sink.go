@@ -4,7 +4,6 @@ import (
 	"container/list"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
 )
 
 // Sink delivers the points of every Writer to one InfluxDB. Create one per
@@ -57,7 +58,7 @@ type Sink struct {
 	progress     chan struct{} // closed and replaced when a request finishes
 	staleFiles   []string      // spool files to delete, outside the lock
 	requests     requestCounters
-	rand         *rand.Rand
+	rand         *backoff.Jitter
 	spoolSeq     uint64
 }
 
@@ -79,7 +80,7 @@ func NewSink(opts SinkOptions) (*Sink, error) {
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		progress: make(chan struct{}),
-		rand:     newRand(opts.JitterSeed),
+		rand:     backoff.NewJitter(opts.JitterSeed),
 	}
 	s.metrics = newCollector(s, opts.URL)
 	if opts.Registry != nil {

@@ -7,63 +7,6 @@ import (
 	"time"
 )
 
-func TestBackoffDelay(t *testing.T) {
-	const base, limit = time.Second, 10 * time.Second
-	lowest := func(int64) int64 { return 0 }
-	highest := func(n int64) int64 { return n - 1 }
-	tests := []struct {
-		failures int
-		low      time.Duration // with no jitter: half the ceiling
-		high     time.Duration // with the most jitter: the ceiling
-	}{
-		{failures: 1, low: 500 * time.Millisecond, high: time.Second},
-		{failures: 2, low: time.Second, high: 2 * time.Second},
-		{failures: 3, low: 2 * time.Second, high: 4 * time.Second},
-		{failures: 4, low: 4 * time.Second, high: 8 * time.Second},
-		{failures: 5, low: 5 * time.Second, high: 10 * time.Second},  // capped
-		{failures: 80, low: 5 * time.Second, high: 10 * time.Second}, // no overflow
-	}
-	for _, tt := range tests {
-		if got := backoffDelay(tt.failures, base, limit, lowest); got != tt.low {
-			t.Errorf("failures=%d, least jitter: got %v, want %v", tt.failures, got, tt.low)
-		}
-		if got := backoffDelay(tt.failures, base, limit, highest); got != tt.high {
-			t.Errorf("failures=%d, most jitter: got %v, want %v", tt.failures, got, tt.high)
-		}
-	}
-}
-
-func TestBackoffDelayNearDurationLimit(t *testing.T) {
-	const huge = time.Duration(1<<63 - 1)
-	got := backoffDelay(70, time.Hour, huge, func(n int64) int64 { return n - 1 })
-	if got != huge {
-		t.Errorf("got %v, want the cap %v", got, huge)
-	}
-}
-
-func TestJitterSourceIsSeededPerSupervisor(t *testing.T) {
-	draw := func(j *jitterSource) []int64 {
-		out := make([]int64, 8)
-		for i := range out {
-			out[i] = j.Int64N(1 << 40)
-		}
-		return out
-	}
-	a, b, c := draw(newJitterSource(7)), draw(newJitterSource(7)), draw(newJitterSource(8))
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("same seed gave different draws: %v vs %v", a, b)
-		}
-	}
-	same := true
-	for i := range a {
-		same = same && a[i] == c[i]
-	}
-	if same {
-		t.Errorf("different seeds gave the same draws: %v", a)
-	}
-}
-
 // backoffsSeen runs a task that always fails and records, at the start of
 // each run, the backoff that preceded it. The clock only moves when advance
 // says so.

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
 )
 
 // run is the goroutine of one task: it calls Run, recovers its panics and
@@ -65,7 +67,7 @@ func (g *group) run(t *taskRun) {
 			failures = 0 // it ran well for a while: start the backoff over
 		}
 		failures++
-		delay := backoffDelay(failures, opts.BackoffBase, opts.BackoffMax, g.sup.jitter.Int64N)
+		delay := backoff.Delay(failures, opts.BackoffBase, opts.BackoffMax, g.sup.jitter.Int64N)
 		if !panicked {
 			log.Error(err, "task failed; restarting after backoff", "backoff", delay)
 		}

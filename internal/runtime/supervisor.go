@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
 )
 
 // phase is where the Supervisor itself is in its life.
@@ -23,7 +25,7 @@ const (
 // (normally by adding it to a controller-runtime manager).
 type Supervisor struct {
 	opts   Options
-	jitter *jitterSource
+	jitter *backoff.Jitter
 	notes  *notifier
 
 	mu     sync.RWMutex // guards the fields below; taken before any group's lock
@@ -37,7 +39,7 @@ func NewSupervisor(opts Options) *Supervisor {
 	opts = opts.withDefaults()
 	return &Supervisor{
 		opts:   opts,
-		jitter: newJitterSource(opts.JitterSeed),
+		jitter: backoff.NewJitter(opts.JitterSeed),
 		notes:  newNotifier(),
 		groups: make(map[string]*group),
 	}
