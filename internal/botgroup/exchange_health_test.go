@@ -2,7 +2,6 @@ package botgroup
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
