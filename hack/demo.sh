@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Runs the whole operator on this machine, offline: a throwaway control plane
-# (etcd and kube-apiserver as local processes, via hack/localcluster), the
-# exchange simulator and the operator, then applies config/samples and shows
+# (etcd and kube-apiserver as local processes, via hack/localcluster), a
+# throwaway InfluxDB 1.8 (hack/influxdb.sh), the exchange simulator and the
+# operator recording to that InfluxDB, then applies config/samples and shows
 # them with kubectl.
 #
 #   hack/demo.sh           # keep running, refreshing the table, until Ctrl-C
 #   hack/demo.sh --check   # exit 0 once every sample is Running with status filled in
+#                          # and its points are in InfluxDB
 #
 # Everything the demo starts is stopped by PID when it exits (TERM, then KILL
-# after a bound), and its temporary directory (cluster state, kubeconfig,
-# logs, kubectl cache) is removed. On a failure the tail of every log is
-# printed first.
+# after a bound; the operator before InfluxDB, so it can flush), and its
+# temporary directory (cluster state, InfluxDB data, kubeconfig, logs,
+# kubectl cache) is removed. On a failure the tail of every log is printed
+# first.
 #
 # Environment:
 #   DEMO_TIMEOUT   seconds each wait may take before the demo gives up (default 180)
+#   INFLUX_FLUX    "true" to turn InfluxDB's Flux endpoint on (slower start; default "false")
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 check=false
 case "${1:-}" in
@@ -55,6 +59,8 @@ pids=()          # processes the demo started, in start order
 names=()         # their names, for messages and log files
 cluster_pids=()  # etcd and kube-apiserver, children of localcluster
 refresh_pid=""   # the sleep of the refresh loop
+influx_dir=""    # hack/influxdb.sh's directory, once it was asked to start
+influx_url=""    # its URL, once it answers
 interrupted=false
 cleaned=false
 
@@ -89,11 +95,25 @@ stop_pid() {
 show_logs() {
 	[[ -n $logs && -d $logs ]] || return 0
 	local f
-	for f in "$logs"/*.log; do
+	for f in "$logs"/*.log ${influx_dir:+"$influx_dir/influxd.log"}; do
 		[[ -e $f ]] || continue
 		printf '\n---- last 40 lines of %s\n' "${f##*/}" >&2
 		tail -n 40 "$f" >&2
 	done
+}
+
+# influx_alive reports whether the demo's influxd runs.
+influx_alive() {
+	[[ -n $influx_dir && -f $influx_dir/pid ]] && alive "$(<"$influx_dir/pid")"
+}
+
+# recorder_outcome shows what the operator said about the points it still
+# held when it stopped.
+recorder_outcome() {
+	local line
+	line=$(grep -E '"msg":"(recorder closed|closing the recorder)' "$logs/manager.log" 2>/dev/null | tail -n 1)
+	[[ -n $line ]] || return 0
+	info "operator: $(sed -n 's/.*"msg":"\([^"]*\)".*/\1/p' <<<"$line")$(sed -n 's/.*\("undeliveredPoints":[0-9]*\).*/ (\1)/p' <<<"$line")"
 }
 
 cleanup() {
@@ -112,6 +132,7 @@ cleanup() {
 			t0=$SECONDS
 			stop_pid "${pids[i]}" "${names[i]}"
 			info "stopped ${names[i]} (pid ${pids[i]}) in $((SECONDS - t0)) s"
+			[[ ${names[i]} == manager ]] && recorder_outcome
 		done
 		# localcluster stops etcd and kube-apiserver itself; if it was killed,
 		# they are still here (in process groups of their own).
@@ -124,6 +145,12 @@ cleanup() {
 				fi
 			done
 		done
+	fi
+	# After the operator, which delivers what it buffered while stopping.
+	if [[ -n $influx_dir ]]; then
+		t0=$SECONDS
+		hack/influxdb.sh stop "$influx_dir"
+		info "stopped InfluxDB in $((SECONDS - t0)) s"
 	fi
 	if [[ -n $tmp ]]; then
 		rm -rf "$tmp"
@@ -157,6 +184,9 @@ require_running() {
 	for i in "${!pids[@]}"; do
 		alive "${pids[i]}" || die "${names[i]} (pid ${pids[i]}) exited unexpectedly; its log is below"
 	done
+	if [[ -n $influx_url ]] && ! influx_alive; then
+		die "influxd exited unexpectedly; its log is below"
+	fi
 }
 
 # ---- ports -----------------------------------------------------------------
@@ -215,6 +245,11 @@ step "control-plane binaries: kube-apiserver, etcd, kubectl (built once and cach
 assets=$(hack/tools.sh control-plane)
 info "$assets"
 
+step "InfluxDB 1.8 influxd (built once and cached; the first build takes a few minutes)"
+INFLUXD=$(hack/tools.sh influxd)
+export INFLUXD
+info "$INFLUXD"
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tradebot-demo.XXXXXX")
 logs=$tmp/logs
 mkdir -p "$logs" "$tmp/cluster" "$tmp/kube-cache"
@@ -247,6 +282,25 @@ start localcluster env KUBEBUILDER_ASSETS="$assets" TMPDIR="$tmp/cluster" \
 step "starting the exchange simulator"
 start exchange-sim bin/exchange-sim --listen 127.0.0.1:0
 
+step "starting InfluxDB, database tradebot (while the control plane starts)"
+influx_dir=$tmp/influxdb
+# A session of its own, like the other processes: Ctrl-C reaches only this
+# script, which stops InfluxDB after the operator has flushed.
+own_session=()
+command -v setsid >/dev/null && own_session=(setsid -w)
+start_influx() {
+	INFLUX_DATABASES=tradebot INFLUX_FLUX=${INFLUX_FLUX:-false} INFLUX_TIMEOUT=$timeout_s \
+		"${own_session[@]}" hack/influxdb.sh start "$influx_dir"
+}
+# A second attempt: under load, hack/influxdb.sh can take influxd for dead
+# in the instant between its fork and its exec (it then stops it and says
+# "influxd exited during start" with an empty log).
+if ! influx_url=$(start_influx); then
+	info "InfluxDB did not start (its output is above); trying once more"
+	influx_url=$(start_influx) || die "InfluxDB did not start twice (hack/influxdb.sh start $influx_dir)"
+fi
+info "InfluxDB ready at $influx_url (pid $(<"$influx_dir/pid")), log: $influx_dir/influxd.log ($(took))"
+
 wait_for "the control plane (kubeconfig $kubeconfig)" test -s "$kubeconfig"
 read -r -a cluster_pids <<<"$(pgrep -P "${pids[0]}" | tr '\n' ' ')"
 info "control plane ready ($(took)): $(sed -n 's/^localcluster: //p' "$logs/localcluster.log" | head -n 1)"
@@ -266,6 +320,7 @@ start manager bin/manager --kubeconfig "$kubeconfig" \
 	--simulator-url "http://127.0.0.1:$sim_port" \
 	--metrics-bind-address "127.0.0.1:$metrics_port" \
 	--health-probe-bind-address "127.0.0.1:$probe_port" \
+	--influx-url "$influx_url" \
 	--status-interval 5s --probe-interval 5s
 wait_for "the operator to answer /readyz on port $probe_port" http_ok "$probe_port" /readyz
 info "operator ready ($(took))"
@@ -306,6 +361,26 @@ for ref in "${samples[@]}"; do
 	info "$ref is Running ($(took))"
 done
 
+# The sample bot, whose price points the check and the hint below query.
+bot=btc-eth-sma
+for ref in "${samples[@]}"; do
+	if [[ $ref == tradingbot.* ]]; then
+		bot=${ref##*/}
+		break
+	fi
+done
+
+# influx_query prints InfluxDB's JSON answer to one InfluxQL query.
+influx_query() {
+	curl -sS --max-time 10 -G "$influx_url/query" --data-urlencode db=tradebot --data-urlencode "q=$1"
+}
+
+# first_value prints the first value of the first series of an InfluxQL
+# JSON answer on stdin (nothing when there is none).
+first_value() {
+	sed -n 's/.*"values":\[\["[^"]*",\([^],]*\)[],].*/\1/p'
+}
+
 step "kubectl get tradingbots,symbolwatches -A ($(took) since the start)"
 kc get tradingbots,symbolwatches -A
 
@@ -328,6 +403,42 @@ if $check; then
 		fi
 	done
 	((bad == 0)) || die "some samples are not ready"
+
+	# recording_fields prints "pointsWritten|Recording status|reason|message".
+	recording_fields() {
+		kc get "$1" -o jsonpath='{.status.recording.pointsWritten}|{.status.conditions[?(@.type=="Recording")].status}|{.status.conditions[?(@.type=="Recording")].reason}|{.status.conditions[?(@.type=="Recording")].message}' 2>/dev/null
+	}
+	step "waiting for every sample to record to InfluxDB: status.recording.pointsWritten > 0 (status refreshes every 5 s; up to ${timeout_s} s each)"
+	for ref in "${samples[@]}"; do
+		deadline=$((SECONDS + timeout_s))
+		while true; do
+			IFS='|' read -r written rstatus rreason rmessage <<<"$(recording_fields "$ref")"
+			[[ $written =~ ^[0-9]+$ ]] && ((written > 0)) && break
+			require_running
+			if ((SECONDS >= deadline)); then
+				printf '\n---- kubectl describe %s\n' "$ref" >&2
+				kc describe "$ref" >&2 || true
+				die "$ref wrote no points to InfluxDB within ${timeout_s} s: pointsWritten '${written:-<none>}', Recording condition '${rstatus:-<none>}' (${rreason:-no reason}: ${rmessage:-no message})"
+			fi
+			sleep 1
+		done
+		info "ok   $ref: pointsWritten $written, Recording $rstatus ($rreason) ($(took))"
+	done
+
+	query="SELECT count(price) FROM price WHERE resource='$bot'"
+	step "querying InfluxDB for $bot's price points (up to ${timeout_s} s)"
+	info "curl -sG '$influx_url/query' --data-urlencode db=tradebot --data-urlencode \"q=$query\""
+	deadline=$((SECONDS + timeout_s))
+	while true; do
+		answer=$(influx_query "$query" 2>&1) || answer="curl failed: $answer"
+		count=$(first_value <<<"$answer")
+		[[ $count =~ ^[0-9]+$ ]] && ((count > 0)) && break
+		require_running
+		((SECONDS < deadline)) || die "InfluxDB holds no price points for $bot after ${timeout_s} s; its last answer: $answer"
+		sleep 1
+	done
+	info "$answer"
+	info "ok   InfluxDB holds $count price points of $bot"
 	step "demo-check passed in $(took)"
 	exit 0
 fi
@@ -339,6 +450,8 @@ cat <<EOF
       alias kubectl=$assets/kubectl
       kubectl get tradingbots,symbolwatches -A
       kubectl describe tradingbot btc-eth-sma
+    The recorded data is in InfluxDB at $influx_url (database tradebot), e.g.:
+      curl -sG '$influx_url/query' -H 'Accept: application/csv' --data-urlencode db=tradebot --data-urlencode "q=SELECT count(price), last(price) FROM price GROUP BY resource, symbol"
     Simulator:  http://127.0.0.1:$sim_port (its demo API key is in logs/exchange-sim.log)
     Metrics:    http://127.0.0.1:$metrics_port/metrics
     Logs:       $logs
