@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test with -race. Builds (once, cached outside the repository) the
 # control-plane binaries that the envtest suites need and points
-# KUBEBUILDER_ASSETS at them.
+# KUBEBUILDER_ASSETS at them, and InfluxDB's influxd for the recording tests
+# (internal/recording/influxtest), pointing INFLUXD at it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -9,6 +10,13 @@ echo "==> control plane for envtest (built once, then cached)"
 KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)
 export KUBEBUILDER_ASSETS
 echo "    KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+
+# Built here, once, so that no test package builds it under its own timeout.
+# An INFLUXD already set is used as it is.
+echo "==> influxd for the recording tests (built once, then cached; the first build takes a few minutes)"
+INFLUXD=${INFLUXD:-$(hack/tools.sh influxd)}
+export INFLUXD
+echo "    INFLUXD=$INFLUXD"
 
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./... "$@"
