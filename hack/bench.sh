@@ -2,12 +2,24 @@
 # Runs the project's benchmarks and prints their figures as `name: value`
 # lines (full go test output goes to $BENCH_LOG). Figures that compare two
 # ways of doing the same work are measured in the same run.
+#
+#   sim.*                        the exchange simulator's REST and stream throughput
+#                                (go benchmarks: BENCHTIME, default 2s; BENCHCOUNT, default 3)
+#   batching.* limits.* pooling.* internal/exchange's scenarios, run once each
+#   hub.*                        internal/marketdata's hub against go-binance, run once
+#   recording.*                  internal/recording against a throwaway influxd
+#                                (INFLUXD, or the one hack/tools.sh builds)
+#
+# Every figure is printed once; the script fails if one is missing or repeated.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log=${BENCH_LOG:-$(mktemp -t tradebot-bench.XXXXXX)}
 benchtime=${BENCHTIME:-2s}
 echo "==> benchmarks (full output in $log)" >&2
+
+work=$(mktemp -d -t tradebot-bench-out.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 
 # metric BENCH_OUTPUT BENCHMARK_REGEX UNIT: the mean of UNIT over the matching lines.
 metric() {
@@ -16,16 +28,69 @@ metric() {
 		END { if (n) printf "%.0f\n", sum / n; else print "n/a" }' "$1"
 }
 
-run() { go test -run '^$' -bench "$2" -benchtime "$benchtime" -count "${BENCHCOUNT:-3}" "$1" | tee -a "$log"; }
+# measure NAME WHAT COMMAND...: runs COMMAND with its output in $work/NAME
+# and appended to the log; on a failure prints the output's tail and exits.
+measure() {
+	local name=$1 what=$2 t0=$SECONDS
+	shift 2
+	echo "==> $what" >&2
+	printf '\n==> %s\n$ %s\n' "$what" "$*" >>"$log"
+	if ! "$@" >"$work/$name" 2>&1; then
+		cat "$work/$name" >>"$log"
+		echo "==> FAILED: $*; last lines of its output:" >&2
+		tail -n 30 "$work/$name" >&2
+		exit 1
+	fi
+	cat "$work/$name" >>"$log"
+	echo "    done in $((SECONDS - t0)) s" >&2
+}
 
-sim=$(mktemp)
-run ./internal/exchangesim/ 'BenchmarkREST' >"$sim"
-fan=$(mktemp)
-run ./internal/exchangesim/streams/ 'BenchmarkFanOut' >"$fan"
+# figures FILE: the `name: value` lines a test printed. A figure's name has a
+# dot, which keeps go test's own `goos:`, `pkg:` and `cpu:` lines out.
+figures() { grep -E '^[a-z0-9_]+(\.[a-z0-9_]+)+: ' "$1" || true; }
 
-echo "sim.rest_place_order_per_sec: $(metric "$sim" '^BenchmarkRESTPlaceOrder-' req/s)"
-echo "sim.rest_place_order_nethttp_per_sec: $(metric "$sim" '^BenchmarkRESTPlaceOrderNetHTTP' req/s)"
-echo "sim.rest_ticker_price_per_sec: $(metric "$sim" '^BenchmarkRESTTickerPrice' req/s)"
-echo "sim.stream_msgs_per_sec_1_subscriber: $(metric "$fan" 'subscribers=1-' msgs/s)"
-echo "sim.stream_msgs_per_sec_100_subscribers: $(metric "$fan" 'subscribers=100-' msgs/s)"
-rm -f "$sim" "$fan"
+influxd=${INFLUXD:-$(hack/tools.sh influxd)}
+
+# shellcheck disable=SC2317 # called through measure
+gobench() { go test -run '^$' -bench "$2" -benchtime "$benchtime" -count "${BENCHCOUNT:-3}" "$1"; }
+measure sim "exchange simulator: REST (go test -bench, $benchtime x ${BENCHCOUNT:-3})" \
+	gobench ./internal/exchangesim/ 'BenchmarkREST'
+measure fan "exchange simulator: stream fan-out (go test -bench, $benchtime x ${BENCHCOUNT:-3})" \
+	gobench ./internal/exchangesim/streams/ 'BenchmarkFanOut'
+measure exchange "internal/exchange: batching, limits and pooling scenarios (about 20 s)" \
+	go test -run '^$' -bench Figure -benchtime 1x ./internal/exchange/
+measure hub "internal/marketdata: the hub against go-binance, 1000 subscribers (about 40 s)" \
+	go test -run '^$' -bench '^BenchmarkHubFigures$' -benchtime 1x ./internal/marketdata/
+measure recording "internal/recording: ours and the official client into a real influxd, and an outage (about 30 s)" \
+	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestBenchFigures$' -v ./internal/recording/
+
+{
+	echo "sim.rest_place_order_per_sec: $(metric "$work/sim" '^BenchmarkRESTPlaceOrder-' req/s)"
+	echo "sim.rest_place_order_nethttp_per_sec: $(metric "$work/sim" '^BenchmarkRESTPlaceOrderNetHTTP' req/s)"
+	echo "sim.rest_ticker_price_per_sec: $(metric "$work/sim" '^BenchmarkRESTTickerPrice' req/s)"
+	echo "sim.stream_msgs_per_sec_1_subscriber: $(metric "$work/fan" 'subscribers=1-' msgs/s)"
+	echo "sim.stream_msgs_per_sec_100_subscribers: $(metric "$work/fan" 'subscribers=100-' msgs/s)"
+	figures "$work/exchange"
+	figures "$work/hub"
+	figures "$work/recording" | grep '^recording\.' || true
+} >"$work/figures"
+
+# Each package must have printed its figures, each exactly once.
+bad=0
+for prefix in sim batching limits pooling hub recording; do
+	if ! grep -q "^$prefix\." "$work/figures"; then
+		echo "==> FAILED: no $prefix.* figure was printed (see $log)" >&2
+		bad=1
+	fi
+done
+if grep -q ': n/a$' "$work/figures"; then
+	echo "==> FAILED: some figures have no value: $(grep ': n/a$' "$work/figures" | cut -d: -f1 | tr '\n' ' ')(see $log)" >&2
+	bad=1
+fi
+repeated=$(cut -d: -f1 "$work/figures" | sort | uniq -d)
+if [[ -n $repeated ]]; then
+	echo "==> FAILED: printed more than once: $(tr '\n' ' ' <<<"$repeated")(see $log)" >&2
+	bad=1
+fi
+cat "$work/figures"
+exit "$bad"
