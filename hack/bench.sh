@@ -51,12 +51,11 @@ figures() { grep -E '^[a-z0-9_]+(\.[a-z0-9_]+)+: ' "$1" || true; }
 
 influxd=${INFLUXD:-$(hack/tools.sh influxd)}
 
-# shellcheck disable=SC2317 # called through measure
-gobench() { go test -run '^$' -bench "$2" -benchtime "$benchtime" -count "${BENCHCOUNT:-3}" "$1"; }
-measure sim "exchange simulator: REST (go test -bench, $benchtime x ${BENCHCOUNT:-3})" \
-	gobench ./internal/exchangesim/ 'BenchmarkREST'
-measure fan "exchange simulator: stream fan-out (go test -bench, $benchtime x ${BENCHCOUNT:-3})" \
-	gobench ./internal/exchangesim/streams/ 'BenchmarkFanOut'
+count=${BENCHCOUNT:-3}
+measure sim "exchange simulator: REST (go test -bench, $benchtime x $count)" \
+	go test -run '^$' -bench BenchmarkREST -benchtime "$benchtime" -count "$count" ./internal/exchangesim/
+measure fan "exchange simulator: stream fan-out (go test -bench, $benchtime x $count)" \
+	go test -run '^$' -bench BenchmarkFanOut -benchtime "$benchtime" -count "$count" ./internal/exchangesim/streams/
 measure exchange "internal/exchange: batching, limits and pooling scenarios (about 20 s)" \
 	go test -run '^$' -bench Figure -benchtime 1x ./internal/exchange/
 measure hub "internal/marketdata: the hub against go-binance, 1000 subscribers (about 40 s)" \
