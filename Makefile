@@ -62,7 +62,7 @@ test-e2e: ## Run the e2e suite against the cluster in KUBECONFIG (operator runni
 	$(GO) test -tags e2e -race -count=1 -v ./test/e2e/
 
 .PHONY: bench
-bench: ## Run the benchmarks and print their figures.
+bench: ## Run the benchmarks (simulator, exchange, market-data hub, recording) and print their figures.
 	hack/bench.sh
 
 ##@ Build
@@ -79,9 +79,9 @@ control-plane: ## Build (once, cached) kube-apiserver, etcd and kubectl.
 ##@ Run
 
 .PHONY: demo
-demo: build ## Start a local control plane, the simulator and the operator; apply the samples; keep running.
+demo: build ## Start a local control plane, InfluxDB, the simulator and the operator; apply the samples; keep running.
 	hack/demo.sh
 
 .PHONY: demo-check
-demo-check: build ## Like demo, but exit 0 once the samples report Running with status filled in.
+demo-check: build ## Like demo, but exit 0 once the samples report Running with status filled in and their points are in InfluxDB.
 	hack/demo.sh --check
