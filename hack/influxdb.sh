@@ -90,24 +90,29 @@ bind-address = "127.0.0.1:0"
   log-enabled = false
 EOF
 	"$influxd" run -config "$dir/influxdb.conf" </dev/null >"$dir/influxd.log" 2>&1 &
-	echo $! >"$dir/pid"
+	local child=$!
+	echo "$child" >"$dir/pid"
 
+	# While starting, the process is this script's own child: kill -0 tells
+	# whether it lives. (is_ours would be wrong for the moment between the
+	# fork and the exec, when the child is not influxd yet.)
 	fail() {
 		log "$*; last lines of $dir/influxd.log:"
 		tail -n 20 "$dir/influxd.log" >&2 || true
+		kill -TERM "$child" 2>/dev/null || true
 		stop "$dir"
 		exit 1
 	}
 
 	local url="" deadline=$((SECONDS + timeout_s))
 	while [[ -z $url ]]; do
-		is_ours "$(<"$dir/pid")" "$dir" || fail "influxd exited during start"
+		kill -0 "$child" 2>/dev/null || fail "influxd exited during start"
 		((SECONDS < deadline)) || fail "influxd did not listen within $timeout_s s"
 		url=$(sed -n 's/.*msg="Listening on HTTP".* addr=\([^ ]*\).*/http:\/\/\1/p' "$dir/influxd.log" | head -n 1)
 		[[ -n $url ]] || sleep 0.1
 	done
 	until curl -fsS -o /dev/null "$url/health" 2>/dev/null; do
-		is_ours "$(<"$dir/pid")" "$dir" || fail "influxd exited during start"
+		kill -0 "$child" 2>/dev/null || fail "influxd exited during start"
 		((SECONDS < deadline)) || fail "$url/health did not answer within $timeout_s s"
 		sleep 0.1
 	done
