@@ -55,6 +55,14 @@ type marketState struct {
 	dirty bool
 }
 
+// published is a copy of the state that is safe to publish: the task keeps
+// writing its own Symbols map, so readers get a clone.
+func (st *marketState) published() MarketSnapshot {
+	snap := st.snap
+	snap.Symbols = maps.Clone(st.snap.Symbols)
+	return snap
+}
+
 func (g *Group) runMarketData(ctx context.Context) error {
 	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, g.cfg.Streams, marketdata.SubscribeOptions{})
 	if err != nil {
@@ -65,7 +73,7 @@ func (g *Group) runMarketData(ctx context.Context) error {
 	defer sub.Close()
 
 	st := &marketState{snap: MarketSnapshot{Subscribed: true, Streams: len(g.cfg.Streams), Symbols: map[string]SymbolMarket{}}}
-	g.publishMarket(func(m *MarketSnapshot) { *m = st.snap })
+	g.publishMarket(func(m *MarketSnapshot) { *m = st.published() })
 	tick := time.NewTicker(marketPublishEvery)
 	defer tick.Stop()
 	for {
@@ -86,8 +94,7 @@ func (g *Group) runMarketData(ctx context.Context) error {
 			}
 			stats := sub.Stats()
 			st.snap.Reconnects, st.snap.Dropped, st.snap.Gaps = stats.Reconnects, stats.Dropped, stats.Gaps
-			snap := st.snap
-			snap.Symbols = maps.Clone(st.snap.Symbols)
+			snap := st.published()
 			first := g.snap.Load().Market.LastEvent.IsZero()
 			g.publishMarket(func(m *MarketSnapshot) { *m = snap })
 			st.dirty = false

@@ -83,6 +83,25 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	}
 	runTasks(t, g)
 
+	// Status reads snapshots while the task applies events: under -race
+	// this fails if a published snapshot shares the task's own map.
+	stopReading := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for {
+			select {
+			case <-stopReading:
+				return
+			default:
+			}
+			for sym, m := range g.Snapshot().Market.Symbols {
+				_, _ = sym, m.LastPrice.String()
+			}
+		}
+	}()
+	defer func() { close(stopReading); <-readerDone }()
+
 	deadline := time.Now().Add(waitTimeout)
 	var s Snapshot
 	for {
