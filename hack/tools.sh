@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the pinned tools the project needs (kube-apiserver, etcd, kubectl,
-# controller-gen) from the Go module proxy into a cache directory outside the
+# controller-gen, helm) from the Go module proxy into a cache directory outside the
 # repository, keyed by version, and prints the directory that holds them.
 #
 #   hack/tools.sh control-plane   # dir with kube-apiserver, etcd, kubectl (KUBEBUILDER_ASSETS)
 #   hack/tools.sh controller-gen  # path of the controller-gen binary
 #   hack/tools.sh influxd         # path of the InfluxDB OSS influxd binary
+#   hack/tools.sh helm            # path of the helm binary
 #
 # A finished build is marked by a stamp file, so a second call returns at once.
 # Progress goes to stderr; only the result goes to stdout.
@@ -15,6 +16,7 @@ KUBE_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 CONTROLLER_GEN_VERSION=v0.23.0
 INFLUXDB_VERSION=v1.8.10
+HELM_VERSION=v3.22.0
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${TRADEBOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tradebot-operator}
@@ -85,12 +87,34 @@ build_influxd() {
 	echo "$out/influxd"
 }
 
+# The -X flags make helm report its real version (a plain build says v3.22) and
+# render and lint against the Kubernetes version we run (a plain build assumes
+# 1.20 for .Capabilities.KubeVersion).
+build_helm() {
+	local out="$cache/helm/$HELM_VERSION-k8s-$KUBE_VERSION"
+	if [[ ! -x "$out/helm" ]]; then
+		mkdir -p "$out"
+		local minor=${KUBE_VERSION#v1.}
+		minor=${minor%%.*}
+		local ldf="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+		for p in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+			ldf+=" -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$minor"
+		done
+		log "building helm $HELM_VERSION from the Go module proxy (first run only: about 3 minutes)..."
+		(cd "$root/hack/tools/helm" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldf" \
+			-o "$out/helm.tmp" helm.sh/helm/v3/cmd/helm)
+		mv "$out/helm.tmp" "$out/helm"
+	fi
+	echo "$out/helm"
+}
+
 case "${1:-}" in
 control-plane) build_control_plane ;;
 controller-gen) build_controller_gen ;;
 influxd) build_influxd ;;
+helm) build_helm ;;
 *)
-	echo "usage: $0 control-plane|controller-gen|influxd" >&2
+	echo "usage: $0 control-plane|controller-gen|influxd|helm" >&2
 	exit 2
 	;;
 esac
