@@ -12,6 +12,7 @@ BIN ?= $(CURDIR)/bin
 # Packages whose tests need no control plane or database.
 GOTEST_FLAGS ?= -race -count=1
 CONTROLLER_GEN = $(shell hack/tools.sh controller-gen)
+CHART = charts/tradebot-operator
 
 .DEFAULT_GOAL := help
 
@@ -24,8 +25,11 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs and RBAC from the API types and kubebuilder markers.
+manifests: ## Generate CRDs and RBAC from the API types and kubebuilder markers, and copy them into the Helm chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false webhook paths="./api/..." paths="./internal/controller/..." output:crd:artifacts:config=config/crd/bases
+	rm -f $(CHART)/crds/*.yaml
+	cp config/crd/bases/*.yaml $(CHART)/crds/
+	cp config/rbac/role.yaml $(CHART)/files/role.yaml
 
 .PHONY: generate
 generate: ## Generate deepcopy code for the API types.
@@ -46,14 +50,14 @@ tidy: ## Run go mod tidy.
 .PHONY: verify
 verify: manifests generate tidy fmt vet ## Regenerate everything and fail if the tree changed.
 	@if [ -n "$$(git status --porcelain)" ]; then \
-		echo "make verify: generated files or formatting are out of date:"; \
+		echo "make verify: generated files, the chart's copies of them, or formatting are out of date:"; \
 		git status --porcelain; git --no-pager diff --stat; exit 1; \
 	fi
 
 ##@ Test
 
 .PHONY: test
-test: ## Run every test (unit, simulator, envtest against a real control plane) with -race.
+test: ## Run every test (unit, simulator, envtest against a real control plane, the Helm chart) with -race.
 	hack/test.sh
 
 .PHONY: test-e2e

@@ -2,7 +2,8 @@
 # Runs every test with -race. Builds (once, cached outside the repository) the
 # control-plane binaries that the envtest suites need and points
 # KUBEBUILDER_ASSETS at them, and InfluxDB's influxd for the recording tests
-# (internal/recording/influxtest), pointing INFLUXD at it.
+# (internal/recording/influxtest), pointing INFLUXD at it, and helm for the
+# chart's tests (test/helm), pointing HELM at it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,6 +18,13 @@ echo "==> influxd for the recording tests (built once, then cached; the first bu
 INFLUXD=${INFLUXD:-$(hack/tools.sh influxd)}
 export INFLUXD
 echo "    INFLUXD=$INFLUXD"
+
+# test/helm runs helm lint and helm template on charts/tradebot-operator and
+# checks what they render.
+echo "==> helm for the chart tests (built once, then cached; the first build takes about 3 minutes)"
+HELM=${HELM:-$(hack/tools.sh helm)}
+export HELM
+echo "    HELM=$HELM"
 
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./... "$@"
