@@ -11,7 +11,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -43,25 +42,10 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, err
 	}
 	if !sw.DeletionTimestamp.IsZero() {
-		if !controllerutil.ContainsFinalizer(&sw, Finalizer) {
-			return ctrl.Result{}, nil
-		}
-		if err := r.Settings.releaseGroup(ctx, key); err != nil {
-			return ctrl.Result{}, fmt.Errorf("stopping the watch's tasks before deletion: %w", err)
-		}
-		patch := client.MergeFrom(sw.DeepCopy())
-		controllerutil.RemoveFinalizer(&sw, Finalizer)
-		if err := r.Patch(ctx, &sw, patch); err != nil && !apierrors.IsNotFound(err) {
-			return ctrl.Result{}, fmt.Errorf("removing finalizer: %w", err)
-		}
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, finalize(ctx, r.Client, r.Settings, &sw, key)
 	}
-	if !controllerutil.ContainsFinalizer(&sw, Finalizer) {
-		patch := client.MergeFrom(sw.DeepCopy())
-		controllerutil.AddFinalizer(&sw, Finalizer)
-		if err := r.Patch(ctx, &sw, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if err := ensureFinalizer(ctx, r.Client, &sw); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	spec := *sw.Spec.DeepCopy()

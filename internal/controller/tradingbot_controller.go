@@ -13,7 +13,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -55,14 +54,10 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 
 	if !bot.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, &bot, key)
+		return ctrl.Result{}, finalize(ctx, r.Client, r.Settings, &bot, key)
 	}
-	if !controllerutil.ContainsFinalizer(&bot, Finalizer) {
-		patch := client.MergeFrom(bot.DeepCopy())
-		controllerutil.AddFinalizer(&bot, Finalizer)
-		if err := r.Patch(ctx, &bot, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if err := ensureFinalizer(ctx, r.Client, &bot); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	spec := *bot.Spec.DeepCopy()
@@ -140,22 +135,6 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 	}
 	in.Group = view
 	return true, nil
-}
-
-func (r *TradingBotReconciler) finalize(ctx context.Context, bot *tradingv1alpha1.TradingBot, key string) error {
-	if !controllerutil.ContainsFinalizer(bot, Finalizer) {
-		return nil
-	}
-	if err := r.Settings.releaseGroup(ctx, key); err != nil {
-		return fmt.Errorf("stopping the bot's tasks before deletion: %w", err)
-	}
-	patch := client.MergeFrom(bot.DeepCopy())
-	controllerutil.RemoveFinalizer(bot, Finalizer)
-	if err := r.Patch(ctx, bot, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	log.FromContext(ctx).Info("stopped the bot's tasks; deletion can complete")
-	return nil
 }
 
 // SetupWithManager registers the reconciler: it watches TradingBots, the
