@@ -296,3 +296,34 @@ func taskProblems(rs runtime.GroupSnapshot) []string {
 	}
 	return problems
 }
+
+// groupParts is the part of a resource's status that a running group fills
+// in, the same for a TradingBot and a SymbolWatch.
+type groupParts struct {
+	Tasks      []tradingv1alpha1.TaskStatus
+	Exchange   *tradingv1alpha1.ExchangeStatus
+	MarketData *tradingv1alpha1.MarketDataStatus
+	Recording  *tradingv1alpha1.RecordingStatus
+	// Probed is false until the first exchange health check finished;
+	// Problems (empty when healthy) are what make the resource Degraded.
+	Probed   bool
+	Problems []string
+}
+
+// groupStatus computes groupParts and sets the group's conditions.
+func groupStatus(c *conditionSet, v *groupView, recordingEnabled, sinkConfigured bool, now time.Time) groupParts {
+	p := groupParts{
+		Tasks:      taskStatuses(v.Runtime),
+		Exchange:   exchangeStatus(v.Health, now),
+		MarketData: marketDataStatus(v.Market),
+		Recording:  recordingState(c, v, recordingEnabled, sinkConfigured, now),
+		Probed:     v.Health.Probed,
+	}
+	if !p.Probed {
+		return p
+	}
+	p.Problems = exchangeConditions(c, v.Health, now)
+	p.Problems = append(p.Problems, marketConditions(c, v, now)...)
+	p.Problems = append(p.Problems, taskProblems(v.Runtime)...)
+	return p
+}

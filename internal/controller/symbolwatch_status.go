@@ -48,24 +48,18 @@ func symbolWatchStatus(in watchInputs) tradingv1alpha1.SymbolWatchStatus {
 	case in.Group == nil:
 		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "starting the watch's tasks")
 	}
-	h := in.Group.Health
-	st.Tasks = taskStatuses(in.Group.Runtime)
-	st.Exchange = exchangeStatus(h, in.Now)
-	st.MarketData = marketDataStatus(in.Group.Market)
+	g := groupStatus(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
+	st.Tasks, st.Exchange, st.MarketData, st.Recording = g.Tasks, g.Exchange, g.MarketData, g.Recording
 	st.Symbols = symbolStatuses(in.Spec.Symbols, in.Group.Market)
 	st.Lag = lagText(in.Group.Market)
-	st.Recording = recordingState(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
-	if !h.Probed {
+	if !g.Probed {
 		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}
-	problems := exchangeConditions(c, h, in.Now)
-	problems = append(problems, marketConditions(c, in.Group, in.Now)...)
-	problems = append(problems, taskProblems(in.Group.Runtime)...)
-	if len(problems) > 0 {
-		return ready(tradingv1alpha1.WatchPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(problems, "; "))
+	if len(g.Problems) > 0 {
+		return ready(tradingv1alpha1.WatchPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(g.Problems, "; "))
 	}
 	return ready(tradingv1alpha1.WatchPhaseRunning, true, tradingv1alpha1.ReasonRunning,
-		fmt.Sprintf("watching %d symbol(s) on %s", len(in.Spec.Symbols), h.Endpoint))
+		fmt.Sprintf("watching %d symbol(s) on %s", len(in.Spec.Symbols), in.Group.Health.Endpoint))
 }
 
 // symbolStatuses lists each watched symbol's latest prices, in spec order;

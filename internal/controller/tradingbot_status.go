@@ -85,22 +85,16 @@ func tradingBotStatus(in botInputs) tradingv1alpha1.TradingBotStatus {
 		return ready(tradingv1alpha1.BotPhasePending, false, tradingv1alpha1.ReasonStarting, "starting the bot's tasks")
 	}
 
-	h := in.Group.Health
-	st.Tasks = taskStatuses(in.Group.Runtime)
-	st.Exchange = exchangeStatus(h, in.Now)
-	st.MarketData = marketDataStatus(in.Group.Market)
-	st.Recording = recordingState(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
-	if !h.Probed {
+	g := groupStatus(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
+	st.Tasks, st.Exchange, st.MarketData, st.Recording = g.Tasks, g.Exchange, g.MarketData, g.Recording
+	if !g.Probed {
 		return ready(tradingv1alpha1.BotPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}
-	problems := exchangeConditions(c, h, in.Now)
-	problems = append(problems, marketConditions(c, in.Group, in.Now)...)
-	problems = append(problems, taskProblems(in.Group.Runtime)...)
-	if len(problems) > 0 {
-		return ready(tradingv1alpha1.BotPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(problems, "; "))
+	if len(g.Problems) > 0 {
+		return ready(tradingv1alpha1.BotPhaseDegraded, false, tradingv1alpha1.ReasonDegraded, strings.Join(g.Problems, "; "))
 	}
 	return ready(tradingv1alpha1.BotPhaseRunning, true, tradingv1alpha1.ReasonRunning,
-		fmt.Sprintf("running on %d symbol(s) against %s", len(in.Spec.Symbols), h.Endpoint))
+		fmt.Sprintf("running on %d symbol(s) against %s", len(in.Spec.Symbols), in.Group.Health.Endpoint))
 }
 
 // groupConditionTypes are the conditions that describe a running group; they
