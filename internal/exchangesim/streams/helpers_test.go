@@ -11,10 +11,11 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/clock"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/internal/wstest"
 )
 
 // waitLimit only guards against a hung test; no assertion depends on it.
-const waitLimit = 10 * time.Second
+const waitLimit = wstest.WaitLimit
 
 // newFakeClock is a manual clock at this package's test start time.
 func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)) }
@@ -76,36 +77,6 @@ func (e *testEnv) dialStatus(t *testing.T, path string) *http.Response {
 	return resp
 }
 
-// waitFor polls cond until it holds; the limit only guards a hung test.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func readMsg(t *testing.T, c *websocket.Conn) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	_, msg, err := c.Read(ctx)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	return string(msg)
-}
-
-func send(t *testing.T, c *websocket.Conn, msg string) {
-	t.Helper()
-	if err := c.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-}
-
 // request sends a control message and returns the reply.
 func request(t *testing.T, c *websocket.Conn, msg string) string {
 	t.Helper()
@@ -113,16 +84,10 @@ func request(t *testing.T, c *websocket.Conn, msg string) string {
 	return readMsg(t, c)
 }
 
+func waitFor(t *testing.T, what string, cond func() bool) { t.Helper(); wstest.WaitFor(t, what, cond) }
+func readMsg(t *testing.T, c *websocket.Conn) string      { t.Helper(); return wstest.Read(t, c) }
+func send(t *testing.T, c *websocket.Conn, msg string)    { t.Helper(); wstest.Send(t, c, msg) }
 func readUntilError(t *testing.T, c *websocket.Conn) error {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	for {
-		if _, _, err := c.Read(ctx); err != nil {
-			if ctx.Err() != nil {
-				t.Fatal("connection was never closed")
-			}
-			return err
-		}
-	}
+	return wstest.ReadUntilError(t, c)
 }

@@ -19,11 +19,12 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/clock"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/auth"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/internal/wstest"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/matching"
 )
 
 // waitLimit only guards against a hung test; no assertion depends on it.
-const waitLimit = 10 * time.Second
+const waitLimit = wstest.WaitLimit
 
 // Binance's documented example key, reused for the HMAC account.
 const (
@@ -136,37 +137,10 @@ func (e *testEnv) dialRefused(t *testing.T) *http.Response {
 	return resp
 }
 
-func readMsg(t *testing.T, c *websocket.Conn) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	_, msg, err := c.Read(ctx)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	return string(msg)
-}
-
 func call(t *testing.T, c *websocket.Conn, msg string) string {
 	t.Helper()
-	if err := c.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
-		t.Fatalf("write: %v", err)
-	}
+	wstest.Send(t, c, msg)
 	return readMsg(t, c)
-}
-
-func readUntilError(t *testing.T, c *websocket.Conn) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	for {
-		if _, _, err := c.Read(ctx); err != nil {
-			if ctx.Err() != nil {
-				t.Fatal("connection was never closed")
-			}
-			return err
-		}
-	}
 }
 
 // subscribeRequest builds a signed userDataStream.subscribe.signature
@@ -211,4 +185,10 @@ func testEngine(t testing.TB, now func() time.Time) *matching.Engine {
 
 func edSign(k *testKeys, payload string) string {
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(k.edPriv, []byte(payload)))
+}
+
+func readMsg(t *testing.T, c *websocket.Conn) string { t.Helper(); return wstest.Read(t, c) }
+func readUntilError(t *testing.T, c *websocket.Conn) error {
+	t.Helper()
+	return wstest.ReadUntilError(t, c)
 }

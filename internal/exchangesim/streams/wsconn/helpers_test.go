@@ -12,10 +12,11 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/clock"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/internal/wstest"
 )
 
 // waitLimit only guards against a hung test; no assertion depends on it.
-const waitLimit = 10 * time.Second
+const waitLimit = wstest.WaitLimit
 
 // newFakeClock is a manual clock at this package's test start time.
 func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
@@ -68,33 +69,6 @@ func (ts *testServer) dial(t *testing.T, opts *websocket.DialOptions) (*websocke
 	}
 }
 
-// readText reads one message or fails the test.
-func readText(t *testing.T, c *websocket.Conn) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	_, msg, err := c.Read(ctx)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	return string(msg)
-}
-
-// readUntilError reads until the connection fails and returns that error.
-func readUntilError(t *testing.T, c *websocket.Conn) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	for {
-		if _, _, err := c.Read(ctx); err != nil {
-			if ctx.Err() != nil {
-				t.Fatal("connection was never closed")
-			}
-			return err
-		}
-	}
-}
-
 func waitDone(t *testing.T, c *Conn) {
 	t.Helper()
 	select {
@@ -104,14 +78,9 @@ func waitDone(t *testing.T, c *Conn) {
 	}
 }
 
-// waitFor polls cond until it holds; the limit only guards a hung test.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t *testing.T, what string, cond func() bool) { t.Helper(); wstest.WaitFor(t, what, cond) }
+func readText(t *testing.T, c *websocket.Conn) string     { t.Helper(); return wstest.Read(t, c) }
+func readUntilError(t *testing.T, c *websocket.Conn) error {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	return wstest.ReadUntilError(t, c)
 }
