@@ -22,6 +22,7 @@ const (
 	defaultMaxPositionQuote   = Decimal("1000")
 	defaultMaxOrdersPerMinute = 10
 	defaultCooldown           = 30 * time.Second
+	defaultSignalRetention    = 24 * time.Hour
 	defaultMaxDailyLossQuote  = Decimal("100")
 
 	defaultRequestWeightPerMinute = 600
@@ -102,6 +103,7 @@ func (e *ExchangeSpec) setDefaults() {
 func (s *StrategySpec) setDefaults() {
 	setIfZero(&s.Interval, defaultInterval)
 	setIfZero(&s.MinConfidence, defaultMinConfidence)
+	setDurationIfNil(&s.SignalRetention, defaultSignalRetention)
 	if s.RSI != nil {
 		setIfZero(&s.RSI.Period, defaultRSIPeriod)
 		setIfZero(&s.RSI.Oversold, defaultRSIOversold)

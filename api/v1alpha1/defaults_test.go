@@ -26,6 +26,7 @@ func TestTradingBotSpecSetDefaults(t *testing.T) {
 		{"exchange.credentialsSecretRef.secretKeyKey", s.Exchange.CredentialsSecretRef.SecretKeyKey, "secretKey"},
 		{"strategy.interval", s.Strategy.Interval, Interval1m},
 		{"strategy.minConfidence", s.Strategy.MinConfidence, Decimal("0.6")},
+		{"strategy.signalRetention", s.Strategy.SignalRetention.Duration, 24 * time.Hour},
 		{"strategy.rsi.period", s.Strategy.RSI.Period, int32(14)},
 		{"strategy.rsi.oversold", s.Strategy.RSI.Oversold, Decimal("30")},
 		{"strategy.rsi.overbought", s.Strategy.RSI.Overbought, Decimal("70")},
@@ -135,7 +136,8 @@ func TestSymbolWatchSpecSetDefaults(t *testing.T) {
 			wantKlines: []KlineInterval{Interval1m},
 			wantSignals: &StrategySpec{
 				Type: StrategySMACrossover, Interval: Interval1m, MinConfidence: "0.6",
-				SMACrossover: &CrossoverParams{FastPeriod: 3, SlowPeriod: 7},
+				SMACrossover:    &CrossoverParams{FastPeriod: 3, SlowPeriod: 7},
+				SignalRetention: &metav1.Duration{Duration: 24 * time.Hour},
 			},
 		},
 	}

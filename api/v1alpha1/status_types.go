@@ -141,9 +141,26 @@ type MarketDataStatus struct {
 
 // SignalsStatus summarizes the signals produced.
 type SignalsStatus struct {
-	// total is the number of signals produced since the resource started.
+	// total is the number of signals produced since the resource started
+	// (at or above minConfidence, from fresh market data).
 	// +optional
 	Total int64 `json:"total,omitempty"`
+
+	// buy and sell split total by side.
+	// +optional
+	Buy int64 `json:"buy,omitempty"`
+	// +optional
+	Sell int64 `json:"sell,omitempty"`
+
+	// ignored counts signals the strategy computed but that were not
+	// reported: below minConfidence, or computed from stale market data.
+	// +optional
+	Ignored int64 `json:"ignored,omitempty"`
+
+	// summary is a short text for the SIGNALS column, such as
+	// "3 BUY, 2 SELL; last SELL ETHUSDT".
+	// +optional
+	Summary string `json:"summary,omitempty"`
 
 	// last holds the latest signal of each symbol.
 	// +listType=map
@@ -166,7 +183,16 @@ type SymbolSignal struct {
 	// +optional
 	Confidence string `json:"confidence,omitempty"`
 
-	// time is when the signal was produced.
+	// price is the close of the kline the signal was computed on, a
+	// decimal string.
+	// +optional
+	Price string `json:"price,omitempty"`
+
+	// reason says why the strategy signalled, with its indicator values.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+
+	// time is the close time of the kline the signal was computed on.
 	// +required
 	Time metav1.Time `json:"time"`
 }

@@ -1,5 +1,7 @@
 package v1alpha1
 
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 // StrategyType names a signal strategy.
 // +kubebuilder:validation:Enum=SMACrossover;EMACrossover;RSI;BollingerBands
 type StrategyType string
@@ -65,6 +67,17 @@ type StrategySpec struct {
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || double(self) <= 1.0",message="minConfidence must be at most 1"
 	// +optional
 	MinConfidence Decimal `json:"minConfidence,omitempty"`
+
+	// signalRetention is how long signals are kept in the resource's signal
+	// store (and so in status.signals.last), from 1m to 720h (default
+	// "24h"). Counters are kept for the resource's life whatever this says.
+	// +kubebuilder:default="24h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1m') && duration(self) <= duration('720h'))",message="signalRetention must be from 1m to 720h"
+	// +optional
+	SignalRetention *metav1.Duration `json:"signalRetention,omitempty"`
 }
 
 // CrossoverParams are the two moving-average lengths of a crossover strategy,

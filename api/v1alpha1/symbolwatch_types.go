@@ -180,6 +180,7 @@ type SymbolMarketStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`,description="Summary of the watch's state"
 // +kubebuilder:printcolumn:name="Breaker",type=string,JSONPath=`.status.exchange.breaker.state`,description="Circuit breaker state"
 // +kubebuilder:printcolumn:name="Lag",type=string,JSONPath=`.status.lag`,description="Market-data lag of the latest event"
+// +kubebuilder:printcolumn:name="Signals",type=string,JSONPath=`.status.signals.summary`,description="Alert-only signals produced, and the latest"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SymbolWatch struct {
 	metav1.TypeMeta `json:",inline"`

@@ -216,7 +216,7 @@ type PositionStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`,description="Summary of the bot's state"
 // +kubebuilder:printcolumn:name="Breaker",type=string,JSONPath=`.status.exchange.breaker.state`,description="Circuit breaker state"
 // +kubebuilder:printcolumn:name="Weight",type=string,JSONPath=`.status.exchange.rateLimit.weight`,description="Request weight used/limit this minute"
-// +kubebuilder:printcolumn:name="Signals",type=integer,JSONPath=`.status.signals.total`,description="Signals produced"
+// +kubebuilder:printcolumn:name="Signals",type=string,JSONPath=`.status.signals.summary`,description="Signals produced, and the latest"
 // +kubebuilder:printcolumn:name="PnL",type=string,JSONPath=`.status.trading.pnl`,description="Realized plus unrealized profit and loss"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type TradingBot struct {

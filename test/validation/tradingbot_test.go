@@ -35,6 +35,8 @@ func TestValidBotIsAccepted(t *testing.T) {
 		{name: "fractional decimals compare exactly enough", patch: `{risk: {maxOrderQuote: "100.25", maxPositionQuote: "100.5"}}`},
 		{name: "fifty symbols", patch: fmt.Sprintf(`{symbols: [%s]}`, symbolList(50))},
 		{name: "compound duration", patch: `{circuitBreaker: {openDuration: 1m30s}}`},
+		{name: "signal retention at its bounds", patch: `{strategy: {signalRetention: 1m}}`},
+		{name: "signal retention of 30 days", patch: `{strategy: {signalRetention: 720h}}`},
 	})
 }
 
@@ -117,6 +119,12 @@ func TestInvalidBotIsRefused(t *testing.T) {
 			[]string{"spec.batching.maxWait", "should match"}},
 		{"duration too long to represent", `{risk: {cooldown: 99999999999h}}`,
 			[]string{"spec.risk.cooldown", "cooldown must be at most 24h"}},
+		{"signal retention below 1m", `{strategy: {signalRetention: 30s}}`,
+			[]string{"spec.strategy.signalRetention", "signalRetention must be from 1m to 720h"}},
+		{"signal retention above 720h", `{strategy: {signalRetention: 721h}}`,
+			[]string{"spec.strategy.signalRetention", "signalRetention must be from 1m to 720h"}},
+		{"signal retention not a duration", `{strategy: {signalRetention: "a day"}}`,
+			[]string{"spec.strategy.signalRetention", "should match"}},
 		{"cooldown above 24h", `{risk: {cooldown: 25h}}`,
 			[]string{"spec.risk.cooldown", "cooldown must be at most 24h"}},
 		{"open duration above 1h", `{circuitBreaker: {openDuration: 2h}}`,
