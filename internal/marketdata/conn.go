@@ -38,6 +38,10 @@ type conn struct {
 
 	mu    sync.Mutex
 	resub map[string]struct{} // stale streams to resubscribe
+
+	// redialAt is when the watchdog asked for the session to be replaced
+	// (hub clock, unix ns; zero for no request).
+	redialAt atomic.Int64
 }
 
 func newConn(f *feed, id int) *conn {
@@ -80,6 +84,44 @@ func (c *conn) requestResubscribe(name string) {
 	c.poke()
 }
 
+// requestRedial asks for the session open at now to be closed and dialled
+// again: none of its streams delivers data.
+func (c *conn) requestRedial(now time.Time) {
+	c.redialAt.Store(now.UnixNano())
+	c.poke()
+}
+
+// redialDue takes a pending redial request, if it was made while sess was
+// open: a request about an earlier session is moot.
+func (c *conn) redialDue(sess *session) bool {
+	at := c.redialAt.Swap(0)
+	return at != 0 && at >= sess.opened
+}
+
+// newestMessageLocked is when any stream of c last delivered a message
+// (feed.mu held).
+func (c *conn) newestMessageLocked() time.Time {
+	var newest int64
+	for _, st := range c.desired {
+		newest = max(newest, st.lastMsg.Load())
+	}
+	return time.Unix(0, newest)
+}
+
+// logRedial is logged, with the backoff wait "in", when a stalled
+// connection is closed to be dialled again.
+const logRedial = "no stream of the connection delivers data, even resubscribed; redialling"
+
+// sessionEnd says why serve returned.
+type sessionEnd int
+
+const (
+	sessionStopped sessionEnd = iota // the connection is being stopped
+	sessionRotated                   // a successor took over
+	sessionLost                      // the socket failed or went idle
+	sessionStalled                   // open, but none of its streams delivers data
+)
+
 // run dials, serves and redials until the connection is stopped.
 func (c *conn) run() {
 	defer c.feed.hub.wg.Done()
@@ -109,22 +151,29 @@ func (c *conn) run() {
 			}
 			sess = s
 		}
-		next, lost := c.serve(sess, bo)
-		switch {
-		case c.ctx.Err() != nil:
+		next, end := c.serve(sess, bo)
+		if c.ctx.Err() != nil || end == sessionStopped {
 			return
-		case next != nil: // rotated
+		}
+		if end == sessionRotated {
 			sess = next
-		case lost:
-			sess.close()
-			sess = nil
-			c.setConnected(false)
+			continue
+		}
+		sess.close()
+		sess = nil
+		c.setConnected(false)
+		// The backoff is reset only by data on a new session, so redials
+		// against a server that stays stalled wait longer and longer.
+		wait := bo.NextBackOff()
+		if end == sessionStalled {
+			f.noteRedial(c)
+			log.Info(logRedial, "in", wait)
+		} else {
 			f.noteReconnect(c)
-			wait := bo.NextBackOff()
 			log.Info("connection lost; reconnecting", "in", wait)
-			if sleep(c.ctx, wait) != nil {
-				return
-			}
+		}
+		if sleep(c.ctx, wait) != nil {
+			return
 		}
 	}
 }
@@ -195,9 +244,9 @@ func (c *conn) dial(inURL []string, hold bool) (*session, int, error) {
 	return sess, http.StatusSwitchingProtocols, nil
 }
 
-// serve runs sess until it is lost (lost), replaced by a rotation (next) or
-// the connection is stopped (neither).
-func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *session, lost bool) {
+// serve runs sess until it is lost, stalled, replaced by a rotation (next)
+// or the connection is stopped.
+func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *session, end sessionEnd) {
 	opts := c.feed.hub.opts
 	lifetime := time.NewTimer(jitterBelow(opts.MaxLifetime))
 	defer lifetime.Stop()
@@ -208,44 +257,47 @@ func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *sessi
 	for {
 		select {
 		case <-c.ctx.Done():
-			return nil, false
+			return nil, sessionStopped
 		case <-sess.done:
 			if sess.shutdownSignaled() {
 				// The server said goodbye before closing: replace the
 				// connection at once, as a rotation.
 				if n := c.rotate(sess); n != nil {
-					return n, false
+					return n, sessionRotated
 				}
 			}
-			return nil, true
+			return nil, sessionLost
 		case <-firstData:
 			bo.Reset()
 			firstData = nil
 		case <-c.wake:
+			if c.redialDue(sess) {
+				return nil, sessionStalled
+			}
 			c.settle(sess)
 			if err := c.reconcile(sess); err != nil {
 				if c.ctx.Err() != nil {
-					return nil, false
+					return nil, sessionStopped
 				}
-				return nil, true
+				return nil, sessionLost
 			}
 		case <-idle.C:
 			if opts.Now().Sub(time.Unix(0, sess.lastFrame.Load())) > opts.IdleTimeout {
 				c.feed.hub.log.Info("connection silent, not even pings; redialling", "url", c.feed.url, "conn", c.id)
-				return nil, true
+				return nil, sessionLost
 			}
 		case <-sess.shutdown:
 			// The server closes the socket right after this notice.
 			if n := c.rotate(sess); n != nil {
-				return n, false
+				return n, sessionRotated
 			}
-			return nil, true
+			return nil, sessionLost
 		case <-lifetime.C:
 			if n := c.rotate(sess); n != nil {
-				return n, false
+				return n, sessionRotated
 			}
 			if !sess.alive() {
-				return nil, true
+				return nil, sessionLost
 			}
 			lifetime.Reset(bo.NextBackOff()) // the old connection still works: try again later
 		}

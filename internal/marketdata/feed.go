@@ -27,6 +27,8 @@ type feed struct {
 	messages, reconnects, rotations atomic.Int64
 	resubscribes, backfilled        atomic.Int64
 	reconnectEpoch                  atomic.Uint64
+	redials                         atomic.Int64
+	redialEpoch                     atomic.Uint64
 	lastEvent, lastLag              atomic.Int64 // unix ns; ns
 	staleCount                      atomic.Int64
 	pings                           atomic.Int64 // server pings answered
@@ -217,31 +219,81 @@ func (f *feed) noteBackfilled(n int) {
 	}
 }
 
-// checkStale flags streams silent for StaleAfter and asks their connection
-// to resubscribe them, at most once per StaleAfter each.
+// resubscribesBeforeRedial is how many stale resubscribes a stream gets
+// before its connection is considered for a redial.
+const resubscribesBeforeRedial = 1
+
+// checkStale flags streams silent for their kind's bound and acts on them,
+// at most once per bound each. A silent stream is first resubscribed on its
+// connection. If it is still silent a bound later, and no other stream of
+// the connection has delivered anything for that long either, the
+// connection is redialled (with the reconnect backoff, which grows while
+// redials bring nothing back). While another stream of the connection
+// talks, the socket works and redialling would interrupt that stream, so
+// the silent one is only resubscribed again.
 func (f *feed) checkStale(now time.Time) {
-	staleAfter := f.hub.opts.StaleAfter
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	stale := 0
+	var overdue map[*conn][]*stream // silent after a resubscribe
 	for _, st := range f.streams {
 		if st.rejected.Load() {
 			continue // nothing will come: its subscribers were told
 		}
-		silent := now.Sub(st.silentSince()) >= staleAfter
+		silent := now.Sub(st.silentSince()) >= st.bound
 		if silent {
 			st.stale.Store(true) // cleared by the stream's next message
 		}
 		if st.stale.Load() {
 			stale++
 		}
-		if silent && st.conn.connected.Load() && now.Sub(time.Unix(0, st.lastResub.Load())) >= staleAfter {
-			st.lastResub.Store(now.UnixNano())
-			st.conn.requestResubscribe(st.name)
+		c := st.conn
+		if !silent || !c.connected.Load() || now.Sub(time.Unix(0, st.lastResub.Load())) < st.bound {
+			continue
+		}
+		st.lastResub.Store(now.UnixNano())
+		if st.resubs.Load() < resubscribesBeforeRedial {
+			st.resubs.Add(1)
+			c.requestResubscribe(st.name)
+			continue
+		}
+		if overdue == nil {
+			overdue = make(map[*conn][]*stream)
+		}
+		overdue[c] = append(overdue[c], st)
+	}
+	for c, streams := range overdue {
+		bound := streams[0].bound
+		for _, st := range streams[1:] {
+			bound = min(bound, st.bound)
+		}
+		if now.Sub(c.newestMessageLocked()) >= bound {
+			c.requestRedial(now)
+			continue
+		}
+		for _, st := range streams {
+			c.requestResubscribe(st.name)
 		}
 	}
 	f.staleCount.Store(int64(stale))
 	f.fm.stale.Set(float64(stale))
+}
+
+// noteRedial counts a connection closed for silence, for the feed and for
+// every subscriber of the streams it carried.
+func (f *feed) noteRedial(c *conn) {
+	f.redials.Add(1)
+	f.fm.redials.Inc()
+	epoch := f.redialEpoch.Add(1)
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, st := range c.desired {
+		st.mu.Lock()
+		for _, sub := range st.subs {
+			sub.noteRedial(epoch)
+		}
+		st.mu.Unlock()
+	}
 }
 
 // FeedStats describe the hub's connections to one stream URL.
@@ -252,15 +304,18 @@ type FeedStats struct {
 	// Subscribers count distinct streams and open subscriptions.
 	Connections, Streams, Subscribers int
 	// Reconnects counts lost connections, Rotations planned replacements
-	// (lifetime, serverShutdown), Messages stream messages decoded,
-	// StaleResubscribes streams resubscribed for silence and Backfilled
-	// closed klines fetched over REST.
-	Reconnects, Rotations, Messages, StaleResubscribes, Backfilled int64
+	// (lifetime, serverShutdown), Redials connections closed and dialled
+	// again because none of their streams delivered data even after a
+	// resubscribe, Messages stream messages decoded, StaleResubscribes
+	// streams resubscribed for silence and Backfilled closed klines
+	// fetched over REST.
+	Reconnects, Rotations, Redials, Messages, StaleResubscribes, Backfilled int64
 	// LastEvent is when the newest message arrived and Lag its delay from
 	// the exchange's event time.
 	LastEvent time.Time
 	Lag       time.Duration
-	// Stale is the number of streams silent for longer than StaleAfter;
+	// Stale is the number of streams silent for their kind's staleness
+	// bound (see Options.StaleAfterByKind), as the watchdog last saw them;
 	// Rejected the number the exchange refused to subscribe.
 	Stale, Rejected int
 }
@@ -281,6 +336,7 @@ func (f *feed) stats() FeedStats {
 	f.mu.RUnlock()
 	s.Reconnects = f.reconnects.Load()
 	s.Rotations = f.rotations.Load()
+	s.Redials = f.redials.Load()
 	s.Messages = f.messages.Load()
 	s.StaleResubscribes = f.resubscribes.Load()
 	s.Backfilled = f.backfilled.Load()

@@ -34,6 +34,7 @@ const (
 // made before Start; their connections open when it runs.
 type Hub struct {
 	opts     Options
+	bounds   staleBounds // fixed at NewHub
 	log      logr.Logger
 	attempts *attemptLimiter
 
@@ -51,6 +52,7 @@ func NewHub(opts Options) *Hub {
 	opts = opts.withDefaults()
 	return &Hub{
 		opts:     opts,
+		bounds:   opts.staleBounds(),
 		log:      opts.Logger.WithName("marketdata"),
 		attempts: newAttemptLimiter(opts.ConnAttempts, opts.ConnAttemptWindow, opts.Now),
 		feeds:    make(map[string]*feed),
@@ -98,7 +100,7 @@ func (h *Hub) startConnLocked(c *conn) {
 
 // watch checks every feed's streams for silence until ctx ends.
 func (h *Hub) watch(ctx context.Context) {
-	every := max(min(h.opts.StaleAfter, h.opts.IdleTimeout)/4, 10*time.Millisecond)
+	every := max(min(h.bounds.shortest(), h.opts.IdleTimeout)/4, 10*time.Millisecond)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

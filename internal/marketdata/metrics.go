@@ -11,7 +11,7 @@ import (
 type Metrics struct {
 	streams, connections, subscribers, stale *prometheus.GaugeVec
 	lag                                      *prometheus.GaugeVec
-	reconnects, rotations, messages          *prometheus.CounterVec
+	reconnects, rotations, redials, messages *prometheus.CounterVec
 	resubscribes, controls, backfilled       *prometheus.CounterVec
 	conflated, dropped, gaps, decodeErrors   *prometheus.CounterVec
 }
@@ -57,6 +57,7 @@ func newUnregisteredMetrics() *Metrics {
 		lag:          gauge("lag_seconds", "Delay between the exchange's event time and its arrival, for the latest event."),
 		reconnects:   counter("reconnects_total", "Connections lost and dialled again."),
 		rotations:    counter("rotations_total", "Connections replaced before their lifetime ended or on serverShutdown."),
+		redials:      counter("stale_redials_total", "Connections closed and dialled again because none of their streams delivered data, even resubscribed."),
 		messages:     counter("messages_total", "Stream messages read and decoded."),
 		resubscribes: counter("stale_resubscribes_total", "Streams resubscribed because they went silent."),
 		controls:     counter("control_messages_total", "SUBSCRIBE and UNSUBSCRIBE messages sent."),
@@ -71,7 +72,7 @@ func newUnregisteredMetrics() *Metrics {
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.streams, m.connections, m.subscribers, m.stale, m.lag,
-		m.reconnects, m.rotations, m.messages, m.resubscribes, m.controls,
+		m.reconnects, m.rotations, m.redials, m.messages, m.resubscribes, m.controls,
 		m.backfilled, m.conflated, m.dropped, m.gaps, m.decodeErrors,
 	}
 }
@@ -80,7 +81,7 @@ func (m *Metrics) collectors() []prometheus.Collector {
 // only touches atomics.
 type feedMetrics struct {
 	streams, connections, subscribers, stale, lag prometheus.Gauge
-	reconnects, rotations, messages               prometheus.Counter
+	reconnects, rotations, redials, messages      prometheus.Counter
 	resubscribes, controls, backfilled            prometheus.Counter
 	conflated, dropped, decodeErrors              prometheus.Counter
 	gapsOverflow, gapsBackfill, gapsMissed        prometheus.Counter
@@ -96,6 +97,7 @@ func (m *Metrics) forURL(url string) *feedMetrics {
 		lag:          m.lag.WithLabelValues(url),
 		reconnects:   m.reconnects.WithLabelValues(url),
 		rotations:    m.rotations.WithLabelValues(url),
+		redials:      m.redials.WithLabelValues(url),
 		messages:     m.messages.WithLabelValues(url),
 		resubscribes: m.resubscribes.WithLabelValues(url),
 		controls:     m.controls.WithLabelValues(url),

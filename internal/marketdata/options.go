@@ -52,9 +52,14 @@ type Options struct {
 	ConnAttempts      int
 	ConnAttemptWindow time.Duration
 
-	// StaleAfter is how long a stream may stay silent on an open connection
-	// before it is resubscribed (default 30s).
+	// StaleAfter, when set, is how long a stream of any kind without an
+	// entry in StaleAfterByKind may stay silent before it counts as stale
+	// and is resubscribed. When zero, each kind takes its own default
+	// (DefaultStaleAfterFor): a quiet trade stream is not a broken one.
 	StaleAfter time.Duration
+	// StaleAfterByKind sets the staleness bound of particular kinds,
+	// overriding StaleAfter; zero or negative entries are ignored.
+	StaleAfterByKind map[Kind]time.Duration
 	// IdleTimeout is how long a connection may receive nothing at all, not
 	// even a ping, before it is redialled (default 90s; Binance pings every
 	// 20s).
@@ -93,7 +98,10 @@ const (
 	DefaultControlRate       = 4
 	DefaultConnAttempts      = 250
 	DefaultConnAttemptWindow = 5 * time.Minute
-	DefaultStaleAfter        = 30 * time.Second
+	DefaultStaleAfter        = 30 * time.Second // book tickers, and any kind without a default of its own
+	DefaultKlineStaleAfter   = 10 * time.Second // klines are pushed every 1–2 s, trades or not
+	DefaultTickerStaleAfter  = 10 * time.Second // tickers and mini tickers: every 1 s
+	DefaultTradeStaleAfter   = 5 * time.Minute  // trades and aggTrades come only when someone trades
 	DefaultIdleTimeout       = 90 * time.Second
 	DefaultMaxLifetime       = 23 * time.Hour
 	DefaultRotationOverlap   = 5 * time.Second
@@ -135,8 +143,8 @@ func (o Options) withDefaults() Options {
 	if o.ConnAttemptWindow <= 0 {
 		o.ConnAttemptWindow = DefaultConnAttemptWindow
 	}
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = DefaultStaleAfter
+	if o.StaleAfter < 0 {
+		o.StaleAfter = 0
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
@@ -164,4 +172,55 @@ func (o Options) withDefaults() Options {
 		o.SubscriberBuffer = DefaultSubscriberBuffer
 	}
 	return o
+}
+
+// DefaultStaleAfterFor is the staleness bound of kind k when Options set
+// none. Binance pushes klines, tickers and mini tickers on a timer whatever
+// the market does, book tickers on every change of the best prices, and
+// trades only when they happen, so each waits for silence in proportion.
+// The simulator publishes klines, tickers and book tickers on every market
+// step (one a second by default) and one to four trades a step.
+func DefaultStaleAfterFor(k Kind) time.Duration {
+	switch k {
+	case KindKline:
+		return DefaultKlineStaleAfter
+	case KindTicker, KindMiniTicker:
+		return DefaultTickerStaleAfter
+	case KindTrade, KindAggTrade:
+		return DefaultTradeStaleAfter
+	}
+	return DefaultStaleAfter
+}
+
+// staleBounds are the resolved staleness bounds, indexed by Kind.
+type staleBounds [KindGap]time.Duration
+
+func (o Options) staleBounds() staleBounds {
+	var b staleBounds
+	for k := KindKline; k < KindGap; k++ {
+		b[k] = DefaultStaleAfterFor(k)
+		if o.StaleAfter > 0 {
+			b[k] = o.StaleAfter
+		}
+		if d := o.StaleAfterByKind[k]; d > 0 {
+			b[k] = d
+		}
+	}
+	return b
+}
+
+func (b *staleBounds) of(k Kind) time.Duration {
+	if k >= KindKline && k < KindGap {
+		return b[k]
+	}
+	return DefaultStaleAfter
+}
+
+// shortest is the smallest bound, which sets the watchdog's pace.
+func (b *staleBounds) shortest() time.Duration {
+	d := b[KindKline]
+	for k := KindKline; k < KindGap; k++ {
+		d = min(d, b[k])
+	}
+	return d
 }

@@ -152,49 +152,6 @@ func TestBackfillDisabledReportsGap(t *testing.T) {
 	}
 }
 
-func TestStalledStreamIsResubscribed(t *testing.T) {
-	e := newSimEnv(t, nil)
-	fetcher := &restFetcher{env: e}
-	h := testHub(t, func(o *Options) {
-		o.StaleAfter = 150 * time.Millisecond
-		o.Backfill = func(string) KlineFetcher { return fetcher }
-	})
-	const stream = "btcusdt@kline_1m"
-	sub, err := h.Subscribe(e.wsURL, []string{stream}, SubscribeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := collect(sub)
-	eventually(t, "the connection", func() bool { return e.wsStats().Streams == 1 })
-	e.step(90, time.Second)
-	waitClosedUpTo(t, e, c, stream, "1m")
-
-	e.fault(map[string]any{"stallStreams": true})
-	eventually(t, "the silent stream to be resubscribed twice", func() bool {
-		e.step(1, time.Second)
-		fs, _ := h.FeedStats(e.wsURL)
-		return fs.StaleResubscribes >= 2 && fs.Stale == 1 && sub.Stats().Stale == 1
-	})
-	e.step(150, time.Second) // klines close while the stream is silent
-	e.fault(map[string]any{})
-	eventually(t, "the stream to be fresh again", func() bool {
-		e.step(1, time.Second)
-		fs, _ := h.FeedStats(e.wsURL)
-		return fs.Stale == 0 && sub.Stats().Stale == 0
-	})
-	e.step(70, time.Second)
-	waitClosedUpTo(t, e, c, stream, "1m")
-
-	checkKlinesMatchREST(t, e, "BTCUSDT", "1m", c.closedKlines(stream))
-	if g := c.gaps(); len(g) != 0 {
-		t.Fatalf("gap markers: %+v", g[0].Gap)
-	}
-	fs, _ := h.FeedStats(e.wsURL)
-	if fs.Reconnects != 0 || fs.Backfilled == 0 {
-		t.Fatalf("a stall should be cured by resubscribing, with the missed klines backfilled: %+v", fs)
-	}
-}
-
 // The hub answers the server's pings while no data flows, and counts them as
 // signs of life: with pings every 300ms (pongs count against the five
 // incoming messages a second), a 1s pong timeout at the server and a 1s idle

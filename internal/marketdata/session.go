@@ -41,6 +41,7 @@ type session struct {
 	refusedMu sync.Mutex
 	refused   []int64 // ids of refused requests, from the reader
 
+	opened    int64        // hub clock, unix ns
 	lastFrame atomic.Int64 // hub clock, unix ns: last data message or ping
 
 	replied atomic.Int64  // the highest control reply id received
@@ -87,7 +88,8 @@ func newSession(c *conn, inURL []string, hold bool) *session {
 	for _, n := range inURL {
 		s.actual[n] = struct{}{}
 	}
-	s.touch()
+	s.opened = c.feed.hub.opts.Now().UnixNano()
+	s.lastFrame.Store(s.opened)
 	return s
 }
 

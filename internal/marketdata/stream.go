@@ -15,6 +15,11 @@ type stream struct {
 	parsed StreamName
 	feed   *feed
 	conn   *conn // guarded by feed.mu
+	// bound is how long the stream may be silent before it is stale, by
+	// its kind; created is when it was first subscribed (hub clock, unix
+	// ns), the reference for its silence until a message arrives.
+	bound   time.Duration
+	created int64
 
 	lastMsg   atomic.Int64 // hub clock, unix ns, of the last message
 	since     atomic.Int64 // hub clock, unix ns, of the last (re)subscription
@@ -22,6 +27,9 @@ type stream struct {
 	lastResub atomic.Int64 // hub clock, unix ns, of the last stale resubscribe
 	stale     atomic.Bool
 	rejected  atomic.Bool // the exchange refused the stream
+	// resubs counts stale resubscribes since the last message; once one
+	// has not helped, the watchdog considers redialling the connection.
+	resubs atomic.Int32
 
 	mu   sync.Mutex // guards the fields below and orders fan-out
 	subs []*Subscription
@@ -38,7 +46,8 @@ type stream struct {
 }
 
 func newStream(f *feed, parsed StreamName, now time.Time) *stream {
-	st := &stream{name: parsed.String(), parsed: parsed, feed: f}
+	st := &stream{name: parsed.String(), parsed: parsed, feed: f,
+		bound: f.hub.bounds.of(parsed.Kind), created: now.UnixNano()}
 	st.since.Store(now.UnixNano())
 	if parsed.Kind == KindKline {
 		st.klines = &klineSeq{interval: parsed.Interval}
@@ -67,7 +76,12 @@ func (st *stream) removeSub(sub *Subscription) int {
 func (st *stream) touch(received, eventTime time.Time) {
 	st.lastMsg.Store(received.UnixNano())
 	st.lastLag.Store(int64(received.Sub(eventTime)))
-	st.stale.Store(false)
+	if st.stale.Load() {
+		st.stale.Store(false)
+	}
+	if st.resubs.Load() != 0 {
+		st.resubs.Store(0)
+	}
 }
 
 func (st *stream) lastReceived() time.Time {
@@ -79,9 +93,18 @@ func (st *stream) lastReceived() time.Time {
 
 func (st *stream) lag() time.Duration { return time.Duration(st.lastLag.Load()) }
 
-// silentSince is the later of the last message and the last subscription.
+// silentSince is the later of the last message and the last subscription:
+// the watchdog gives a stream just (re)subscribed a full bound to speak.
 func (st *stream) silentSince() time.Time {
 	return time.Unix(0, max(st.lastMsg.Load(), st.since.Load()))
+}
+
+// staleAt reports whether the stream has delivered nothing for longer than
+// its bound at now, counting from its last message or, before the first,
+// from when it was first subscribed. Resubscribing does not make it fresh:
+// only data does.
+func (st *stream) staleAt(now time.Time) bool {
+	return now.Sub(time.Unix(0, max(st.lastMsg.Load(), st.created))) >= st.bound
 }
 
 // handle orders one live event and fans it out.

@@ -31,6 +31,8 @@ type Subscription struct {
 	delivered      atomic.Int64
 	reconnects     atomic.Int64
 	reconnectEpoch atomic.Uint64 // the feed's last reconnect counted here
+	redials        atomic.Int64
+	redialEpoch    atomic.Uint64 // the feed's last redial counted here
 }
 
 func newSubscription(f *feed, buffer int) *Subscription {
@@ -127,6 +129,66 @@ func (s *Subscription) noteReconnect(epoch uint64) {
 	}
 }
 
+// noteRedial counts a redial of one of the subscription's connections once
+// per redial.
+func (s *Subscription) noteRedial(epoch uint64) {
+	if s.redialEpoch.Swap(epoch) != epoch {
+		s.redials.Add(1)
+	}
+}
+
+// MaxStaleStreams bounds Freshness.StaleStreams.
+const MaxStaleStreams = 8
+
+// Freshness says whether a subscription's streams deliver data, each judged
+// by its kind's staleness bound (Options.StaleAfterByKind).
+type Freshness struct {
+	// Streams is the number of streams subscribed. Stale is how many have
+	// delivered nothing for at least their kind's bound, counted from their
+	// last event or, before the first, from when the hub was first asked
+	// for the stream; a resubscribe or a redial does not make a stream fresh,
+	// only data does. Rejected is how many the exchange refused; they are
+	// not counted as stale.
+	Streams, Stale, Rejected int
+	// StaleStreams names the first MaxStaleStreams stale streams, in the
+	// order they were subscribed; nil when none is stale.
+	StaleStreams []string
+	// NewestEvent is when the newest event of any of the streams arrived
+	// (hub clock); zero before the first.
+	NewestEvent time.Time
+	// Redials counts connections carrying the subscription's streams that
+	// were closed and dialled again because they had gone silent.
+	Redials int64
+}
+
+// Fresh reports whether every stream is subscribed and none is stale.
+func (f Freshness) Fresh() bool { return f.Stale == 0 && f.Rejected == 0 }
+
+// Freshness reports on the subscription's streams as of now, which must
+// come from the hub's clock (Options.Now). It takes no lock and allocates
+// only to name stale streams, so a bot may call it before acting on every
+// event.
+func (s *Subscription) Freshness(now time.Time) Freshness {
+	fr := Freshness{Streams: len(s.streams), Redials: s.redials.Load()}
+	var newest int64
+	for _, st := range s.streams {
+		newest = max(newest, st.lastMsg.Load())
+		switch {
+		case st.rejected.Load():
+			fr.Rejected++
+		case st.staleAt(now):
+			fr.Stale++
+			if len(fr.StaleStreams) < MaxStaleStreams {
+				fr.StaleStreams = append(fr.StaleStreams, st.name)
+			}
+		}
+	}
+	if newest != 0 {
+		fr.NewestEvent = time.Unix(0, newest)
+	}
+	return fr
+}
+
 // SubscriptionStats describe one subscription.
 type SubscriptionStats struct {
 	// Streams is the number of streams subscribed.
@@ -138,14 +200,16 @@ type SubscriptionStats struct {
 	// Pending is the number of events waiting to be read.
 	Pending int
 	// Reconnects counts lost connections that carried the subscription's
-	// streams (rotations excluded).
-	Reconnects int64
+	// streams (rotations excluded); Redials connections closed and dialled
+	// again because they had gone silent.
+	Reconnects, Redials int64
 	// LastEvent is when the newest event of any of its streams arrived,
 	// and Lag that event's delay from the exchange's event time.
 	LastEvent time.Time
 	Lag       time.Duration
-	// Stale is the number of its streams that are silent for longer than
-	// Options.StaleAfter; Rejected the number the exchange refused.
+	// Stale is the number of its streams silent for their kind's staleness
+	// bound, as the hub's watchdog last saw them (Freshness computes it at
+	// a given time instead); Rejected the number the exchange refused.
 	Stale, Rejected int
 }
 
@@ -160,6 +224,7 @@ func (s *Subscription) Stats() SubscriptionStats {
 		Gaps:       gaps,
 		Pending:    s.mb.pending(),
 		Reconnects: s.reconnects.Load(),
+		Redials:    s.redials.Load(),
 	}
 	for _, str := range s.streams {
 		if last := str.lastReceived(); last.After(st.LastEvent) {
