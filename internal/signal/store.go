@@ -1,0 +1,363 @@
+package signal
+
+import (
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Store defaults, used for StoreOptions fields that are zero or negative.
+const (
+	DefaultTTL          = 24 * time.Hour
+	DefaultMaxPerSymbol = 256
+	// DefaultMaxSymbols leaves room above the 50 symbols a spec may list.
+	DefaultMaxSymbols = 64
+)
+
+// EntryState is what has been done about a stored signal. The signal task
+// stores signals as StateNew; the trading executor marks the rest.
+type EntryState string
+
+// Entry states.
+const (
+	// StateNew: stored, nobody has looked at it yet.
+	StateNew EntryState = "New"
+	// StateAccepted: the executor means to act on it.
+	StateAccepted EntryState = "Accepted"
+	// StateIgnored: the executor chose not to act; Note says why.
+	StateIgnored EntryState = "Ignored"
+	// StateActed: an order was placed for it; Note names the order.
+	StateActed EntryState = "Acted"
+	// StateFailed: acting on it was tried and failed; Note says how.
+	StateFailed EntryState = "Failed"
+)
+
+// Entry is a stored signal with its bookkeeping.
+type Entry struct {
+	Signal Signal
+	// Recorded is when the store first saw the signal's ID, by
+	// StoreOptions.Now.
+	Recorded time.Time
+	State    EntryState
+	Note     string
+}
+
+// Counts are a store's counters since it was created; pruning and eviction
+// do not lower them.
+type Counts struct {
+	// Total, Buy and Sell count signals stored under an ID the store did
+	// not hold; a replacement is not counted again.
+	Total, Buy, Sell int64
+	// Pruned counts entries Prune removed for age; Evicted, entries Put
+	// removed to stay within MaxPerSymbol and MaxSymbols.
+	Pruned, Evicted int64
+}
+
+// StoreOptions configure a Store. Zero or negative fields take the
+// defaults.
+type StoreOptions struct {
+	// TTL is how long after its kline closed a signal is kept by Prune.
+	TTL time.Duration
+	// MaxPerSymbol bounds the entries kept for one symbol.
+	MaxPerSymbol int
+	// MaxSymbols bounds the symbols kept.
+	MaxSymbols int
+	// Now stamps Entry.Recorded; time.Now when nil.
+	Now func() time.Time
+}
+
+// slot is an entry with its ID, computed once: the ID orders entries of
+// one kline and would otherwise be formatted on every comparison.
+type slot struct {
+	id string
+	e  Entry
+}
+
+// before orders a symbol's entries: by kline open time, then by ID so that
+// signals of one kline (other strategy or side) have a fixed order.
+func (a *slot) before(b *slot) bool {
+	if !a.e.Signal.KlineOpen.Equal(b.e.Signal.KlineOpen) {
+		return a.e.Signal.KlineOpen.Before(b.e.Signal.KlineOpen)
+	}
+	return a.id < b.id
+}
+
+// Store keeps one resource's recent signals, at most
+// MaxSymbols×MaxPerSymbol of them whatever is put in.
+//
+// One writer (the resource's signal task) and any number of readers may
+// use a Store at once. Writers hold an exclusive lock only for the
+// insertion itself; readers share the lock and get copies, so nothing
+// they keep aliases the store.
+//
+// Bounds: when a symbol holds more than MaxPerSymbol entries the one with
+// the oldest kline is evicted, which is the signal just put if it is the
+// oldest. When a new symbol makes more than MaxSymbols, the whole symbol
+// whose newest signal is oldest (ties: the first by name) is evicted,
+// which may again be the one just put. Evictions are counted, never
+// refused: a long-lived SymbolWatch whose symbol list changes keeps the
+// symbols still signalling.
+type Store struct {
+	opts StoreOptions
+
+	mu       sync.RWMutex
+	bySymbol map[string][]*slot // each ordered by slot.before, never empty
+	byID     map[string]*slot
+	symbols  []string // the keys of bySymbol, sorted
+	n        int
+	counts   Counts
+}
+
+// NewStore returns an empty Store.
+func NewStore(o StoreOptions) *Store {
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.MaxPerSymbol <= 0 {
+		o.MaxPerSymbol = DefaultMaxPerSymbol
+	}
+	if o.MaxSymbols <= 0 {
+		o.MaxSymbols = DefaultMaxSymbols
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Store{opts: o, bySymbol: make(map[string][]*slot), byID: make(map[string]*slot)}
+}
+
+// Put stores s under s.ID() and reports whether the ID was new. A known ID
+// has its Signal replaced and keeps Recorded, State and Note, so a signal
+// computed again does not undo what the executor marked. The returned
+// Entry is a copy; a new entry may already have been evicted (see Store).
+func (st *Store) Put(s Signal) (Entry, bool) {
+	now := st.opts.Now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.put(s, now)
+}
+
+// PutBatch stores signals in order under one lock, as Put would one by
+// one, and returns how many had a new ID.
+func (st *Store) PutBatch(signals []Signal) int {
+	now := st.opts.Now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	added := 0
+	for _, s := range signals {
+		if _, isNew := st.put(s, now); isNew {
+			added++
+		}
+	}
+	return added
+}
+
+func (st *Store) put(s Signal, now time.Time) (Entry, bool) {
+	id := s.ID()
+	if sl, ok := st.byID[id]; ok {
+		sl.e.Signal = s
+		return sl.e, false
+	}
+	sl := &slot{id: id, e: Entry{Signal: s, Recorded: now, State: StateNew}}
+	st.counts.Total++
+	switch s.Side {
+	case Buy:
+		st.counts.Buy++
+	case Sell:
+		st.counts.Sell++
+	}
+
+	list, had := st.bySymbol[s.Symbol]
+	i := sort.Search(len(list), func(i int) bool { return !list[i].before(sl) })
+	list = slices.Insert(list, i, sl)
+	st.byID[id] = sl
+	st.n++
+	if len(list) > st.opts.MaxPerSymbol {
+		delete(st.byID, list[0].id)
+		list = slices.Delete(list, 0, 1) // clears the freed tail slot
+		st.n--
+		st.counts.Evicted++
+	}
+	st.bySymbol[s.Symbol] = list
+	if !had {
+		j, _ := slices.BinarySearch(st.symbols, s.Symbol)
+		st.symbols = slices.Insert(st.symbols, j, s.Symbol)
+		if len(st.symbols) > st.opts.MaxSymbols {
+			st.evictStalestSymbol()
+		}
+	}
+	return sl.e, true
+}
+
+// evictStalestSymbol drops the symbol whose newest signal has the oldest
+// kline. It scans every symbol, which is cheap at MaxSymbols and happens
+// only when a symbol is added to a full store.
+func (st *Store) evictStalestSymbol() {
+	victim := -1
+	var stalest time.Time
+	for i, sym := range st.symbols { // sorted, so ties go to the first name
+		list := st.bySymbol[sym]
+		newest := list[len(list)-1].e.Signal.KlineOpen
+		if victim < 0 || newest.Before(stalest) {
+			victim, stalest = i, newest
+		}
+	}
+	st.counts.Evicted += int64(st.dropSymbol(victim))
+}
+
+// dropSymbol removes the i-th symbol and all its entries, returning how
+// many entries went.
+func (st *Store) dropSymbol(i int) int {
+	sym := st.symbols[i]
+	list := st.bySymbol[sym]
+	for _, sl := range list {
+		delete(st.byID, sl.id)
+	}
+	delete(st.bySymbol, sym)
+	st.symbols = slices.Delete(st.symbols, i, i+1)
+	st.n -= len(list)
+	return len(list)
+}
+
+// Update lets f change the bookkeeping of the entry with the given ID and
+// reports whether there was one. Only f's changes to State and Note are
+// kept: the signal and Recorded belong to the store. f runs under the
+// store's write lock, so it must be quick, must not call the store, and
+// must not keep the pointer.
+func (st *Store) Update(id string, f func(*Entry)) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sl, ok := st.byID[id]
+	if !ok {
+		return false
+	}
+	e := sl.e
+	f(&e)
+	sl.e.State, sl.e.Note = e.State, e.Note
+	return true
+}
+
+// Prune removes the entries whose kline closed more than TTL before now
+// and returns how many. Age is taken from the kline, not from Recorded,
+// so signals replayed from old klines do not linger and the result does
+// not depend on when the store happened to see them.
+func (st *Store) Prune(now time.Time) int {
+	cutoff := now.Add(-st.opts.TTL)
+	expired := func(sl *slot) bool { return sl.e.Signal.KlineClose.Before(cutoff) }
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	removed := 0
+	for i := 0; i < len(st.symbols); {
+		sym := st.symbols[i]
+		list := st.bySymbol[sym]
+		if !slices.ContainsFunc(list, expired) {
+			i++
+			continue
+		}
+		for _, sl := range list {
+			if expired(sl) {
+				delete(st.byID, sl.id)
+				removed++
+			}
+		}
+		list = slices.DeleteFunc(list, expired)
+		if len(list) == 0 {
+			delete(st.bySymbol, sym)
+			st.symbols = slices.Delete(st.symbols, i, i+1)
+			continue
+		}
+		st.bySymbol[sym] = list
+		i++
+	}
+	st.n -= removed
+	st.counts.Pruned += int64(removed)
+	return removed
+}
+
+// Symbol returns copies of symbol's entries whose kline opened at or after
+// since (the zero time: all), oldest first.
+func (st *Store) Symbol(symbol string, since time.Time) []Entry {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.symbolSince(symbol, since)
+}
+
+func (st *Store) symbolSince(symbol string, since time.Time) []Entry {
+	list := st.bySymbol[symbol]
+	i := sort.Search(len(list), func(i int) bool { return !list[i].e.Signal.KlineOpen.Before(since) })
+	if i == len(list) {
+		return nil
+	}
+	out := make([]Entry, 0, len(list)-i)
+	for _, sl := range list[i:] {
+		out = append(out, sl.e)
+	}
+	return out
+}
+
+// Symbols is Symbol for several symbols under one read lock, so the
+// answer is one consistent view. A symbol with no entries since then has
+// no key in the map; a symbol listed twice is answered once.
+func (st *Store) Symbols(symbols []string, since time.Time) map[string][]Entry {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	out := make(map[string][]Entry, len(symbols))
+	for _, sym := range symbols {
+		if _, done := out[sym]; done {
+			continue
+		}
+		if entries := st.symbolSince(sym, since); entries != nil {
+			out[sym] = entries
+		}
+	}
+	return out
+}
+
+// Last returns symbol's entry with the newest kline (of several on that
+// kline, the last by ID).
+func (st *Store) Last(symbol string) (Entry, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	list := st.bySymbol[symbol]
+	if len(list) == 0 {
+		return Entry{}, false
+	}
+	return list[len(list)-1].e, true
+}
+
+// LastPerSymbol returns Last of every symbol held, sorted by symbol.
+func (st *Store) LastPerSymbol() []Entry {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	out := make([]Entry, 0, len(st.symbols))
+	for _, sym := range st.symbols {
+		list := st.bySymbol[sym]
+		out = append(out, list[len(list)-1].e)
+	}
+	return out
+}
+
+// Get returns the entry with the given ID.
+func (st *Store) Get(id string) (Entry, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	sl, ok := st.byID[id]
+	if !ok {
+		return Entry{}, false
+	}
+	return sl.e, true
+}
+
+// Len is how many entries the store holds.
+func (st *Store) Len() int {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.n
+}
+
+// Counts returns the store's counters.
+func (st *Store) Counts() Counts {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.counts
+}
