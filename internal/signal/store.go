@@ -242,10 +242,10 @@ func (st *Store) Update(id string, f func(*Entry)) bool {
 // so signals replayed from old klines do not linger and the result does
 // not depend on when the store happened to see them.
 func (st *Store) Prune(now time.Time) int {
-	cutoff := now.Add(-st.opts.TTL)
-	expired := func(sl *slot) bool { return sl.e.Signal.KlineClose.Before(cutoff) }
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	cutoff := now.Add(-st.opts.TTL)
+	expired := func(sl *slot) bool { return sl.e.Signal.KlineClose.Before(cutoff) }
 	removed := 0
 	for i := 0; i < len(st.symbols); {
 		sym := st.symbols[i]
@@ -360,4 +360,26 @@ func (st *Store) Counts() Counts {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	return st.counts
+}
+
+// SetTTL changes how long entries are kept from the next Prune on (the
+// resource's signalRetention was edited); ttl <= 0 restores DefaultTTL.
+func (st *Store) SetTTL(ttl time.Duration) {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	st.mu.Lock()
+	st.opts.TTL = ttl
+	st.mu.Unlock()
+}
+
+// SeedCounts adds c's Total, Buy and Sell to the counters: a store made
+// for a resource that already counted signals (in status, before an
+// operator restart) carries on from those counts instead of from zero.
+func (st *Store) SeedCounts(c Counts) {
+	st.mu.Lock()
+	st.counts.Total += c.Total
+	st.counts.Buy += c.Buy
+	st.counts.Sell += c.Sell
+	st.mu.Unlock()
 }

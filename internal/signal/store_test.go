@@ -756,3 +756,20 @@ func BenchmarkStoreLastPerSymbol(b *testing.B) {
 		}
 	}
 }
+
+func TestStoreSeedCountsAndSetTTL(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	st := NewStore(StoreOptions{TTL: time.Hour, Now: func() time.Time { return t0 }})
+	st.SeedCounts(Counts{Total: 7, Buy: 4, Sell: 3, Pruned: 99})
+	st.Put(Signal{Symbol: "BTCUSDT", Side: Sell, Strategy: "RSI", KlineOpen: t0.Add(-2 * time.Minute), KlineClose: t0.Add(-time.Minute)})
+	if c := st.Counts(); c.Total != 8 || c.Buy != 4 || c.Sell != 4 || c.Pruned != 0 {
+		t.Errorf("counts after seeding 7/4/3 and one SELL = %+v, want total 8, buy 4, sell 4, pruned 0", c)
+	}
+	if n := st.Prune(t0.Add(30 * time.Minute)); n != 0 {
+		t.Fatalf("pruned %d within the hour", n)
+	}
+	st.SetTTL(10 * time.Minute)
+	if n := st.Prune(t0.Add(30 * time.Minute)); n != 1 {
+		t.Errorf("pruned %d after shortening the TTL to 10m, want 1", n)
+	}
+}
