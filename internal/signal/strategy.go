@@ -1,0 +1,177 @@
+package signal
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+)
+
+// Strategy turns one symbol's closed klines into signals. It is not safe
+// for concurrent use; one task owns it.
+type Strategy interface {
+	// Update folds one closed kline and returns the signal that fires on
+	// it, if any. Klines of another symbol, klines not newer (by open
+	// time) than the last one folded, and klines whose close is not a
+	// finite number are ignored.
+	Update(k Kline) (Signal, bool)
+	// WarmupKlines is how many klines the strategy folds before it may
+	// signal; see Config.WarmupKlines.
+	WarmupKlines() int
+	// Ready reports whether WarmupKlines klines have been folded, so that
+	// the next one may give a signal.
+	Ready() bool
+}
+
+// New returns a strategy for one symbol.
+func New(cfg Config, symbol string) (Strategy, error) {
+	if symbol == "" {
+		return nil, errors.New("symbol must not be empty")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	b := base{symbol: symbol, strategy: string(cfg.Type), warmup: cfg.WarmupKlines()}
+	switch cfg.Type {
+	case v1alpha1.StrategySMACrossover:
+		return newSMACrossover(b, cfg.FastPeriod, cfg.SlowPeriod), nil
+	case v1alpha1.StrategyEMACrossover:
+		return newEMACrossover(b, cfg.FastPeriod, cfg.SlowPeriod), nil
+	case v1alpha1.StrategyRSI:
+		return newRSIStrategy(b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
+	default: // BollingerBands; Validate knows no other
+		return newBollingerStrategy(b, cfg.Period, cfg.StdDevMultiplier), nil
+	}
+}
+
+// base is what every strategy keeps besides its indicators.
+type base struct {
+	symbol   string
+	strategy string
+	warmup   int
+	folded   int // klines folded, counted up to warmup
+	last     time.Time
+}
+
+func (b *base) WarmupKlines() int { return b.warmup }
+
+func (b *base) Ready() bool { return b.folded >= b.warmup }
+
+// accept checks k and returns its close. The caller folds it, then calls
+// done, whose result says whether the strategy was ready before k (and so
+// may signal on it).
+func (b *base) accept(k Kline) (float64, bool) {
+	if k.Symbol != b.symbol || (b.folded > 0 && !k.OpenTime.After(b.last)) {
+		return 0, false
+	}
+	x := k.Close.InexactFloat64()
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return 0, false
+	}
+	b.last = k.OpenTime
+	return x, true
+}
+
+func (b *base) done() (wasReady bool) {
+	if b.folded < b.warmup {
+		b.folded++
+		return false
+	}
+	return true
+}
+
+func (b *base) signal(k Kline, side Side, confidence float64, reason string) Signal {
+	return Signal{
+		Symbol:     b.symbol,
+		Side:       side,
+		Confidence: confidence,
+		Price:      k.Close,
+		KlineOpen:  k.OpenTime,
+		KlineClose: k.CloseTime,
+		Strategy:   b.strategy,
+		Reason:     reason,
+	}
+}
+
+// confidence maps a strength measure x ≥ 0 into (0, 1] as 1 − 2^(−x/half):
+// half is the strength that gives 0.5. The result is rounded to four
+// decimal places and never below 0.0001.
+func confidence(x, half float64) float64 {
+	c := 1.0
+	if !math.IsInf(x, 1) {
+		c = -math.Expm1(-x / half * math.Ln2)
+	}
+	if math.IsNaN(c) {
+		c = 0
+	}
+	return min(1, max(minConfidence, math.Round(c*1e4)/1e4))
+}
+
+// minConfidence is the smallest confidence a signal can have.
+const minConfidence = 0.0001
+
+// relativeFloor is the smallest volatility, relative to the price, a
+// confidence is normalised by, so that a flat market cannot make a tiny
+// move look decisive.
+const relativeFloor = 1e-5
+
+func volatility(v, price float64) float64 {
+	return max(v, relativeFloor*math.Abs(price))
+}
+
+// meanMove is an exponential average of the size of an indicator's
+// per-kline changes: how far it usually moves in one kline.
+type meanMove struct {
+	v      float64
+	alpha  float64
+	seeded bool
+}
+
+func newMeanMove(period int) meanMove {
+	return meanMove{alpha: 2 / float64(period+1)}
+}
+
+func (m *meanMove) add(d float64) {
+	d = math.Abs(d)
+	if !m.seeded {
+		m.v, m.seeded = d, true
+		return
+	}
+	m.v += m.alpha * (d - m.v)
+}
+
+// value is the average, floored at relativeFloor of price.
+func (m *meanMove) value(price float64) float64 {
+	return volatility(m.v, price)
+}
+
+// appendNum formats a price for a reason: seven significant digits, fixed
+// point, trailing zeros dropped. The same float always gives the same text.
+func appendNum(b []byte, v float64) []byte {
+	prec := 6
+	if a := math.Abs(v); a > 0 && !math.IsInf(a, 0) {
+		prec = 6 - int(math.Floor(math.Log10(a)))
+	}
+	prec = min(12, max(0, prec))
+	start := len(b)
+	b = strconv.AppendFloat(b, v, 'f', prec, 64)
+	if prec > 0 {
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+		if b[len(b)-1] == '.' {
+			b = b[:len(b)-1]
+		}
+	}
+	if string(b[start:]) == "-0" {
+		b = append(b[:start], '0')
+	}
+	return b
+}
+
+// appendParam formats a parameter such as 30 or 2.5 the shortest way.
+func appendParam(b []byte, v float64) []byte {
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}

@@ -1,0 +1,78 @@
+package signal
+
+import "strconv"
+
+// rsiHalf is the depth beyond the band (see rsiStrategy) that gives a
+// confidence of 0.5.
+const rsiHalf = 0.35
+
+// rsiStrategy is the RSI strategy.
+//
+// It fires BUY on the kline where the RSI enters the oversold zone
+// (previous RSI at or above oversold, this one below) and SELL on the kline
+// where it enters the overbought zone (previous at or below overbought,
+// this one above). It fires again only after the RSI has left the zone.
+//
+// Confidence: the depth beyond the band, oversold − rsi for a BUY and
+// rsi − overbought for a SELL, relative to how far the RSI usually moves in
+// one kline (an exponential average of |RSI change| over the period, as it
+// stood before this kline, floored at 0.001); confidence(depth/usual, rsiHalf).
+// A plunge deep into the zone is strong, a graze of the band is weak, for
+// any period.
+type rsiStrategy struct {
+	base
+	rsi                  RSI
+	move                 meanMove
+	oversold, overbought float64
+	prev                 float64
+	hasPrev              bool
+}
+
+func newRSIStrategy(b base, period int, oversold, overbought float64) *rsiStrategy {
+	return &rsiStrategy{base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
+}
+
+func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
+	x, ok := s.accept(k)
+	if !ok {
+		return Signal{}, false
+	}
+	s.rsi.Update(x)
+	wasReady := s.done()
+	if !s.rsi.Ready() {
+		return Signal{}, false
+	}
+	v := s.rsi.Value()
+	prev, hasPrev := s.prev, s.hasPrev
+	s.prev, s.hasPrev = v, true
+	usual := s.move.value(100)
+	if hasPrev {
+		s.move.add(v - prev)
+	}
+	if !wasReady || !hasPrev {
+		return Signal{}, false
+	}
+	var side Side
+	var depth float64
+	switch {
+	case v < s.oversold && prev >= s.oversold:
+		side, depth = Buy, s.oversold-v
+	case v > s.overbought && prev <= s.overbought:
+		side, depth = Sell, v-s.overbought
+	default:
+		return Signal{}, false
+	}
+	var buf [64]byte
+	r := append(buf[:0], "RSI("...)
+	r = strconv.AppendInt(r, int64(s.rsi.period), 10)
+	r = append(r, ") "...)
+	r = strconv.AppendFloat(r, v, 'f', 2, 64)
+	if side == Buy {
+		r = append(r, " fell below "...)
+		r = appendParam(r, s.oversold)
+	} else {
+		r = append(r, " rose above "...)
+		r = appendParam(r, s.overbought)
+	}
+	return s.signal(k, side, confidence(depth/usual, rsiHalf), string(r)), true
+}
