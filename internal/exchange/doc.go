@@ -7,12 +7,12 @@
 // UTC minute as the exchange does and follows its X-MBX-USED-WEIGHT-1M
 // header, so that no caller ever earns a 429; the pause every caller
 // observes after a 429 and the ban after a 418; circuit breakers (one per
-// distinct settings value); the exchangeInfo cache; and the price and 24 h
-// ticker requests that many bots' calls are coalesced into. An Account
-// signs requests with a clock offset kept in step with the server, holds
-// the order budget all bots on the key share, and never sends an order
-// twice: an order whose answer is lost is looked up by its client order id.
-// A Share caps one bot's part so it cannot starve the others.
+// distinct settings value); the exchangeInfo cache; and the price, 24 h
+// ticker and kline warm-up requests that many bots' calls are coalesced
+// into. An Account signs requests with a clock offset kept in step with the
+// server, holds the order budget all bots on the key share, and never sends
+// an order twice: an order whose answer is lost is looked up by its client
+// order id. A Share caps one bot's part so it cannot starve the others.
 //
 // Every call goes through Endpoint.Do (or its typed wrappers), which
 // classifies each failure once (see ErrorClass and Error) and retries only

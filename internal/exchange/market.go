@@ -84,24 +84,31 @@ func (e *Endpoint) Klines(ctx context.Context, p CallPolicy, symbol, interval st
 	}
 	out := make([]Kline, 0, len(raw))
 	for _, k := range raw {
-		var d decimals
-		out = append(out, Kline{
-			OpenTime:            time.UnixMilli(k.OpenTime).UTC(),
-			CloseTime:           time.UnixMilli(k.CloseTime).UTC(),
-			Open:                d.parse("open", k.Open),
-			High:                d.parse("high", k.High),
-			Low:                 d.parse("low", k.Low),
-			Close:               d.parse("close", k.Close),
-			Volume:              d.parse("volume", k.Volume),
-			QuoteVolume:         d.parse("quote volume", k.QuoteAssetVolume),
-			TakerBuyVolume:      d.parse("taker buy volume", k.TakerBuyBaseAssetVolume),
-			TakerBuyQuoteVolume: d.parse("taker buy quote volume", k.TakerBuyQuoteAssetVolume),
-			Trades:              k.TradeNum,
-		})
-		if d.err != nil {
-			return nil, badResponse("/api/v3/klines", d.err)
+		kl, err := klineFromBinance(k)
+		if err != nil {
+			return nil, badResponse("/api/v3/klines", err)
 		}
+		out = append(out, kl)
 	}
 	slices.SortFunc(out, func(a, b Kline) int { return a.OpenTime.Compare(b.OpenTime) })
 	return out, nil
+}
+
+// klineFromBinance converts one kline of a REST answer.
+func klineFromBinance(k *binance.Kline) (Kline, error) {
+	var d decimals
+	out := Kline{
+		OpenTime:            time.UnixMilli(k.OpenTime).UTC(),
+		CloseTime:           time.UnixMilli(k.CloseTime).UTC(),
+		Open:                d.parse("open", k.Open),
+		High:                d.parse("high", k.High),
+		Low:                 d.parse("low", k.Low),
+		Close:               d.parse("close", k.Close),
+		Volume:              d.parse("volume", k.Volume),
+		QuoteVolume:         d.parse("quote volume", k.QuoteAssetVolume),
+		TakerBuyVolume:      d.parse("taker buy volume", k.TakerBuyBaseAssetVolume),
+		TakerBuyQuoteVolume: d.parse("taker buy quote volume", k.TakerBuyQuoteAssetVolume),
+		Trades:              k.TradeNum,
+	}
+	return out, d.err
 }

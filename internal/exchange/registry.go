@@ -36,6 +36,10 @@ type RegistryOptions struct {
 	// PriceTTL is how long a price or 24 h ticker fetched for one bot
 	// serves the others (default 1s).
 	PriceTTL time.Duration
+	// WarmupConcurrency is how many kline warm-up requests
+	// (RecentClosedKlines) of distinct series an endpoint has in flight at
+	// once (default 4).
+	WarmupConcurrency int
 	// OnChange is called when an endpoint's or account's breaker changes
 	// state or a 429 pause or 418 ban begins, so the owners of bots on that
 	// endpoint can refresh their status at once. It is called with no lock
@@ -84,6 +88,9 @@ func NewRegistry(opts RegistryOptions) *Registry {
 	}
 	if opts.PriceTTL <= 0 {
 		opts.PriceTTL = time.Second
+	}
+	if opts.WarmupConcurrency <= 0 {
+		opts.WarmupConcurrency = defaultWarmupConcurrency
 	}
 	r := &Registry{
 		opts:      opts,

@@ -40,6 +40,7 @@ type Endpoint struct {
 	info    infoCache
 	prices  *coalescer[decimal.Decimal]
 	tickers *coalescer[Ticker24h]
+	warm    *warmups
 }
 
 // orderLimits are ORDERS per 10 seconds and per day from exchangeInfo.
@@ -68,6 +69,7 @@ func newEndpoint(r *Registry, urls URLs) *Endpoint {
 	}}
 	e.prices = newPriceCoalescer(e)
 	e.tickers = newTickerCoalescer(e)
+	e.warm = newWarmups(e, r.opts.WarmupConcurrency)
 	return e
 }
 
@@ -114,8 +116,9 @@ type EndpointState struct {
 	Breakers map[string]BreakerStatus
 	// Requests counts requests sent.
 	Requests int64
-	// Coalesced counts price and ticker calls answered by a request made
-	// for several callers, or by its cached result, instead of their own.
+	// Coalesced counts price, ticker and kline warm-up calls answered by a
+	// request made for several callers, or by its cached result, instead
+	// of their own.
 	Coalesced int64
 	// ClockOffset is the server's clock minus ours, from the last
 	// ServerTime call.
