@@ -9,10 +9,22 @@
 // connection attempts under Binance's per-IP limit, answers pings by always
 // having a read pending, reconnects with jittered exponential backoff,
 // rotates connections before their 24 h lifetime ends and on serverShutdown
-// (opening the new one before closing the old), resubscribes streams that go
-// silent while their socket stays open, and backfills closed klines over
-// REST after any gap, so a subscriber sees every closed kline once and in
-// order.
+// (opening the new one before closing the old), and backfills closed klines
+// over REST after any gap, so a subscriber sees every closed kline once and
+// in order.
+//
+// Silence is judged per stream kind ([Options.StaleAfterByKind]): klines and
+// tickers arrive every second or two whatever the market does, trades only
+// when someone trades, so a quiet trade stream is not a broken one. A
+// stream silent for its bound is resubscribed on its connection. If it is
+// still silent a bound later and no stream of its connection has delivered
+// anything for that long, the server is answering pings but sending nothing
+// (a stall), and the connection is closed and dialled again with its
+// streams, under the reconnect backoff, which keeps growing while redials
+// bring no data and starts over once data flows. While any stream of the
+// connection talks, the silent one is only resubscribed again: a redial
+// would interrupt the streams that work. [Subscription.Freshness] tells a
+// consumer, without a lock, whether its own streams are fresh.
 //
 // Events are decoded once per stream message and fanned out through bounded
 // per-subscriber mailboxes: tickers, book tickers and open klines are

@@ -54,3 +54,23 @@ func ExampleHub_Subscribe() {
 	// btcusdt@ticker ticker BTCUSDT true
 	// connections: 1 streams: 1 subscribers: 2
 }
+
+// A bot checks its streams before acting on them. Each kind has its own
+// staleness bound: fifteen seconds without a kline is stale, fifteen
+// seconds without a trade is not (trades come only when someone trades).
+func ExampleSubscription_Freshness() {
+	start := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	hub := marketdata.NewHub(marketdata.Options{Now: func() time.Time { return start }})
+	// The hub is not started, so nothing arrives: silence counts from the
+	// subscription.
+	sub, err := hub.Subscribe("ws://127.0.0.1:18090",
+		[]string{marketdata.KlineStream("BTCUSDT", "1m"), marketdata.TradeStream("BTCUSDT")}, marketdata.SubscribeOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer sub.Close()
+
+	fr := sub.Freshness(start.Add(15 * time.Second))
+	fmt.Println(fr.Fresh(), fr.Stale, fr.StaleStreams)
+	// Output: false 1 [btcusdt@kline_1m]
+}

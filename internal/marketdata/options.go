@@ -54,7 +54,8 @@ type Options struct {
 
 	// StaleAfter, when set, is how long a stream of any kind without an
 	// entry in StaleAfterByKind may stay silent before it counts as stale
-	// and is resubscribed. When zero, each kind takes its own default
+	// and is resubscribed; still silent a bound later, with nothing else on
+	// its connection talking, it has the connection redialled. When zero, each kind takes its own default
 	// (DefaultStaleAfterFor): a quiet trade stream is not a broken one.
 	StaleAfter time.Duration
 	// StaleAfterByKind sets the staleness bound of particular kinds,
