@@ -138,7 +138,13 @@ func run(ctx context.Context, o options) error {
 	if sink != nil {
 		defer closeRecordingSink(sink)
 	}
+	signalMetrics, err := botgroup.NewSignalMetrics(metrics.Registry)
+	if err != nil {
+		return fmt.Errorf("signal metrics: %w", err)
+	}
 	settings := controller.GroupSettings{
+		SignalStates:     controller.NewSignalStates(),
+		SignalMetrics:    signalMetrics,
 		Supervisor:       supervisor,
 		Resolver:         exchange.Resolver{SimulatorURL: o.simulatorURL},
 		Registry:         registry,

@@ -40,6 +40,8 @@ case "${1:-}" in
 esac
 
 timeout_s=${DEMO_TIMEOUT:-180}
+# Signals need warmed-up strategies and a crossing: the samples read 1s klines.
+signal_timeout_s=${DEMO_SIGNAL_TIMEOUT:-150}
 stop_bound_s=20
 began=$SECONDS
 
@@ -425,6 +427,48 @@ if $check; then
 		info "ok   $ref: pointsWritten $written, Recording $rstatus ($rreason) ($(took))"
 	done
 
+	# signal_fields prints "total|summary|has a strategy" of one sample.
+	signal_fields() {
+		kc get "$1" -o jsonpath='{.status.signals.total}|{.status.signals.summary}|{.spec.strategy.type}{.spec.signals.type}' 2>/dev/null
+	}
+	step "waiting for every sample with a strategy to report a signal: status.signals.total > 0 (up to ${signal_timeout_s} s each)"
+	for ref in "${samples[@]}"; do
+		IFS='|' read -r total summary strategy <<<"$(signal_fields "$ref")"
+		if [[ -z $strategy ]]; then
+			info "skip $ref: no strategy"
+			continue
+		fi
+		deadline=$((SECONDS + signal_timeout_s))
+		while true; do
+			IFS='|' read -r total summary strategy <<<"$(signal_fields "$ref")"
+			[[ $total =~ ^[0-9]+$ ]] && ((total > 0)) && break
+			require_running
+			if ((SECONDS >= deadline)); then
+				printf '\n---- kubectl describe %s\n' "$ref" >&2
+				kc describe "$ref" >&2 || true
+				die "$ref reported no signal within ${signal_timeout_s} s: signals '${summary:-<none>}'"
+			fi
+			sleep 1
+		done
+		info "ok   $ref: $strategy signals: $summary ($(took))"
+	done
+
+	query="SELECT count(confidence) FROM signal WHERE resource='$bot'"
+	step "querying InfluxDB for $bot's signal points (up to ${timeout_s} s)"
+	info "curl -sG '$influx_url/query' --data-urlencode db=tradebot --data-urlencode \"q=$query\""
+	deadline=$((SECONDS + timeout_s))
+	while true; do
+		answer=$(influx_query "$query" 2>&1) || answer="curl failed: $answer"
+		count=$(first_value <<<"$answer")
+		[[ $count =~ ^[0-9]+$ ]] && ((count > 0)) && break
+		require_running
+		((SECONDS < deadline)) || die "InfluxDB holds no signal points for $bot after ${timeout_s} s; its last answer: $answer"
+		sleep 1
+	done
+	info "ok   InfluxDB holds $count signal points of $bot"
+	step "kubectl get tradingbots,symbolwatches -A ($(took) since the start)"
+	kc get tradingbots,symbolwatches -A
+
 	query="SELECT count(price) FROM price WHERE resource='$bot'"
 	step "querying InfluxDB for $bot's price points (up to ${timeout_s} s)"
 	info "curl -sG '$influx_url/query' --data-urlencode db=tradebot --data-urlencode \"q=$query\""
@@ -452,6 +496,8 @@ cat <<EOF
       kubectl describe tradingbot btc-eth-sma
     The recorded data is in InfluxDB at $influx_url (database tradebot), e.g.:
       curl -sG '$influx_url/query' -H 'Accept: application/csv' --data-urlencode db=tradebot --data-urlencode "q=SELECT count(price), last(price) FROM price GROUP BY resource, symbol"
+      curl -sG '$influx_url/query' -H 'Accept: application/csv' --data-urlencode db=tradebot --data-urlencode "q=SELECT side, confidence, price, reason FROM signal ORDER BY time DESC LIMIT 10"
+    Signals also come as Events: kubectl events --for tradingbot/btc-eth-sma
     Simulator:  http://127.0.0.1:$sim_port (its demo API key is in logs/exchange-sim.log)
     Metrics:    http://127.0.0.1:$metrics_port/metrics
     Logs:       $logs

@@ -42,6 +42,8 @@ type Config struct {
 	Recorder    *recording.Writer
 	Meta        recording.Meta
 	HealthEvery time.Duration
+	// Signals, when set, runs a strategy on the group's symbols (needs Hub).
+	Signals *SignalOptions
 	// Notify is called when something important changes (reachability,
 	// symbols) so that status is refreshed at once. It must not block.
 	// Changes of the shared endpoint (breaker, pause, ban) are announced
@@ -57,6 +59,8 @@ type Snapshot struct {
 	// Recording are the group's recording counters (zero without a
 	// recorder), read live.
 	Recording recording.Stats
+	// Signals is the signal task's part, read live from its SignalState.
+	Signals SignalSnapshot
 	// UpdatedAt is when any part last changed.
 	UpdatedAt time.Time
 }
@@ -98,6 +102,9 @@ func (g *Group) Snapshot() Snapshot {
 	if g.cfg.Recorder != nil {
 		s.Recording = g.cfg.Recorder.Stats()
 	}
+	if g.cfg.Signals != nil {
+		s.Signals = g.cfg.Signals.State.snapshot()
+	}
 	return s
 }
 
@@ -106,6 +113,9 @@ func (g *Group) Tasks() []runtime.Task {
 	tasks := []runtime.Task{{Name: TaskExchangeHealth, Run: g.prober.Run}}
 	if g.cfg.Hub != nil && len(g.cfg.Streams) > 0 {
 		tasks = append(tasks, runtime.Task{Name: TaskMarketData, Run: g.runMarketData})
+	}
+	if g.cfg.Hub != nil && g.cfg.Signals != nil && len(g.cfg.Symbols) > 0 {
+		tasks = append(tasks, runtime.Task{Name: TaskSignals, Run: g.runSignals})
 	}
 	if g.cfg.Recorder != nil && g.cfg.HealthEvery > 0 {
 		tasks = append(tasks, runtime.Task{Name: TaskRecordHealth, Run: g.runHealthRecording})

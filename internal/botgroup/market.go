@@ -45,6 +45,12 @@ type MarketSnapshot struct {
 	// Symbols maps a symbol to its latest prices. The map is never
 	// modified once published.
 	Symbols map[string]SymbolMarket
+	// Stale is how many of the group's streams have been silent for longer
+	// than their kind's bound, StaleStreams names the first few, and
+	// Redials counts silent connections the hub dialled again.
+	Stale        int
+	StaleStreams []string
+	Redials      int64
 	// LastError is why the subscription failed, if it did.
 	LastError string
 }
@@ -89,6 +95,14 @@ func (g *Group) runMarketData(ctx context.Context) error {
 			}
 			g.applyEvent(st, ev)
 		case <-tick.C:
+			// Staleness is news even when no event comes: that is when
+			// it matters.
+			fr := sub.Freshness(g.cfg.Now())
+			if fr.Stale != st.snap.Stale || fr.Redials != st.snap.Redials {
+				st.snap.Stale, st.snap.StaleStreams, st.snap.Redials = fr.Stale, fr.StaleStreams, fr.Redials
+				st.dirty = true
+				g.cfg.Notify()
+			}
 			if !st.dirty {
 				continue
 			}

@@ -27,6 +27,10 @@ type GroupSettings struct {
 	Hub *marketdata.Hub
 	// Sink records points to InfluxDB (nil: the operator has none).
 	Sink *recording.Sink
+	// SignalStates keeps each resource's signals across its groups (nil:
+	// no signal tasks); SignalMetrics receives their figures.
+	SignalStates  *SignalStates
+	SignalMetrics *botgroup.SignalMetrics
 	// AllowLiveTrading is --allow-live-trading.
 	AllowLiveTrading bool
 	// StatusInterval is --status-interval: how often a running resource's
@@ -60,6 +64,8 @@ type groupRequest struct {
 	Recording *recording.WriterOptions
 	// Meta names the resource in recorded points.
 	Meta recording.Meta
+	// Signals, when set, runs the resource's strategy.
+	Signals *signalRequest
 	// Extra are version inputs that are not part of the config: the
 	// resource's generation, the credentials Secret's resourceVersion.
 	Extra []string
@@ -74,6 +80,9 @@ func (r groupRequest) version() string {
 	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n%+v\n%q\n", r.URLs.REST, r.URLs.Stream, r.Symbols, p, r.ShareLimits, r.Streams)
 	if r.Recording != nil {
 		fmt.Fprintf(h, "recording %+v\n", *r.Recording)
+	}
+	if r.Signals != nil {
+		fmt.Fprintf(h, "signals %+v\n", r.Signals.Spec)
 	}
 	for _, e := range r.Extra {
 		fmt.Fprintf(h, "%s\n", e)
@@ -103,6 +112,10 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 		// The same key across generations keeps the writer's counters.
 		writer = s.Sink.Writer(recordingKey(key), *req.Recording)
 	}
+	signals, err := s.signalOptions(key, req.Signals)
+	if err != nil {
+		return nil, fmt.Errorf("strategy: %w", err)
+	}
 	g := botgroup.New(botgroup.Config{
 		Endpoint:      ep,
 		Policy:        policy,
@@ -114,6 +127,7 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 		Recorder:      writer,
 		Meta:          req.Meta,
 		HealthEvery:   s.StatusInterval,
+		Signals:       signals,
 		Now:           s.Now,
 		Notify:        func() { s.Supervisor.Notify(key) },
 	})
@@ -139,7 +153,7 @@ func (s GroupSettings) view(key string) *groupView {
 	}
 	snap := g.Snapshot()
 	return &groupView{Runtime: rs, Health: snap.Exchange, Market: snap.Market, Recording: snap.Recording,
-		Recorded: g.Recording()}
+		Recorded: g.Recording(), Signals: snap.Signals}
 }
 
 // releaseGroup stops key's group and lets its recording writer go once it
@@ -150,6 +164,12 @@ func (s GroupSettings) releaseGroup(ctx context.Context, key string) error {
 	}
 	if s.Sink != nil {
 		s.Sink.Release(recordingKey(key))
+	}
+	if s.SignalStates != nil {
+		s.SignalStates.release(key)
+	}
+	if kind, nn, ok := parseGroupKey(key); ok {
+		s.SignalMetrics.Forget(nn.Namespace, kind, nn.Name)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func TestMarketConditions(t *testing.T) {
 }
 
 func TestMarketDataStatusAndSymbols(t *testing.T) {
-	if marketDataStatus(botgroup.MarketSnapshot{}) != nil {
+	if marketDataStatus(botgroup.MarketSnapshot{}, t0) != nil {
 		t.Error("market data status without a subscription")
 	}
 	m := botgroup.MarketSnapshot{
@@ -62,7 +62,7 @@ func TestMarketDataStatusAndSymbols(t *testing.T) {
 			"ETHUSDT": {LastPrice: decimal.RequireFromString("3500.25"), PriceChangePercent24h: decimal.RequireFromString("-1.250"), UpdatedAt: t0.Add(400 * time.Millisecond)},
 		},
 	}
-	got := marketDataStatus(m)
+	got := marketDataStatus(m, t0.Add(time.Second))
 	want := &tradingv1alpha1.MarketDataStatus{Streams: 6, Reconnects: 2, LastEventTime: optionalTime(t0), LagMs: 1}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("marketDataStatus = %+v, want %+v", got, want)
@@ -76,11 +76,39 @@ func TestMarketDataStatusAndSymbols(t *testing.T) {
 	if !reflect.DeepEqual(syms, wantSyms) {
 		t.Errorf("symbolStatuses = %+v, want %+v", syms, wantSyms)
 	}
-	if got := lagText(m); got != "2ms" {
+	if got := lagText(m, t0.Add(time.Second)); got != "2ms" {
 		t.Errorf("lagText = %q, want 2ms", got)
 	}
-	if got := lagText(botgroup.MarketSnapshot{Subscribed: true}); got != "" {
+	if got := lagText(botgroup.MarketSnapshot{Subscribed: true}, t0); got != "" {
 		t.Errorf("lagText before any event = %q, want empty", got)
+	}
+}
+
+// A stalled stream must not keep showing its last good delay: once the
+// newest event is older than a normal gap between events, its age is shown.
+func TestEffectiveLagShowsTheAgeOfAStalledStream(t *testing.T) {
+	m := botgroup.MarketSnapshot{Subscribed: true, Streams: 2, LastEvent: t0, Lag: 60 * time.Millisecond}
+	tests := []struct {
+		after time.Duration
+		want  string
+	}{
+		{0, "60ms"},
+		{time.Second, "60ms"}, // between two ticker events
+		{2 * time.Second, "60ms"},
+		{2500 * time.Millisecond, "2s"},
+		{41 * time.Second, "41s"},
+	}
+	for _, tt := range tests {
+		if got := lagText(m, t0.Add(tt.after)); got != tt.want {
+			t.Errorf("%v after the last event: lag %q, want %q", tt.after, got, tt.want)
+		}
+	}
+	if got := marketDataStatus(m, t0.Add(41*time.Second)).LagMs; got != 41000 {
+		t.Errorf("lagMs 41 s into a stall = %d, want 41000", got)
+	}
+	slow := botgroup.MarketSnapshot{Subscribed: true, LastEvent: t0, Lag: 5 * time.Second}
+	if got := lagText(slow, t0.Add(3*time.Second)); got != "5s" {
+		t.Errorf("a slow but flowing stream: lag %q, want its own 5s", got)
 	}
 }
 

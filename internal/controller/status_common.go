@@ -33,6 +33,8 @@ type groupView struct {
 	// the group records nothing (disabled in its spec, or no InfluxDB).
 	Recording recording.Stats
 	Recorded  bool
+	// Signals is the group's signal task state (Enabled false without one).
+	Signals botgroup.SignalSnapshot
 }
 
 // Market data is fresh while the newest event is younger than
@@ -44,7 +46,7 @@ const (
 )
 
 // marketDataStatus renders what the group's market-data task has seen.
-func marketDataStatus(m botgroup.MarketSnapshot) *tradingv1alpha1.MarketDataStatus {
+func marketDataStatus(m botgroup.MarketSnapshot, now time.Time) *tradingv1alpha1.MarketDataStatus {
 	if !m.Subscribed {
 		return nil
 	}
@@ -52,8 +54,28 @@ func marketDataStatus(m botgroup.MarketSnapshot) *tradingv1alpha1.MarketDataStat
 		Streams:       int32(m.Streams),
 		Reconnects:    m.Reconnects,
 		LastEventTime: optionalTime(m.LastEvent),
-		LagMs:         m.Lag.Milliseconds(),
+		LagMs:         effectiveLag(m, now).Milliseconds(),
 	}
+}
+
+// quietEventGap is how long a healthy subscription may go between events
+// (tickers and klines come every second or two): an older newest event is
+// shown as the lag, since it says more than the last event's own delay.
+const quietEventGap = 2 * time.Second
+
+// effectiveLag is how far behind the resource's market data is: the latest
+// event's delay, or, once the newest event is older than that and older
+// than a normal gap between events, its age (whole seconds, so a stalled
+// stream shows as a growing figure rather than its last good delay).
+func effectiveLag(m botgroup.MarketSnapshot, now time.Time) time.Duration {
+	lag := m.Lag.Round(time.Millisecond)
+	if m.LastEvent.IsZero() {
+		return lag
+	}
+	if age := now.Sub(m.LastEvent); age > lag && age > quietEventGap {
+		return age.Truncate(time.Second)
+	}
+	return lag
 }
 
 // marketConditions sets MarketDataFresh and returns the problems that make
@@ -76,6 +98,11 @@ func marketConditions(c *conditionSet, v *groupView, now time.Time) (problems []
 			return []string{"no market data yet"}
 		}
 		return nil
+	case m.Stale > 0:
+		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionFalse, tradingv1alpha1.ReasonStreamsStale,
+			fmt.Sprintf("%d of %d stream(s) silent past their bound (%s); newest event %s ago; %d redial(s)",
+				m.Stale, m.Streams, strings.Join(m.StaleStreams, ", "), now.Sub(m.LastEvent).Truncate(time.Second), m.Redials))
+		return []string{"market data stale"}
 	case now.Sub(m.LastEvent) > marketStaleAfter:
 		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionFalse, tradingv1alpha1.ReasonStreamsStale,
 			fmt.Sprintf("no market data since %s", m.LastEvent.UTC().Format(time.RFC3339)))
@@ -315,7 +342,7 @@ func groupStatus(c *conditionSet, v *groupView, recordingEnabled, sinkConfigured
 	p := groupParts{
 		Tasks:      taskStatuses(v.Runtime),
 		Exchange:   exchangeStatus(v.Health, now),
-		MarketData: marketDataStatus(v.Market),
+		MarketData: marketDataStatus(v.Market, now),
 		Recording:  recordingState(c, v, recordingEnabled, sinkConfigured, now),
 		Probed:     v.Health.Probed,
 	}

@@ -71,6 +71,7 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 				Streams:   watchStreams(spec),
 				Recording: recordingOptions(spec.Recording),
 				Meta:      recordingMeta(kindSymbolWatch, sw.Namespace, sw.Name, spec.Exchange),
+				Signals:   watchSignalRequest(&sw, spec, r.Recorder),
 				Extra:     []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
 			})
 			if err != nil {

@@ -49,9 +49,10 @@ func symbolWatchStatus(in watchInputs) tradingv1alpha1.SymbolWatchStatus {
 		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "starting the watch's tasks")
 	}
 	g := groupStatus(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
+	st.Signals = signalsStatus(in.Group.Signals, in.Previous.Signals)
 	st.Tasks, st.Exchange, st.MarketData, st.Recording = g.Tasks, g.Exchange, g.MarketData, g.Recording
 	st.Symbols = symbolStatuses(in.Spec.Symbols, in.Group.Market)
-	st.Lag = lagText(in.Group.Market)
+	st.Lag = lagText(in.Group.Market, in.Now)
 	if !g.Probed {
 		return ready(tradingv1alpha1.WatchPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}
@@ -80,9 +81,9 @@ func symbolStatuses(symbols []string, m botgroup.MarketSnapshot) []tradingv1alph
 
 // lagText is the LAG column: how far the newest event trailed the
 // exchange's clock, e.g. "120ms"; empty before the first event.
-func lagText(m botgroup.MarketSnapshot) string {
+func lagText(m botgroup.MarketSnapshot, now time.Time) string {
 	if m.LastEvent.IsZero() {
 		return ""
 	}
-	return m.Lag.Round(time.Millisecond).String()
+	return effectiveLag(m, now).String()
 }

@@ -128,6 +128,7 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		Streams:     botStreams(spec),
 		Recording:   recordingOptions(spec.Recording),
 		Meta:        recordingMeta(kindTradingBot, bot.Namespace, bot.Name, spec.Exchange),
+		Signals:     &signalRequest{Spec: spec.Strategy, Previous: bot.Status.Signals, Object: bot.DeepCopy(), Recorder: r.Recorder},
 		Extra:       []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
 	})
 	if err != nil {

@@ -87,6 +87,7 @@ func tradingBotStatus(in botInputs) tradingv1alpha1.TradingBotStatus {
 
 	g := groupStatus(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
 	st.Tasks, st.Exchange, st.MarketData, st.Recording = g.Tasks, g.Exchange, g.MarketData, g.Recording
+	st.Signals = signalsStatus(in.Group.Signals, in.Previous.Signals)
 	if !g.Probed {
 		return ready(tradingv1alpha1.BotPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}

@@ -1,0 +1,239 @@
+package botgroup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
+	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/signal"
+)
+
+// replayLegs shapes the replayed BTCUSDT market: each leg is a number of
+// one-second klines and the close-to-close step of each. A long fall first
+// (the group starts and warms up during it), then turns that make an SMA
+// 2/5 crossover fire both ways.
+var replayLegs = []struct {
+	klines int
+	step   string
+}{{15, "-2"}, {8, "3"}, {8, "-3"}, {8, "3"}}
+
+// writeReplay writes the replay CSV and returns its path and kline count.
+func writeReplay(t *testing.T) (string, int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("symbol,open_time,open,high,low,close,volume\n")
+	price, n := decimal.NewFromInt(1000), 0
+	for _, leg := range replayLegs {
+		step := decimal.RequireFromString(leg.step)
+		for range leg.klines {
+			next := price.Add(step)
+			fmt.Fprintf(&b, "BTCUSDT,%d,%s,%s,%s,%s,1\n", 1_700_000_000_000+int64(n)*1000,
+				price, decimal.Max(price, next), decimal.Min(price, next), next)
+			price, n = next, n+1
+		}
+	}
+	path := filepath.Join(t.TempDir(), "replay.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, n
+}
+
+// TestSignalsFromReplayedKlines runs a group's signal task the way the
+// operator does — shared registry and hub, a real InfluxDB sink — on a
+// simulator that replays klines the test shaped, and checks that the group
+// reports exactly the signals the strategy gives on the simulator's own
+// klines: in the store, the metrics, the Events and InfluxDB.
+func TestSignalsFromReplayedKlines(t *testing.T) {
+	t.Parallel()
+	replay, replayKlines := writeReplay(t)
+	cfg := exchangesim.DefaultConfig()
+	cfg.Tick = 250 * time.Millisecond
+	cfg.History = 2 * time.Minute
+	cfg.ReplayFile = replay
+	sim, err := exchangesim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simStart := time.Now()
+	srv := httptest.NewServer(sim)
+	ctx, cancel := context.WithCancel(context.Background())
+	simDone := make(chan struct{})
+	go func() { defer close(simDone); _ = sim.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-simDone; srv.Close(); sim.Close() })
+
+	reg := exchange.NewRegistry(exchange.RegistryOptions{})
+	t.Cleanup(reg.Close)
+	ep := reg.Endpoint(exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")})
+	hub := marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(reg)})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Start(hubCtx) }()
+	t.Cleanup(func() {
+		stopHub()
+		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("hub: %v", err)
+		}
+	})
+	influx := influxtest.Start(t, influxtest.Options{})
+	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		if lost, err := sink.Close(cctx); err != nil || lost != 0 {
+			t.Errorf("closing the sink: %d points lost, %v", lost, err)
+		}
+	})
+
+	spec := v1alpha1.StrategySpec{Type: v1alpha1.StrategySMACrossover, Interval: v1alpha1.Interval1s,
+		SMACrossover: &v1alpha1.CrossoverParams{FastPeriod: 2, SlowPeriod: 5}, MinConfidence: "0.2"}
+	strategy, err := signal.ConfigFromSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promReg := prometheus.NewRegistry()
+	metrics, err := NewSignalMetrics(promReg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notesMu sync.Mutex
+	var notes []string
+	state := NewSignalState(time.Hour, nil)
+	meta := recording.Meta{Namespace: "ns", Name: "sig-bot", Kind: "TradingBot", Exchange: "binance"}
+	g := New(Config{
+		Endpoint:      ep,
+		Symbols:       []string{"BTCUSDT"},
+		ProbeInterval: 200 * time.Millisecond,
+		Hub:           hub,
+		Recorder:      sink.Writer("ns/TradingBot/sig-bot", recording.WriterOptions{FlushInterval: 100 * time.Millisecond}),
+		Meta:          meta,
+		Signals: &SignalOptions{
+			Strategy: strategy, Interval: "1s", State: state, Metrics: metrics,
+			Announce: func(reason, note string) {
+				notesMu.Lock()
+				defer notesMu.Unlock()
+				notes = append(notes, reason+": "+note)
+			},
+		},
+	})
+	if !slices.ContainsFunc(g.Tasks(), func(task runtime.Task) bool { return task.Name == TaskSignals }) {
+		t.Fatalf("no %s task", TaskSignals)
+	}
+	runTasks(t, g)
+
+	// The window compared: from the first rise to the replay's last kline.
+	// Signals there depend only on the replayed klines (an SMA forgets
+	// everything older than its window), whatever the warm-up read.
+	windowFrom := simStart.Add(time.Duration(replayLegs[0].klines) * time.Second)
+	windowTo := simStart.Add(time.Duration(replayKlines-1) * time.Second)
+	for time.Now().Before(windowTo.Add(2 * time.Second)) {
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// What the strategy gives on the simulator's own closed klines.
+	klines, err := ep.Klines(context.Background(), exchange.CallPolicy{}, "BTCUSDT", "1s", simStart.Add(-time.Minute), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := signal.New(strategy, "BTCUSDT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []signal.Signal
+	for _, k := range klines {
+		if !k.CloseTime.Before(windowTo) {
+			break
+		}
+		s, ok := ref.Update(signal.Kline{Symbol: "BTCUSDT", OpenTime: k.OpenTime, CloseTime: k.CloseTime,
+			Open: k.Open, High: k.High, Low: k.Low, Close: k.Close})
+		if ok && strategy.Accepts(s) && !s.KlineOpen.Before(windowFrom) {
+			want = append(want, s)
+		}
+	}
+	sides := map[signal.Side]int{}
+	for _, s := range want {
+		sides[s.Side]++
+	}
+	if sides[signal.Buy] == 0 || sides[signal.Sell] == 0 {
+		t.Fatalf("the replay should make the strategy buy and sell in the window; it gives %v", want)
+	}
+
+	inWindow := func() []signal.Signal {
+		var got []signal.Signal
+		for _, e := range state.Store.Symbol("BTCUSDT", windowFrom) {
+			if e.Signal.KlineClose.Before(windowTo) {
+				got = append(got, e.Signal)
+			}
+		}
+		return got
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for len(inWindow()) < len(want) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := inWindow()
+	if len(got) != len(want) {
+		t.Fatalf("the group stored %d signals in the window, want %d:\ngot  %v\nwant %v", len(got), len(want), got, want)
+	}
+	for i := range want {
+		if got[i].ID() != want[i].ID() || got[i].Confidence != want[i].Confidence ||
+			!got[i].Price.Equal(want[i].Price) || got[i].Reason != want[i].Reason {
+			t.Errorf("signal %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+
+	// Metrics: every stored signal counted once, by side; latencies observed.
+	c := state.Store.Counts()
+	for side, n := range map[signal.Side]int64{signal.Buy: c.Buy, signal.Sell: c.Sell} {
+		m := testutil.ToFloat64(metrics.signals.WithLabelValues("ns", "TradingBot", "sig-bot", "BTCUSDT", string(side)))
+		if int64(m) != n {
+			t.Errorf("tradebot_signals_total{side=%s} = %v, want %d", side, m, n)
+		}
+	}
+	if n := testutil.CollectAndCount(metrics.latency); n != 1 {
+		t.Errorf("latency histogram series = %d", n)
+	}
+
+	// Events: each signal of the window announced (few enough that the
+	// budget folds none of them).
+	notesMu.Lock()
+	joined := strings.Join(notes, "\n")
+	notesMu.Unlock()
+	for _, s := range want {
+		if frag := fmt.Sprintf("Signal: %s BTCUSDT at %s", s.Side, s.Price); !strings.Contains(joined, frag) {
+			t.Errorf("no event %q in\n%s", frag, joined)
+		}
+	}
+
+	// InfluxDB: one point per signal, at its kline's close.
+	if err := sink.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q := fmt.Sprintf(`SELECT count(confidence) FROM signal WHERE resource='sig-bot' AND time >= %d AND time < %d`,
+		windowFrom.UnixNano(), windowTo.UnixNano())
+	if n := influx.Int(t, "tradebot", q, "count"); n != int64(len(want)) {
+		t.Errorf("InfluxDB holds %d signal points in the window, want %d", n, len(want))
+	}
+}
