@@ -42,7 +42,9 @@ func TestConfigFromSpec(t *testing.T) {
 }
 
 func TestConfigFromSpecErrors(t *testing.T) {
-	cross := func(f, s int32) *v1alpha1.CrossoverParams { return &v1alpha1.CrossoverParams{FastPeriod: f, SlowPeriod: s} }
+	cross := func(f, s int32) *v1alpha1.CrossoverParams {
+		return &v1alpha1.CrossoverParams{FastPeriod: f, SlowPeriod: s}
+	}
 	for _, tc := range []struct {
 		spec  v1alpha1.StrategySpec
 		field string

@@ -22,14 +22,14 @@ import (
 // window therefore has a variance of exactly 0 and a mean equal to its
 // price.
 type window struct {
-	buf   []float64
-	head  int // where the next value goes
-	n     int // values held, up to len(buf)
-	since int // values pushed since the last exact recomputation
-	ref   float64
-	s1    float64 // Σ(x−ref)
-	s2    float64 // Σ(x−ref)²
-	peak  float64 // largest s2 since the last exact recomputation
+	buf  []float64
+	head int     // where the next value goes
+	n    int     // values held, up to len(buf)
+	inv  float64 // 1/n
+	ref  float64
+	s1   float64 // Σ(x−ref)
+	s2   float64 // Σ(x−ref)²
+	peak float64 // largest s2 since the last exact recomputation
 }
 
 // rebaseRatio bounds peak/(n·variance) before the sums are recomputed. The
@@ -45,48 +45,47 @@ func (w *window) full() bool { return w.n == len(w.buf) }
 
 func (w *window) push(x float64) {
 	d := x - w.ref
-	if w.n < len(w.buf) {
+	if w.n == len(w.buf) {
+		o := w.buf[w.head] - w.ref
+		w.s1 += d - o
+		w.s2 += (d - o) * (d + o)
+	} else {
 		if w.n == 0 {
 			w.ref, d = x, 0
 		}
 		w.n++
+		w.inv = 1 / float64(w.n)
 		w.s1 += d
 		w.s2 += d * d
-	} else {
-		o := w.buf[w.head] - w.ref
-		w.s1 += d - o
-		w.s2 += d*d - o*o
 	}
 	w.buf[w.head] = x
+	w.peak = max(w.peak, w.s2)
+	// Every len(buf) values (when head wraps), and whenever the variance
+	// has become small next to the sums.
 	if w.head++; w.head == len(w.buf) {
 		w.head = 0
-	}
-	w.since++
-	w.peak = max(w.peak, w.s2)
-	if w.since >= len(w.buf) || w.peak > rebaseRatio*w.sumSq() {
+		w.recompute()
+	} else if w.peak > rebaseRatio*w.sumSq() {
 		w.recompute()
 	}
 }
 
 // sumSq is n times the population variance, Σ(x−mean)².
 func (w *window) sumSq() float64 {
-	return w.s2 - w.s1*w.s1/float64(w.n)
+	return w.s2 - w.s1*w.s1*w.inv
 }
 
 // recompute rebuilds the sums exactly, relative to the held value nearest
 // the mean: some value always lies within one standard deviation of the
-// mean, so afterwards s2 is at most twice n·variance.
+// mean, so afterwards s2 is at most twice n·variance. The current mean is
+// accurate enough to pick that value.
 func (w *window) recompute() {
 	vals := w.buf[:w.n] // while filling, the values are buf[0:n]
-	var sum float64
-	for _, v := range vals {
-		sum += v
-	}
-	m := sum / float64(w.n)
-	ref := vals[0]
+	m := w.mean()
+	ref, dist := vals[0], math.Abs(vals[0]-m)
 	for _, v := range vals[1:] {
-		if math.Abs(v-m) < math.Abs(ref-m) {
-			ref = v
+		if d := math.Abs(v - m); d < dist {
+			ref, dist = v, d
 		}
 	}
 	var s1, s2 float64
@@ -95,16 +94,16 @@ func (w *window) recompute() {
 		s1 += d
 		s2 += d * d
 	}
-	w.ref, w.s1, w.s2, w.peak, w.since = ref, s1, s2, s2, 0
+	w.ref, w.s1, w.s2, w.peak = ref, s1, s2, s2
 }
 
 func (w *window) mean() float64 {
-	return w.ref + w.s1/float64(w.n)
+	return w.ref + w.s1*w.inv
 }
 
 // stdDev is the population standard deviation.
 func (w *window) stdDev() float64 {
-	return math.Sqrt(max(0, w.sumSq()/float64(w.n)))
+	return math.Sqrt(max(0, w.sumSq()*w.inv))
 }
 
 func checkPeriod(period int) error {

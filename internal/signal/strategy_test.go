@@ -260,7 +260,7 @@ func TestConfidenceRange(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	cfgs := []Config{smaConfig(9, 21), emaConfig(12, 26), rsiConfig(14, 30, 70), bollingerConfig(20, 2)}
 	total, passed := make([]int, len(cfgs)), make([]int, len(cfgs))
-	for range 100 {
+	for range 50 {
 		xs := randomSeries(rng, 2000, 21)
 		for j, cfg := range cfgs {
 			_, sigs := runStrategy(t, cfg, xs)

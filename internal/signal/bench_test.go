@@ -1,0 +1,382 @@
+package signal
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+)
+
+// benchMix is the ten strategies every symbol runs in the figures: the four
+// types with periods people use.
+func benchMix() []Config {
+	return []Config{
+		smaConfig(9, 21), smaConfig(20, 50), smaConfig(50, 200),
+		emaConfig(12, 26), emaConfig(9, 21),
+		rsiConfig(14, 30, 70), rsiConfig(7, 20, 80),
+		bollingerConfig(20, 2), bollingerConfig(20, 2.5), bollingerConfig(50, 2),
+	}
+}
+
+// benchKlines is a random walk of n one-minute klines of symbol, prices to
+// two decimals around 100.
+func benchKlines(rng *rand.Rand, symbol string, n int) []Kline {
+	ks := make([]Kline, n)
+	p := 50 + 100*rng.Float64()
+	for i := range ks {
+		p *= math.Exp(0.002 * rng.NormFloat64())
+		open := klineBase.Add(time.Duration(i) * time.Minute)
+		c := decimal.New(int64(math.Round(p*100)), -2)
+		ks[i] = Kline{Symbol: symbol, OpenTime: open, CloseTime: open.Add(time.Minute - time.Millisecond),
+			Open: c, High: c, Low: c, Close: c}
+	}
+	return ks
+}
+
+func benchUpdate(b *testing.B, newStrategy func(Config) (Strategy, error), cfg Config) {
+	ks := benchKlines(rand.New(rand.NewPCG(1, 1)), "BTCUSDT", 10_000)
+	st, err := newStrategy(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		k := ks[i%len(ks)]
+		k.OpenTime = klineBase.Add(time.Duration(i) * time.Minute)
+		st.Update(k)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}
+
+func ours(cfg Config) (Strategy, error) { return New(cfg, "BTCUSDT") }
+
+// BenchmarkUpdate measures one Update of each strategy type, signals
+// included.
+func BenchmarkUpdate(b *testing.B) {
+	for _, cfg := range []Config{smaConfig(9, 21), emaConfig(12, 26), rsiConfig(14, 30, 70), bollingerConfig(20, 2)} {
+		b.Run(string(cfg.Type), func(b *testing.B) { benchUpdate(b, ours, cfg) })
+	}
+}
+
+// BenchmarkUpdateRecompute is the same with every indicator recomputed
+// over its whole window on every kline.
+func BenchmarkUpdateRecompute(b *testing.B) {
+	for _, cfg := range []Config{smaConfig(9, 21), emaConfig(12, 26), rsiConfig(14, 30, 70), bollingerConfig(20, 2)} {
+		b.Run(string(cfg.Type), func(b *testing.B) { benchUpdate(b, newRecompute, cfg) })
+	}
+}
+
+// TestBenchFigures prints the engine's figures as "name: value" lines, for
+// make bench. It runs only with SIGNAL_BENCH=1:
+//
+//	SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/signal/ | grep '^signal\.'
+//
+// signal.klines_per_sec: strategy updates per second (one closed kline
+// folded into one strategy) with 10 000 strategies over 1 000 symbols, ten
+// per symbol (benchMix), klines fed symbol by symbol, each to its symbol's
+// ten strategies; best of three rounds.
+// signal.speedup_vs_recompute: that rate against the same strategies with
+// each indicator recomputed over its whole window on every kline (an EMA or
+// RSI over its warm-up length), same klines, same run, best of three each.
+// signal.bytes_per_strategy: heap bytes per running strategy, measured
+// over 10 000 of them.
+func TestBenchFigures(t *testing.T) {
+	if os.Getenv("SIGNAL_BENCH") != "1" {
+		t.Log("set SIGNAL_BENCH=1 to print the benchmark figures")
+		return
+	}
+	const symbols, klines = 1000, 400
+	rng := rand.New(rand.NewPCG(5, 5))
+	data := make([][]Kline, symbols)
+	names := make([]string, symbols)
+	for i := range data {
+		names[i] = fmt.Sprintf("SYM%03dUSDT", i)
+		data[i] = benchKlines(rng, names[i], klines)
+	}
+	var rate, naive float64
+	for range 3 {
+		rate = max(rate, feedRate(t, data, names, ours2))
+		naive = max(naive, feedRate(t, data, names, newRecompute2))
+	}
+	fmt.Printf("signal.klines_per_sec: %.0f\n", rate)
+	fmt.Printf("signal.speedup_vs_recompute: %.1f\n", rate/naive)
+	fmt.Printf("signal.bytes_per_strategy: %.0f\n", bytesPerStrategy(t, names))
+}
+
+func ours2(cfg Config, symbol string) (Strategy, error) { return New(cfg, symbol) }
+
+func newRecompute2(cfg Config, symbol string) (Strategy, error) {
+	st, err := newRecompute(cfg)
+	if err == nil {
+		st.(*recompute).symbol = symbol
+	}
+	return st, err
+}
+
+// feedRate builds the strategies and returns the strategy updates per
+// second of feeding all the klines, kline time by kline time, symbol by
+// symbol.
+func feedRate(t *testing.T, data [][]Kline, names []string, mk func(Config, string) (Strategy, error)) float64 {
+	t.Helper()
+	mix := benchMix()
+	strategies := make([][]Strategy, len(names))
+	for i, name := range names {
+		for _, cfg := range mix {
+			st, err := mk(cfg, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strategies[i] = append(strategies[i], st)
+		}
+	}
+	runtime.GC()
+	updates, fired := 0, 0
+	start := time.Now()
+	for j := range data[0] {
+		for i, sts := range strategies {
+			k := data[i][j]
+			for _, st := range sts {
+				if _, ok := st.Update(k); ok {
+					fired++
+				}
+			}
+			updates += len(sts)
+		}
+	}
+	elapsed := time.Since(start)
+	if fired == 0 {
+		t.Fatal("no signal at all")
+	}
+	return float64(updates) / elapsed.Seconds()
+}
+
+func bytesPerStrategy(t *testing.T, names []string) float64 {
+	mix := benchMix()
+	strategies := make([]Strategy, 0, len(names)*len(mix))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, name := range names {
+		for _, cfg := range mix {
+			st, err := New(cfg, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strategies = append(strategies, st)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(strategies)
+	// The slice of interfaces holding them is not the strategies' cost.
+	held := float64(after.HeapAlloc) - float64(before.HeapAlloc) - float64(cap(strategies)*16)
+	return held / float64(len(strategies))
+}
+
+// recompute is the baseline the speed-up is measured against: the same
+// strategies, but every indicator is recomputed from the recent closes on
+// every kline. It applies the same firing rules and builds a reason of the
+// same shape, with a fixed confidence.
+type recompute struct {
+	base
+	cfg     Config
+	history int // closes kept: the longest window an indicator reads
+	closes  []float64
+	side    int // crossovers: of the last kline where the averages differed
+	prevIn  [2]bool
+	hasPrev bool
+}
+
+func newRecompute(cfg Config) (Strategy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	h := cfg.WarmupKlines()
+	switch cfg.Type {
+	case v1alpha1.StrategySMACrossover:
+		h = cfg.SlowPeriod
+	case v1alpha1.StrategyBollingerBands:
+		h = cfg.Period
+	}
+	return &recompute{base: base{symbol: "BTCUSDT", strategy: string(cfg.Type), warmup: cfg.WarmupKlines()},
+		cfg: cfg, history: h, closes: make([]float64, 0, 2*h)}, nil
+}
+
+func (s *recompute) Update(k Kline) (Signal, bool) {
+	x, ok := s.accept(k)
+	if !ok {
+		return Signal{}, false
+	}
+	if len(s.closes) == cap(s.closes) {
+		s.closes = append(s.closes[:0], s.closes[len(s.closes)-s.history+1:]...)
+	}
+	s.closes = append(s.closes, x)
+	wasReady := s.done()
+	w := s.closes[max(0, len(s.closes)-s.history):]
+	var in [2]bool // the BUY and SELL conditions
+	var vals [3]float64
+	switch s.cfg.Type {
+	case v1alpha1.StrategySMACrossover, v1alpha1.StrategyEMACrossover:
+		if len(w) < s.cfg.SlowPeriod {
+			return Signal{}, false
+		}
+		var fast, slow float64
+		if s.cfg.Type == v1alpha1.StrategySMACrossover {
+			fast, slow = windowMean(w[len(w)-s.cfg.FastPeriod:]), windowMean(w)
+		} else {
+			fast, slow = emaOver(w, s.cfg.FastPeriod), emaOver(w, s.cfg.SlowPeriod)
+		}
+		side := 0
+		if g := fast - slow; g > gapTolerance*slow {
+			side = 1
+		} else if g < -gapTolerance*slow {
+			side = -1
+		}
+		prev := s.side
+		if side != 0 {
+			s.side = side
+		}
+		if !wasReady || prev == 0 || side == 0 || side == prev {
+			return Signal{}, false
+		}
+		return s.fire(k, map[bool]Side{true: Buy, false: Sell}[side > 0], fast, slow, 0), true
+	case v1alpha1.StrategyRSI:
+		if len(w) <= s.cfg.Period {
+			return Signal{}, false
+		}
+		v := rsiOver(w, s.cfg.Period)
+		in = [2]bool{v < s.cfg.Oversold, v > s.cfg.Overbought}
+		vals = [3]float64{v, s.cfg.Oversold, s.cfg.Overbought}
+	case v1alpha1.StrategyBollingerBands:
+		if len(w) < s.cfg.Period {
+			return Signal{}, false
+		}
+		m := windowMean(w)
+		var ss float64
+		for _, v := range w {
+			ss += (v - m) * (v - m)
+		}
+		sd := math.Sqrt(ss / float64(len(w)))
+		in = [2]bool{x < m-s.cfg.StdDevMultiplier*sd, x > m+s.cfg.StdDevMultiplier*sd}
+		vals = [3]float64{x, m - s.cfg.StdDevMultiplier*sd, m}
+	}
+	prev, had := s.prevIn, s.hasPrev
+	s.prevIn, s.hasPrev = in, true
+	if !wasReady || !had {
+		return Signal{}, false
+	}
+	switch {
+	case in[0] && !prev[0]:
+		return s.fire(k, Buy, vals[0], vals[1], vals[2]), true
+	case in[1] && !prev[1]:
+		return s.fire(k, Sell, vals[0], vals[1], vals[2]), true
+	}
+	return Signal{}, false
+}
+
+func (s *recompute) fire(k Kline, side Side, a, b, c float64) Signal {
+	var buf [96]byte
+	r := append(buf[:0], s.strategy...)
+	r = append(r, ' ')
+	r = appendNum(r, a)
+	r = append(r, " crossed "...)
+	r = appendNum(r, b)
+	r = append(r, " around "...)
+	r = appendNum(r, c)
+	return s.signal(k, side, confidence(a/max(b, 1), 1), string(r))
+}
+
+func windowMean(w []float64) float64 {
+	var s float64
+	for _, v := range w {
+		s += v
+	}
+	return s / float64(len(w))
+}
+
+// emaOver seeds an EMA with the mean of the first period values of w and
+// runs it over the rest.
+func emaOver(w []float64, period int) float64 {
+	if len(w) < period {
+		return math.NaN()
+	}
+	e, alpha := windowMean(w[:period]), 2/float64(period+1)
+	for _, v := range w[period:] {
+		e = alpha*v + (1-alpha)*e
+	}
+	return e
+}
+
+// rsiOver runs Wilder's RSI over w from its start.
+func rsiOver(w []float64, period int) float64 {
+	var gain, loss float64
+	for i := 1; i <= period; i++ {
+		ch := w[i] - w[i-1]
+		gain += max(ch, 0)
+		loss += max(-ch, 0)
+	}
+	gain /= float64(period)
+	loss /= float64(period)
+	for i := period + 1; i < len(w); i++ {
+		ch := w[i] - w[i-1]
+		gain = (gain*float64(period-1) + max(ch, 0)) / float64(period)
+		loss = (loss*float64(period-1) + max(-ch, 0)) / float64(period)
+	}
+	return rsiOf(gain, loss)
+}
+
+// BenchmarkIndicator measures the indicators alone, float64 in, against
+// recomputing each one's window (an EMA or RSI over its warm-up length):
+// the arithmetic without the per-kline plumbing that both pay.
+func BenchmarkIndicator(b *testing.B) {
+	closes := make([]float64, 1<<12)
+	rng := rand.New(rand.NewPCG(3, 3))
+	p := 100.0
+	for i := range closes {
+		p *= math.Exp(0.002 * rng.NormFloat64())
+		closes[i] = p
+	}
+	sma, _ := NewSMA(21)
+	ema, _ := NewEMA(26)
+	rsi, _ := NewRSI(14)
+	bb, _ := NewBollinger(20, 2)
+	var sink float64
+	for _, tc := range []struct {
+		name      string
+		window    int
+		ours      func(x float64) float64
+		recompute func(w []float64) float64
+	}{
+		{"SMA21", 21, func(x float64) float64 { sma.Update(x); return sma.Value() }, windowMean},
+		{"EMA26", 4 * 26, func(x float64) float64 { ema.Update(x); return ema.Value() }, func(w []float64) float64 { return emaOver(w, 26) }},
+		{"RSI14", 6*14 + 1, func(x float64) float64 { rsi.Update(x); return rsi.Value() }, func(w []float64) float64 { return rsiOver(w, 14) }},
+		{"Bollinger20", 20, func(x float64) float64 { bb.Update(x); l, _, _, _ := bb.Bands(); return l }, func(w []float64) float64 {
+			m := windowMean(w)
+			var ss float64
+			for _, v := range w {
+				ss += (v - m) * (v - m)
+			}
+			return m - 2*math.Sqrt(ss/float64(len(w)))
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				sink += tc.ours(closes[i%len(closes)])
+			}
+		})
+		b.Run(tc.name+"Recompute", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				j := tc.window + i%(len(closes)-tc.window)
+				sink += tc.recompute(closes[j-tc.window : j])
+			}
+		})
+	}
+	runtime.KeepAlive(sink)
+}
