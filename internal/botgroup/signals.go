@@ -37,8 +37,11 @@ type SignalOptions struct {
 	// State is the resource's signal store, event budget and counters.
 	State *SignalState
 	// Announce emits a Kubernetes Event about a signal; it must not block.
-	// nil: no events.
-	Announce func(reason, note string)
+	// action names the signal ("BUY BTCUSDT 2026-12-04T17:23:14Z"): Events
+	// that differ only in their note are merged into one series by the
+	// events library, so each signal needs an action of its own. nil: no
+	// events.
+	Announce func(reason, action, note string)
 	// Metrics receives the signal figures (nil: none).
 	Metrics *SignalMetrics
 }
@@ -208,7 +211,8 @@ func (g *Group) announce(sig signal.Signal, now time.Time) {
 	if d.Folded > 0 {
 		note += fmt.Sprintf(" (and %d more %s %s since %s)", d.Folded, sig.Side, sig.Symbol, d.Since.UTC().Format(time.RFC3339))
 	}
-	so.Announce("Signal", note)
+	action := fmt.Sprintf("%s %s %s", sig.Side, sig.Symbol, sig.KlineClose.UTC().Format(time.RFC3339))
+	so.Announce("Signal", action, note)
 }
 
 // resource names a group's resource in metrics.

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,11 +13,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/shopspring/decimal"
-
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/replaytest"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
@@ -27,36 +24,10 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 )
 
-// replayLegs shapes the replayed BTCUSDT market: each leg is a number of
-// one-second klines and the close-to-close step of each. A long fall first
-// (the group starts and warms up during it), then turns that make an SMA
-// 2/5 crossover fire both ways.
-var replayLegs = []struct {
-	klines int
-	step   string
-}{{15, "-2"}, {8, "3"}, {8, "-3"}, {8, "3"}}
-
-// writeReplay writes the replay CSV and returns its path and kline count.
-func writeReplay(t *testing.T) (string, int) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("symbol,open_time,open,high,low,close,volume\n")
-	price, n := decimal.NewFromInt(1000), 0
-	for _, leg := range replayLegs {
-		step := decimal.RequireFromString(leg.step)
-		for range leg.klines {
-			next := price.Add(step)
-			fmt.Fprintf(&b, "BTCUSDT,%d,%s,%s,%s,%s,1\n", 1_700_000_000_000+int64(n)*1000,
-				price, decimal.Max(price, next), decimal.Min(price, next), next)
-			price, n = next, n+1
-		}
-	}
-	path := filepath.Join(t.TempDir(), "replay.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path, n
-}
+// replayLegs shapes the replayed BTCUSDT market: a long fall first (the
+// group starts and warms up during it), then turns that make an SMA 2/5
+// crossover fire both ways.
+var replayLegs = []replaytest.Leg{{Klines: 15, Step: "-2"}, {Klines: 8, Step: "3"}, {Klines: 8, Step: "-3"}, {Klines: 8, Step: "3"}}
 
 // TestSignalsFromReplayedKlines runs a group's signal task the way the
 // operator does — shared registry and hub, a real InfluxDB sink — on a
@@ -65,7 +36,7 @@ func writeReplay(t *testing.T) (string, int) {
 // klines: in the store, the metrics, the Events and InfluxDB.
 func TestSignalsFromReplayedKlines(t *testing.T) {
 	t.Parallel()
-	replay, replayKlines := writeReplay(t)
+	replay, replayKlines := replaytest.WriteCSV(t, "BTCUSDT", "1000", replayLegs)
 	cfg := exchangesim.DefaultConfig()
 	cfg.Tick = 250 * time.Millisecond
 	cfg.History = 2 * time.Minute
@@ -131,7 +102,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 		Meta:          meta,
 		Signals: &SignalOptions{
 			Strategy: strategy, Interval: "1s", State: state, Metrics: metrics,
-			Announce: func(reason, note string) {
+			Announce: func(reason, _, note string) {
 				notesMu.Lock()
 				defer notesMu.Unlock()
 				notes = append(notes, reason+": "+note)
@@ -146,7 +117,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 	// The window compared: from the first rise to the replay's last kline.
 	// Signals there depend only on the replayed klines (an SMA forgets
 	// everything older than its window), whatever the warm-up read.
-	windowFrom := simStart.Add(time.Duration(replayLegs[0].klines) * time.Second)
+	windowFrom := simStart.Add(time.Duration(replayLegs[0].Klines) * time.Second)
 	windowTo := simStart.Add(time.Duration(replayKlines-1) * time.Second)
 	for time.Now().Before(windowTo.Add(2 * time.Second)) {
 		time.Sleep(100 * time.Millisecond)

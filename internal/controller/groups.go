@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -82,7 +83,10 @@ func (r groupRequest) version() string {
 		fmt.Fprintf(h, "recording %+v\n", *r.Recording)
 	}
 	if r.Signals != nil {
-		fmt.Fprintf(h, "signals %+v\n", r.Signals.Spec)
+		// JSON, not %+v: the spec holds pointers, whose addresses change
+		// from one read to the next.
+		spec, _ := json.Marshal(r.Signals.Spec)
+		fmt.Fprintf(h, "signals %s\n", spec)
 	}
 	for _, e := range r.Extra {
 		fmt.Fprintf(h, "%s\n", e)

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 )
 
@@ -19,6 +22,12 @@ func TestGroupVersion(t *testing.T) {
 				Breaker: exchange.BreakerSettings{FailureThreshold: 5, OpenDuration: 30 * time.Second, HalfOpenMaxRequests: 1},
 			},
 			ShareLimits: exchange.ShareLimits{WeightPerMinute: 600, OrdersPer10s: 10},
+			// Freshly allocated each time, as each read of the spec is.
+			Signals: &signalRequest{Spec: tradingv1alpha1.StrategySpec{
+				Type: tradingv1alpha1.StrategySMACrossover, Interval: tradingv1alpha1.Interval1m, MinConfidence: "0.6",
+				SMACrossover:    &tradingv1alpha1.CrossoverParams{FastPeriod: 9, SlowPeriod: 21},
+				SignalRetention: &metav1.Duration{Duration: time.Hour},
+			}},
 		}
 	}
 	extra := []string{"generation=3", "secret=100"}
@@ -55,6 +64,10 @@ func TestGroupVersion(t *testing.T) {
 		{"retries", func(c *groupRequest) []string { c.Policy.Retry.MaxAttempts = 2; return extra }, false},
 		{"batching", func(c *groupRequest) []string { c.Policy.BatchWait = time.Second; return extra }, false},
 		{"share", func(c *groupRequest) []string { c.ShareLimits.WeightPerMinute = 60; return extra }, false},
+		{"strategy period", func(c *groupRequest) []string { c.Signals.Spec.SMACrossover.SlowPeriod = 30; return extra }, false},
+		{"strategy interval", func(c *groupRequest) []string { c.Signals.Spec.Interval = tradingv1alpha1.Interval1s; return extra }, false},
+		{"signal retention", func(c *groupRequest) []string { c.Signals.Spec.SignalRetention.Duration = 2 * time.Hour; return extra }, false},
+		{"no strategy", func(c *groupRequest) []string { c.Signals = nil; return extra }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

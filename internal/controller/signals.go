@@ -88,8 +88,8 @@ func (s GroupSettings) signalOptions(key string, req *signalRequest) (*botgroup.
 		obj := req.Object
 		// The events recorder queues and sends in the background: a signal
 		// never waits for the API server.
-		opts.Announce = func(reason, note string) {
-			recorder.Eventf(obj, nil, "Normal", reason, "Signal", "%s", note)
+		opts.Announce = func(reason, action, note string) {
+			recorder.Eventf(obj, nil, "Normal", reason, action, "%s", note)
 		}
 	}
 	return opts, nil

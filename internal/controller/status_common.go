@@ -68,7 +68,7 @@ const quietEventGap = 2 * time.Second
 // than a normal gap between events, its age (whole seconds, so a stalled
 // stream shows as a growing figure rather than its last good delay).
 func effectiveLag(m botgroup.MarketSnapshot, now time.Time) time.Duration {
-	lag := m.Lag.Round(time.Millisecond)
+	lag := m.Lag
 	if m.LastEvent.IsZero() {
 		return lag
 	}

@@ -153,7 +153,10 @@ func startSuite(t *testing.T) *envSuite {
 			s.changes.NotifyEndpoint(url)
 		},
 	})
-	hub := marketdata.NewHub(marketdata.Options{Logger: logger.WithName("marketdata"), Backfill: botgroup.KlineBackfill(registry)})
+	hub := marketdata.NewHub(marketdata.Options{Logger: logger.WithName("marketdata"), Backfill: botgroup.KlineBackfill(registry),
+		// Short bounds keep the stall drill short; the simulator sends
+		// klines and tickers every second.
+		StaleAfterByKind: map[marketdata.Kind]time.Duration{marketdata.KindKline: 4 * time.Second, marketdata.KindTicker: 4 * time.Second}})
 	if err := mgr.Add(hub); err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +168,7 @@ func startSuite(t *testing.T) *envSuite {
 		Changes:        s.changes,
 		StatusInterval: statusInterval,
 		ProbeInterval:  probeInterval,
+		SignalStates:   NewSignalStates(),
 	}
 	reconcilerClient := &countingClient{Client: mgr.GetClient(), reads: s.reads}
 	recorder := mgr.GetEventRecorder("tradebot-operator")
@@ -228,6 +232,7 @@ func TestReconcilers(t *testing.T) {
 		{"TradingBot/LiveRefused", testBotLiveRefused},
 		{"TradingBot/CircuitBreaker", testBotCircuitBreaker},
 		{"SymbolWatch/Lifecycle", testWatchLifecycle},
+		{"Signals/ReplayAndStall", testSignals},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,5 +85,5 @@ func lagText(m botgroup.MarketSnapshot, now time.Time) string {
 	if m.LastEvent.IsZero() {
 		return ""
 	}
-	return effectiveLag(m, now).String()
+	return effectiveLag(m, now).Round(time.Millisecond).String()
 }
