@@ -9,6 +9,10 @@
 #   hub.*                        internal/marketdata's hub against go-binance, run once
 #   recording.*                  internal/recording against a throwaway influxd
 #                                (INFLUXD, or the one hack/tools.sh builds)
+#   signal.*                     internal/signal's strategies (throughput, against
+#                                recomputing each window, memory), and the latency
+#                                from a kline's close to its signal through the hub
+#                                to 1 000 bots (internal/botgroup)
 #
 # Every figure is printed once; the script fails if one is missing or repeated.
 set -euo pipefail
@@ -62,6 +66,10 @@ measure hub "internal/marketdata: the hub against go-binance, 1000 subscribers (
 	go test -run '^$' -bench '^BenchmarkHubFigures$' -benchtime 1x ./internal/marketdata/
 measure recording "internal/recording: ours and the official client into a real influxd, and an outage (about 30 s)" \
 	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestBenchFigures$' -v ./internal/recording/
+measure signal "internal/signal: 10 000 strategies over 1 000 symbols, and against recomputation (about 30 s)" \
+	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/signal/
+measure signalpath "internal/botgroup: kline close to signal through the hub to 1 000 bots (about 40 s)" \
+	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/botgroup/
 
 {
 	echo "sim.rest_place_order_per_sec: $(metric "$work/sim" '^BenchmarkRESTPlaceOrder-' req/s)"
@@ -72,11 +80,13 @@ measure recording "internal/recording: ours and the official client into a real 
 	figures "$work/exchange"
 	figures "$work/hub"
 	figures "$work/recording" | grep '^recording\.' || true
+	figures "$work/signal" | grep '^signal\.' || true
+	figures "$work/signalpath" | grep '^signal\.' || true
 } >"$work/figures"
 
 # Each package must have printed its figures, each exactly once.
 bad=0
-for prefix in sim batching limits pooling hub recording; do
+for prefix in sim batching limits pooling hub recording signal; do
 	if ! grep -q "^$prefix\." "$work/figures"; then
 		echo "==> FAILED: no $prefix.* figure was printed (see $log)" >&2
 		bad=1

@@ -1,0 +1,141 @@
+package botgroup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
+	"github.com/tradebot-operator/tradebot-operator/internal/signal"
+)
+
+// TestBenchFigures prints the signal path's latency figures as
+// "name: value" lines, for make bench. It runs only with SIGNAL_BENCH=1:
+//
+//	SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/botgroup/ | grep '^signal\.'
+//
+// 1 000 groups (SIGNAL_BENCH_BOTS) run their real signals task on the
+// simulator's BTCUSDT 1s klines through one market-data hub, each with an
+// SMA 2/3 crossover that reports nearly every turn. The latency is the
+// signal latency histogram's: from the hub reading a kline's closing
+// message to the signal being stored, for every bot.
+//
+// signal.kline_close_to_signal_p99_us and _p50_us: its quantiles, linearly
+// interpolated within the histogram's buckets (as histogram_quantile does).
+// signal.latency_samples: how many signals the figures rest on.
+// signal.warmup_requests_1000_bots: klines requests the simulator served
+// for the groups' warm-ups (coalesced: one per symbol and interval).
+func TestBenchFigures(t *testing.T) {
+	if os.Getenv("SIGNAL_BENCH") != "1" {
+		t.Log("set SIGNAL_BENCH=1 to print the benchmark figures")
+		return
+	}
+	bots := 1000
+	if v := os.Getenv("SIGNAL_BENCH_BOTS"); v != "" {
+		if _, err := fmt.Sscan(v, &bots); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := exchangesim.DefaultConfig()
+	cfg.Tick = 250 * time.Millisecond
+	cfg.History = 2 * time.Minute
+	sim, err := exchangesim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	simCtx, stopSim := context.WithCancel(context.Background())
+	simDone := make(chan struct{})
+	go func() { defer close(simDone); _ = sim.Run(simCtx) }()
+	defer func() { stopSim(); <-simDone; srv.Close(); sim.Close() }()
+
+	reg := exchange.NewRegistry(exchange.RegistryOptions{})
+	defer reg.Close()
+	ep := reg.Endpoint(exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")})
+	hub := marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(reg)})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Start(hubCtx) }()
+	defer func() {
+		stopHub()
+		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("hub: %v", err)
+		}
+	}()
+
+	strategy, err := signal.ConfigFromSpec(v1alpha1.StrategySpec{Type: v1alpha1.StrategySMACrossover,
+		SMACrossover: &v1alpha1.CrossoverParams{FastPeriod: 2, SlowPeriod: 3}, MinConfidence: "0.0001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := NewSignalMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, bots)
+	for i := range bots {
+		g := New(Config{
+			Endpoint: ep, Symbols: []string{"BTCUSDT"}, Hub: hub,
+			Meta: recordingMetaForBench(i),
+			Signals: &SignalOptions{Strategy: strategy, Interval: "1s", State: NewSignalState(time.Hour, nil),
+				Metrics: metrics},
+		})
+		go func() { done <- g.runSignals(ctx) }()
+	}
+	time.Sleep(20 * time.Second)
+	cancel()
+	for range bots {
+		if err := <-done; err != nil {
+			t.Errorf("signals task: %v", err)
+		}
+	}
+
+	var m dto.Metric
+	if err := metrics.latency.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	h := m.GetHistogram()
+	if h.GetSampleCount() < uint64(bots) {
+		t.Fatalf("only %d signals from %d bots in 20 s", h.GetSampleCount(), bots)
+	}
+	stats := sim.Stats()
+	fmt.Printf("signal.kline_close_to_signal_p99_us: %.0f\n", histogramQuantile(0.99, h)*1e6)
+	fmt.Printf("signal.kline_close_to_signal_p50_us: %.0f\n", histogramQuantile(0.50, h)*1e6)
+	fmt.Printf("signal.latency_samples: %d\n", h.GetSampleCount())
+	fmt.Printf("signal.warmup_requests_%d_bots: %d\n", bots, stats.Requests["/api/v3/klines"])
+}
+
+// histogramQuantile estimates the q-quantile of h by linear interpolation
+// within the bucket it falls in.
+func histogramQuantile(q float64, h *dto.Histogram) float64 {
+	rank := q * float64(h.GetSampleCount())
+	lower, below := 0.0, 0.0
+	for _, b := range h.GetBucket() {
+		upper, count := b.GetUpperBound(), float64(b.GetCumulativeCount())
+		if count >= rank {
+			if count == below {
+				return upper
+			}
+			return lower + (upper-lower)*(rank-below)/(count-below)
+		}
+		lower, below = upper, count
+	}
+	return lower
+}
+
+// recordingMetaForBench names bench bot i.
+func recordingMetaForBench(i int) recording.Meta {
+	return recording.Meta{Namespace: "bench", Name: fmt.Sprintf("bot-%04d", i), Kind: "TradingBot", Exchange: "binance"}
+}
