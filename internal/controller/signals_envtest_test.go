@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/replaytest"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
@@ -94,7 +93,7 @@ func testSignals(t *testing.T, s *envSuite) {
 	for time.Now().Before(windowTo.Add(time.Second)) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	want := expectedSignals(t, sim.url, strategy, simStart, windowFrom, windowTo)
+	want := replaytest.ExpectedSignals(t, sim.url, strategy, simStart.Add(-time.Minute), windowFrom, windowTo)
 	last := want[len(want)-1]
 
 	b := waitFor(t, s, botNN, newBotObj, "the last expected signal in status", func(b *tradingv1alpha1.TradingBot) bool {
@@ -143,46 +142,6 @@ func testSignals(t *testing.T, s *envSuite) {
 	}, describeBot)
 	deleteAndWait(t, s, botNN, newBotObj)
 	deleteAndWait(t, s, watchNN, newWatchObj)
-}
-
-// expectedSignals runs the strategy over the simulator's own closed klines
-// and returns the accepted signals of klines opening in [from, to).
-func expectedSignals(t *testing.T, url string, spec tradingv1alpha1.StrategySpec, simStart, from, to time.Time) []signal.Signal {
-	t.Helper()
-	reg := exchange.NewRegistry(exchange.RegistryOptions{})
-	defer reg.Close()
-	ep := reg.Endpoint(exchange.URLs{REST: url, Stream: "ws" + strings.TrimPrefix(url, "http")})
-	klines, err := ep.Klines(context.Background(), exchange.CallPolicy{}, "BTCUSDT", "1s", simStart.Add(-time.Minute), 1000)
-	if err != nil {
-		t.Fatalf("reading the simulator's klines: %v", err)
-	}
-	cfg, err := signal.ConfigFromSpec(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := signal.New(cfg, "BTCUSDT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []signal.Signal
-	for _, k := range klines {
-		if !k.OpenTime.Before(to) {
-			break
-		}
-		sig, ok := st.Update(signal.Kline{Symbol: "BTCUSDT", OpenTime: k.OpenTime, CloseTime: k.CloseTime,
-			Open: k.Open, High: k.High, Low: k.Low, Close: k.Close})
-		if ok && cfg.Accepts(sig) && !k.OpenTime.Before(from) {
-			out = append(out, sig)
-		}
-	}
-	sides := map[signal.Side]int{}
-	for _, s := range out {
-		sides[s.Side]++
-	}
-	if sides[signal.Buy] == 0 || sides[signal.Sell] == 0 {
-		t.Fatalf("the replay should make the strategy buy and sell; it gives %+v", out)
-	}
-	return out
 }
 
 // lastSignalIs reports whether status shows want as BTCUSDT's last signal.
