@@ -21,7 +21,7 @@ func TestCRDNames(t *testing.T) {
 		{"tradingbots.trading.tradebot.dev", "tb",
 			[]string{"Mode", "Phase", "Breaker", "Weight", "Signals", "PnL", "Age"}},
 		{"symbolwatches.trading.tradebot.dev", "sw",
-			[]string{"Symbols", "Phase", "Breaker", "Lag", "Age"}},
+			[]string{"Symbols", "Phase", "Breaker", "Lag", "Signals", "Age"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.crd, func(t *testing.T) {

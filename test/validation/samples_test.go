@@ -33,10 +33,11 @@ func TestSamplesAreAcceptedAndDefaulted(t *testing.T) {
 			},
 			Symbols: []string{"BTCUSDT", "ETHUSDT"},
 			Strategy: v1.StrategySpec{
-				Type:          v1.StrategySMACrossover,
-				Interval:      v1.Interval1m,
-				SMACrossover:  &v1.CrossoverParams{FastPeriod: 9, SlowPeriod: 21},
-				MinConfidence: "0.6",
+				Type:            v1.StrategySMACrossover,
+				Interval:        v1.Interval1s,
+				SMACrossover:    &v1.CrossoverParams{FastPeriod: 9, SlowPeriod: 21},
+				MinConfidence:   "0.6",
+				SignalRetention: duration(24 * time.Hour),
 			},
 			Risk: v1.RiskSpec{
 				MaxOrderQuote: "50", MaxPositionQuote: "500", MaxOrdersPerMinute: 6,
@@ -74,6 +75,11 @@ func TestSamplesAreAcceptedAndDefaulted(t *testing.T) {
 			Recording: v1.RecordingSpec{
 				Enabled: ptr(true), Database: "tradebot", BatchSize: 1000,
 				FlushInterval: duration(2 * time.Second),
+			},
+			Signals: &v1.StrategySpec{
+				Type: v1.StrategyEMACrossover, Interval: v1.Interval1s, MinConfidence: "0.6",
+				EMACrossover:    &v1.CrossoverParams{FastPeriod: 5, SlowPeriod: 13},
+				SignalRetention: duration(24 * time.Hour),
 			},
 		}
 		assertSpec(t, got.Spec, want)
