@@ -453,36 +453,28 @@ if $check; then
 		info "ok   $ref: $strategy signals: $summary ($(took))"
 	done
 
-	query="SELECT count(confidence) FROM signal WHERE resource='$bot'"
-	step "querying InfluxDB for $bot's signal points (up to ${timeout_s} s)"
-	info "curl -sG '$influx_url/query' --data-urlencode db=tradebot --data-urlencode \"q=$query\""
-	deadline=$((SECONDS + timeout_s))
-	while true; do
-		answer=$(influx_query "$query" 2>&1) || answer="curl failed: $answer"
-		count=$(first_value <<<"$answer")
-		[[ $count =~ ^[0-9]+$ ]] && ((count > 0)) && break
-		require_running
-		((SECONDS < deadline)) || die "InfluxDB holds no signal points for $bot after ${timeout_s} s; its last answer: $answer"
-		sleep 1
-	done
-	info "ok   InfluxDB holds $count signal points of $bot"
+	# wait_for_points WHAT QUERY: polls an InfluxQL count query until it
+	# counts more than zero; sets answer and count.
+	wait_for_points() {
+		local what=$1 query=$2 deadline=$((SECONDS + timeout_s))
+		step "querying InfluxDB for $bot's $what points (up to ${timeout_s} s)"
+		info "curl -sG '$influx_url/query' --data-urlencode db=tradebot --data-urlencode \"q=$query\""
+		while true; do
+			answer=$(influx_query "$query" 2>&1) || answer="curl failed: $answer"
+			count=$(first_value <<<"$answer")
+			[[ $count =~ ^[0-9]+$ ]] && ((count > 0)) && break
+			require_running
+			((SECONDS < deadline)) || die "InfluxDB holds no $what points for $bot after ${timeout_s} s; its last answer: $answer"
+			sleep 1
+		done
+		info "ok   InfluxDB holds $count $what points of $bot"
+	}
+	wait_for_points signal "SELECT count(confidence) FROM signal WHERE resource='$bot'"
 	step "kubectl get tradingbots,symbolwatches -A ($(took) since the start)"
 	kc get tradingbots,symbolwatches -A
 
-	query="SELECT count(price) FROM price WHERE resource='$bot'"
-	step "querying InfluxDB for $bot's price points (up to ${timeout_s} s)"
-	info "curl -sG '$influx_url/query' --data-urlencode db=tradebot --data-urlencode \"q=$query\""
-	deadline=$((SECONDS + timeout_s))
-	while true; do
-		answer=$(influx_query "$query" 2>&1) || answer="curl failed: $answer"
-		count=$(first_value <<<"$answer")
-		[[ $count =~ ^[0-9]+$ ]] && ((count > 0)) && break
-		require_running
-		((SECONDS < deadline)) || die "InfluxDB holds no price points for $bot after ${timeout_s} s; its last answer: $answer"
-		sleep 1
-	done
+	wait_for_points price "SELECT count(price) FROM price WHERE resource='$bot'"
 	info "$answer"
-	info "ok   InfluxDB holds $count price points of $bot"
 	step "demo-check passed in $(took)"
 	exit 0
 fi
