@@ -65,8 +65,27 @@ type Kline struct {
 // the candle in progress too; it is closed once CloseTime has passed on
 // the server's clock. limit is 1 to 1000 (zero: 500).
 func (e *Endpoint) Klines(ctx context.Context, p CallPolicy, symbol, interval string, start time.Time, limit int) ([]Kline, error) {
+	raw, err := e.rawKlines(ctx, p, symbol, interval, start, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Kline, 0, len(raw))
+	for _, k := range raw {
+		kl, err := klineFromBinance(k)
+		if err != nil {
+			return nil, badResponse(pathKlines, err)
+		}
+		out = append(out, kl)
+	}
+	slices.SortFunc(out, func(a, b Kline) int { return a.OpenTime.Compare(b.OpenTime) })
+	return out, nil
+}
+
+// rawKlines is the klines request behind Klines and the warm-ups, through
+// the endpoint's budget and breaker; its answer is not converted yet.
+func (e *Endpoint) rawKlines(ctx context.Context, p CallPolicy, symbol, interval string, start time.Time, limit int) ([]*binance.Kline, error) {
 	var raw []*binance.Kline
-	err := e.Do(ctx, p, Call{Path: "/api/v3/klines", Weight: weightKlines, Idempotent: true,
+	err := e.Do(ctx, p, Call{Path: pathKlines, Weight: weightKlines, Idempotent: true,
 		Fn: func(ctx context.Context, c *binance.Client) error {
 			s := c.NewKlinesService().Symbol(symbol).Interval(interval)
 			if !start.IsZero() {
@@ -79,19 +98,7 @@ func (e *Endpoint) Klines(ctx context.Context, p CallPolicy, symbol, interval st
 			raw, err = s.Do(ctx)
 			return err
 		}})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Kline, 0, len(raw))
-	for _, k := range raw {
-		kl, err := klineFromBinance(k)
-		if err != nil {
-			return nil, badResponse("/api/v3/klines", err)
-		}
-		out = append(out, kl)
-	}
-	slices.SortFunc(out, func(a, b Kline) int { return a.OpenTime.Compare(b.OpenTime) })
-	return out, nil
+	return raw, err
 }
 
 // klineFromBinance converts one kline of a REST answer.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/adshao/go-binance/v2"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/klineinterval"
 )
 
 // MaxRecentKlines is the most klines RecentClosedKlines returns: one
@@ -59,7 +61,7 @@ const (
 // The klines returned are the caller's own. A malformed answer (a bad
 // decimal, klines out of order) is an *Error of class Transient.
 func (e *Endpoint) RecentClosedKlines(ctx context.Context, p CallPolicy, symbol, interval string, n int, now time.Time) ([]Kline, error) {
-	iv, ok := lookupKlineInterval(interval)
+	iv, ok := klineinterval.Parse(interval)
 	if !ok {
 		return nil, &Error{Class: ClassRejected, Path: pathKlines, Err: fmt.Errorf("unknown kline interval %q", interval)}
 	}
@@ -68,7 +70,7 @@ func (e *Endpoint) RecentClosedKlines(ctx context.Context, p CallPolicy, symbol,
 	}
 	n = min(n, MaxRecentKlines)
 	server := now.Add(time.Duration(e.offset.Load()))
-	last := iv.prev(iv.open(server))
+	last := iv.Prev(iv.Open(server))
 	key := warmKey{series: seriesKey{symbol: symbol, interval: interval}, last: last.UnixMilli()}
 	return e.warm.get(ctx, p, key, iv, n, server)
 }
@@ -111,7 +113,7 @@ func newWarmups(e *Endpoint, concurrency int) *warmups {
 
 // get serves n klines of key from the cache, from a request in flight, or
 // from a new one. server is now on the exchange's clock.
-func (w *warmups) get(ctx context.Context, p CallPolicy, key warmKey, iv klineInterval, n int, server time.Time) ([]Kline, error) {
+func (w *warmups) get(ctx context.Context, p CallPolicy, key warmKey, iv klineinterval.Interval, n int, server time.Time) ([]Kline, error) {
 	w.mu.Lock()
 	if ks, ok := w.cache.get(key, n, server); ok {
 		w.mu.Unlock()
@@ -140,7 +142,7 @@ func (w *warmups) get(ctx context.Context, p CallPolicy, key warmKey, iv klineIn
 
 // fetch makes wf's request on its flight's goroutine and caches the answer
 // if the exchange has moved past the key's period.
-func (w *warmups) fetch(ctx context.Context, p CallPolicy, wf *warmFetch, iv klineInterval, server time.Time) ([]Kline, error) {
+func (w *warmups) fetch(ctx context.Context, p CallPolicy, wf *warmFetch, iv klineinterval.Interval, server time.Time) ([]Kline, error) {
 	ks, err := w.request(ctx, p, wf.key.series)
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -150,7 +152,7 @@ func (w *warmups) fetch(ctx context.Context, p CallPolicy, wf *warmFetch, iv kli
 	if err != nil {
 		return nil, err
 	}
-	open := iv.next(time.UnixMilli(wf.key.last)) // the kline open at the caller's now
+	open := iv.Next(time.UnixMilli(wf.key.last)) // the kline open at the caller's now
 	closed, current := closedBefore(ks, open)
 	if current {
 		// All of them, whatever the callers so far asked for: the next may
@@ -158,7 +160,7 @@ func (w *warmups) fetch(ctx context.Context, p CallPolicy, wf *warmFetch, iv kli
 		w.cache.put(wf.key, warmEntry{
 			klines:  closed,
 			all:     len(ks) < warmupFetchLimit,
-			expires: earliest(iv.next(open), server.Add(warmupCacheMaxAge)),
+			expires: earliest(iv.Next(open), server.Add(warmupCacheMaxAge)),
 		}, server)
 	}
 	return closed, nil
@@ -186,13 +188,7 @@ func (w *warmups) request(ctx context.Context, p CallPolicy, s seriesKey) ([]Kli
 	case <-tctx.Done():
 		return nil, timedOut(ctx, tctx, tctx.Err())
 	}
-	var raw []*binance.Kline
-	err := w.e.Do(tctx, p, Call{Path: pathKlines, Weight: weightKlines, Idempotent: true,
-		Fn: func(ctx context.Context, c *binance.Client) error {
-			var err error
-			raw, err = c.NewKlinesService().Symbol(s.symbol).Interval(s.interval).Limit(warmupFetchLimit).Do(ctx)
-			return err
-		}})
+	raw, err := w.e.rawKlines(tctx, p, s.symbol, s.interval, time.Time{}, warmupFetchLimit)
 	<-w.slots
 	if err != nil {
 		return nil, timedOut(ctx, tctx, err)

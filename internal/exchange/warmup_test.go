@@ -379,52 +379,6 @@ func TestRecentClosedKlinesMalformed(t *testing.T) {
 	}
 }
 
-func TestKlineIntervalOpen(t *testing.T) {
-	at := time.Date(2026, 7, 1, 12, 34, 56, 789e6, time.UTC) // a Wednesday
-	tests := []struct {
-		interval         string
-		open, prev, next time.Time
-	}{
-		{"1s", at.Truncate(time.Second), at.Truncate(time.Second).Add(-time.Second), at.Truncate(time.Second).Add(time.Second)},
-		{"1m", time.Date(2026, 7, 1, 12, 34, 0, 0, time.UTC), time.Date(2026, 7, 1, 12, 33, 0, 0, time.UTC), time.Date(2026, 7, 1, 12, 35, 0, 0, time.UTC)},
-		{"15m", time.Date(2026, 7, 1, 12, 30, 0, 0, time.UTC), time.Date(2026, 7, 1, 12, 15, 0, 0, time.UTC), time.Date(2026, 7, 1, 12, 45, 0, 0, time.UTC)},
-		{"4h", time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 16, 0, 0, 0, time.UTC)},
-		{"1d", time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},
-		// 20635 days after the epoch is 2026-07-01; 3-day klines count from the epoch: 20634 = 3×6878.
-		{"3d", time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 27, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 3, 0, 0, 0, 0, time.UTC)},
-		{"1w", time.Date(2026, 6, 29, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 22, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 6, 0, 0, 0, 0, time.UTC)},
-		{"1M", time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)},
-	}
-	for _, tt := range tests {
-		iv, ok := lookupKlineInterval(tt.interval)
-		if !ok {
-			t.Fatalf("%s: unknown", tt.interval)
-		}
-		open := iv.open(at)
-		if !open.Equal(tt.open) || !iv.prev(open).Equal(tt.prev) || !iv.next(open).Equal(tt.next) {
-			t.Fatalf("%s: open %v prev %v next %v; want %v %v %v", tt.interval, open, iv.prev(open), iv.next(open), tt.open, tt.prev, tt.next)
-		}
-	}
-	if open := mustInterval(t, "1w").open(time.Date(2026, 6, 29, 0, 0, 0, 0, time.UTC)); open.Weekday() != time.Monday {
-		t.Fatalf("a week opens on %v", open.Weekday())
-	}
-	if iv := mustInterval(t, "1M"); !iv.prev(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Equal(time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Fatal("the month before January is not December")
-	}
-	if _, ok := lookupKlineInterval("1H"); ok {
-		t.Fatal("1H is not an interval")
-	}
-}
-
-func mustInterval(t *testing.T, name string) klineInterval {
-	t.Helper()
-	iv, ok := lookupKlineInterval(name)
-	if !ok {
-		t.Fatalf("%s: unknown", name)
-	}
-	return iv
-}
-
 // TestWarmCache: one period per series, the latest kept, expired series
 // dropped first when full, then the one that expires soonest.
 func TestWarmCache(t *testing.T) {

@@ -2,9 +2,10 @@ package marketdata
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/klineinterval"
 )
 
 // StreamName is a parsed Binance market stream name such as
@@ -102,58 +103,30 @@ func AggTradeStream(symbol string) string {
 	return StreamName{Symbol: symbol, Kind: KindAggTrade}.String()
 }
 
-const monthInterval = "1M"
-
-// intervalWidth is the width of Binance's fixed-width kline intervals.
-// "1M" (calendar months) has none and is handled apart; "1w" buckets start
-// on Mondays, but only the width matters for stepping from one open time to
-// the next.
+// intervalWidth is the width of Binance's fixed-width kline intervals;
+// calendar months ("1M") have none.
 func intervalWidth(interval string) (time.Duration, bool) {
-	const day = 24 * time.Hour
-	switch interval {
-	case "1s":
-		return time.Second, true
-	case "1m", "3m", "5m", "15m", "30m":
-		n, _ := strconv.Atoi(strings.TrimSuffix(interval, "m"))
-		return time.Duration(n) * time.Minute, true
-	case "1h", "2h", "4h", "6h", "8h", "12h":
-		n, _ := strconv.Atoi(strings.TrimSuffix(interval, "h"))
-		return time.Duration(n) * time.Hour, true
-	case "1d":
-		return day, true
-	case "3d":
-		return 3 * day, true
-	case "1w":
-		return 7 * day, true
-	}
-	return 0, false
+	iv, _ := klineinterval.Parse(interval)
+	return iv.Width()
 }
 
 // ValidInterval reports whether interval is one of Binance's kline
 // intervals.
 func ValidInterval(interval string) bool {
-	_, ok := intervalWidth(interval)
-	return ok || interval == monthInterval
+	_, ok := klineinterval.Parse(interval)
+	return ok
 }
 
 // nextOpen is the open time of the kline after the one opening at open.
 func nextOpen(interval string, open time.Time) time.Time {
-	if interval == monthInterval {
-		t := open.UTC()
-		return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	width, _ := intervalWidth(interval)
-	return open.Add(width)
+	iv, _ := klineinterval.Parse(interval)
+	return iv.Next(open)
 }
 
 // prevOpen is the open time of the kline before the one opening at open.
 func prevOpen(interval string, open time.Time) time.Time {
-	if interval == monthInterval {
-		t := open.UTC()
-		return time.Date(t.Year(), t.Month()-1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	width, _ := intervalWidth(interval)
-	return open.Add(-width)
+	iv, _ := klineinterval.Parse(interval)
+	return iv.Prev(open)
 }
 
 // normalizeURL turns a stream endpoint into the base the hub dials, without
