@@ -51,7 +51,6 @@ func mustParse(t *testing.T, name string) Interval {
 	return iv
 }
 
-
 func TestWidth(t *testing.T) {
 	for name, want := range map[string]time.Duration{"1s": time.Second, "3m": 3 * time.Minute, "12h": 12 * time.Hour, "1w": 7 * 24 * time.Hour} {
 		if w, fixed := mustParse(t, name).Width(); !fixed || w != want {
