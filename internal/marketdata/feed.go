@@ -178,16 +178,7 @@ func (f *feed) dispatch(sess *session, msg []byte, received time.Time) {
 func (f *feed) noteReconnect(c *conn) {
 	f.reconnects.Add(1)
 	f.fm.reconnects.Inc()
-	epoch := f.reconnectEpoch.Add(1)
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	for _, st := range c.desired {
-		st.mu.Lock()
-		for _, sub := range st.subs {
-			sub.noteReconnect(epoch)
-		}
-		st.mu.Unlock()
-	}
+	f.noteSubscribers(c, f.reconnectEpoch.Add(1), func(s *Subscription) *connEvents { return &s.reconnects })
 }
 
 // reject marks a stream the exchange refused and tells its subscribers.
@@ -284,13 +275,18 @@ func (f *feed) checkStale(now time.Time) {
 func (f *feed) noteRedial(c *conn) {
 	f.redials.Add(1)
 	f.fm.redials.Inc()
-	epoch := f.redialEpoch.Add(1)
+	f.noteSubscribers(c, f.redialEpoch.Add(1), func(s *Subscription) *connEvents { return &s.redials })
+}
+
+// noteSubscribers counts the event of epoch, once, for every subscriber of
+// the streams c carried.
+func (f *feed) noteSubscribers(c *conn, epoch uint64, counter func(*Subscription) *connEvents) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	for _, st := range c.desired {
 		st.mu.Lock()
 		for _, sub := range st.subs {
-			sub.noteRedial(epoch)
+			counter(sub).note(epoch)
 		}
 		st.mu.Unlock()
 	}

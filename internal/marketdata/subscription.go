@@ -28,12 +28,29 @@ type Subscription struct {
 	pumpDone  chan struct{}
 	closeOnce sync.Once
 
-	delivered      atomic.Int64
-	reconnects     atomic.Int64
-	reconnectEpoch atomic.Uint64 // the feed's last reconnect counted here
-	redials        atomic.Int64
-	redialEpoch    atomic.Uint64 // the feed's last redial counted here
+	delivered atomic.Int64
+	// reconnects and redials count lost and redialled connections that
+	// carried the subscription's streams.
+	reconnects, redials connEvents
 }
+
+// connEvents counts connection events (losses, redials) that touched a
+// subscription, once per event however many of its streams the
+// connection carried.
+type connEvents struct {
+	n    atomic.Int64
+	last atomic.Uint64 // the feed's epoch of the last event counted here
+}
+
+// note counts the feed's event epoch unless it was counted already.
+func (c *connEvents) note(epoch uint64) {
+	if c.last.Swap(epoch) != epoch {
+		c.n.Add(1)
+	}
+}
+
+// Load is the number of events counted.
+func (c *connEvents) Load() int64 { return c.n.Load() }
 
 func newSubscription(f *feed, buffer int) *Subscription {
 	return &Subscription{
@@ -118,22 +135,6 @@ func (s *Subscription) putQueued(ev Event) {
 func (s *Subscription) putGap(ev Event) {
 	if reason := s.mb.putGap(ev); reason != "" {
 		s.feed.fm.gap(reason).Inc()
-	}
-}
-
-// noteReconnect counts a reconnect of one of the subscription's connections
-// once per reconnect event.
-func (s *Subscription) noteReconnect(epoch uint64) {
-	if s.reconnectEpoch.Swap(epoch) != epoch {
-		s.reconnects.Add(1)
-	}
-}
-
-// noteRedial counts a redial of one of the subscription's connections once
-// per redial.
-func (s *Subscription) noteRedial(epoch uint64) {
-	if s.redialEpoch.Swap(epoch) != epoch {
-		s.redials.Add(1)
 	}
 }
 
