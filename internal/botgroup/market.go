@@ -2,7 +2,6 @@ package botgroup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -88,10 +87,7 @@ func (g *Group) runMarketData(ctx context.Context) error {
 			return nil
 		case ev, ok := <-sub.Events():
 			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return errors.New("the market-data hub stopped the subscription")
+				return subscriptionEnded(ctx, "market data")
 			}
 			g.applyEvent(st, ev)
 		case <-tick.C:
@@ -172,6 +168,16 @@ func (g *Group) applyEvent(st *marketState, ev marketdata.Event) {
 	if ev.Symbol != "" {
 		st.snap.Symbols[ev.Symbol] = sym
 	}
+}
+
+// subscriptionEnded is what a task returns when its subscription's events
+// stop: nothing when the task itself is being stopped, otherwise an error,
+// so that the supervisor restarts it with a new subscription.
+func subscriptionEnded(ctx context.Context, what string) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("the market-data hub stopped the %s subscription", what)
 }
 
 func eventTime(ev marketdata.Event) time.Time {

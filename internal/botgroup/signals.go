@@ -2,11 +2,10 @@ package botgroup
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"time"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
@@ -84,10 +83,7 @@ func (g *Group) runSignals(ctx context.Context) error {
 			return nil
 		case ev, ok := <-sub.Events():
 			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return errors.New("the market-data hub stopped the kline subscription")
+				return subscriptionEnded(ctx, "kline")
 			}
 			s := series[ev.Symbol]
 			if s == nil {
@@ -207,10 +203,7 @@ func (g *Group) announce(sig signal.Signal, now time.Time) {
 		return
 	}
 	so.Metrics.eventInc("emitted")
-	note := fmt.Sprintf("%s %s at %s, confidence %.4f: %s", sig.Side, sig.Symbol, sig.Price, sig.Confidence, sig.Reason)
-	if d.Folded > 0 {
-		note += fmt.Sprintf(" (and %d more %s %s since %s)", d.Folded, sig.Side, sig.Symbol, d.Since.UTC().Format(time.RFC3339))
-	}
+	note := fmt.Sprintf("%s %s at %s, confidence %.4f: %s%s", sig.Side, sig.Symbol, sig.Price, sig.Confidence, sig.Reason, d.Suffix())
 	action := fmt.Sprintf("%s %s %s", sig.Side, sig.Symbol, sig.KlineClose.UTC().Format(time.RFC3339))
 	so.Announce("Signal", action, note)
 }

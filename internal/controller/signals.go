@@ -74,7 +74,7 @@ func (s GroupSettings) signalOptions(key string, req *signalRequest) (*botgroup.
 	if err != nil {
 		return nil, err
 	}
-	retention := 24 * time.Hour
+	var retention time.Duration // zero: the store's default, the schema's too
 	if req.Spec.SignalRetention != nil {
 		retention = req.Spec.SignalRetention.Duration
 	}
