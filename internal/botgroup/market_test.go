@@ -24,31 +24,8 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	cfg := exchangesim.DefaultConfig()
 	cfg.Tick = 100 * time.Millisecond
 	cfg.History = time.Minute
-	sim, err := exchangesim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	ctx, cancel := context.WithCancel(context.Background())
-	simDone := make(chan struct{})
-	go func() { defer close(simDone); _ = sim.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-simDone; srv.Close(); sim.Close() })
-
-	reg := exchange.NewRegistry(exchange.RegistryOptions{})
-	t.Cleanup(reg.Close)
-	urls := exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")}
-	ep := reg.Endpoint(urls)
-
-	hub := marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(reg)})
-	hubCtx, stopHub := context.WithCancel(context.Background())
-	hubDone := make(chan error, 1)
-	go func() { hubDone <- hub.Start(hubCtx) }()
-	t.Cleanup(func() {
-		stopHub()
-		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("hub: %v", err)
-		}
-	})
+	mk := startMarket(t, cfg)
+	ep, hub := mk.ep, mk.hub
 
 	influx := influxtest.Start(t, influxtest.Options{})
 	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
@@ -158,4 +135,46 @@ func runTasks(t *testing.T, g *Group) {
 			}
 		}
 	})
+}
+
+// market is a moving simulator behind a loopback server, and the operator's
+// shared exchange registry and market-data hub in front of it, all stopped
+// when the test ends.
+type market struct {
+	url     string
+	started time.Time // when the simulator was built: its start time
+	sim     *exchangesim.Simulator
+	reg     *exchange.Registry
+	ep      *exchange.Endpoint
+	hub     *marketdata.Hub
+}
+
+func startMarket(t *testing.T, cfg exchangesim.Config) *market {
+	t.Helper()
+	sim, err := exchangesim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &market{started: time.Now(), sim: sim}
+	srv := httptest.NewServer(sim)
+	m.url = srv.URL
+	ctx, cancel := context.WithCancel(context.Background())
+	simDone := make(chan struct{})
+	go func() { defer close(simDone); _ = sim.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-simDone; srv.Close(); sim.Close() })
+
+	m.reg = exchange.NewRegistry(exchange.RegistryOptions{})
+	t.Cleanup(m.reg.Close)
+	m.ep = m.reg.Endpoint(exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")})
+	m.hub = marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(m.reg)})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- m.hub.Start(hubCtx) }()
+	t.Cleanup(func() {
+		stopHub()
+		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("hub: %v", err)
+		}
+	})
+	return m
 }

@@ -2,20 +2,15 @@ package botgroup
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
-	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 )
@@ -50,29 +45,8 @@ func TestBenchFigures(t *testing.T) {
 	cfg := exchangesim.DefaultConfig()
 	cfg.Tick = 250 * time.Millisecond
 	cfg.History = 2 * time.Minute
-	sim, err := exchangesim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	simCtx, stopSim := context.WithCancel(context.Background())
-	simDone := make(chan struct{})
-	go func() { defer close(simDone); _ = sim.Run(simCtx) }()
-	defer func() { stopSim(); <-simDone; srv.Close(); sim.Close() }()
-
-	reg := exchange.NewRegistry(exchange.RegistryOptions{})
-	defer reg.Close()
-	ep := reg.Endpoint(exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")})
-	hub := marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(reg)})
-	hubCtx, stopHub := context.WithCancel(context.Background())
-	hubDone := make(chan error, 1)
-	go func() { hubDone <- hub.Start(hubCtx) }()
-	defer func() {
-		stopHub()
-		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("hub: %v", err)
-		}
-	}()
+	mk := startMarket(t, cfg)
+	ep, hub := mk.ep, mk.hub
 
 	strategy, err := signal.ConfigFromSpec(v1alpha1.StrategySpec{Type: v1alpha1.StrategySMACrossover,
 		SMACrossover: &v1alpha1.CrossoverParams{FastPeriod: 2, SlowPeriod: 3}, MinConfidence: "0.0001"})
@@ -110,7 +84,7 @@ func TestBenchFigures(t *testing.T) {
 	if h.GetSampleCount() < uint64(bots) {
 		t.Fatalf("only %d signals from %d bots in 20 s", h.GetSampleCount(), bots)
 	}
-	stats := sim.Stats()
+	stats := mk.sim.Stats()
 	fmt.Printf("signal.kline_close_to_signal_p99_us: %.0f\n", histogramQuantile(0.99, h)*1e6)
 	fmt.Printf("signal.kline_close_to_signal_p50_us: %.0f\n", histogramQuantile(0.50, h)*1e6)
 	fmt.Printf("signal.latency_samples: %d\n", h.GetSampleCount())

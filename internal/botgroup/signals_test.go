@@ -2,9 +2,7 @@ package botgroup
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -13,11 +11,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/replaytest"
-	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
@@ -36,35 +33,9 @@ var replayLegs = []replaytest.Leg{{Klines: 15, Step: "-2"}, {Klines: 8, Step: "3
 // klines: in the store, the metrics, the Events and InfluxDB.
 func TestSignalsFromReplayedKlines(t *testing.T) {
 	t.Parallel()
-	replay, replayKlines := replaytest.WriteCSV(t, "BTCUSDT", "1000", replayLegs)
-	cfg := exchangesim.DefaultConfig()
-	cfg.Tick = 250 * time.Millisecond
-	cfg.History = 2 * time.Minute
-	cfg.ReplayFile = replay
-	sim, err := exchangesim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simStart := time.Now()
-	srv := httptest.NewServer(sim)
-	ctx, cancel := context.WithCancel(context.Background())
-	simDone := make(chan struct{})
-	go func() { defer close(simDone); _ = sim.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-simDone; srv.Close(); sim.Close() })
-
-	reg := exchange.NewRegistry(exchange.RegistryOptions{})
-	t.Cleanup(reg.Close)
-	ep := reg.Endpoint(exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")})
-	hub := marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(reg)})
-	hubCtx, stopHub := context.WithCancel(context.Background())
-	hubDone := make(chan error, 1)
-	go func() { hubDone <- hub.Start(hubCtx) }()
-	t.Cleanup(func() {
-		stopHub()
-		if err := <-hubDone; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("hub: %v", err)
-		}
-	})
+	cfg, replayKlines := replaytest.SimConfig(t, "BTCUSDT", "1000", replayLegs)
+	m := startMarket(t, cfg)
+	simStart, ep, hub := m.started, m.ep, m.hub
 	influx := influxtest.Start(t, influxtest.Options{})
 	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
 	if err != nil {
@@ -124,7 +95,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 	}
 
 	// What the strategy gives on the simulator's own closed klines.
-	want := replaytest.ExpectedSignals(t, srv.URL, spec, simStart.Add(-time.Minute), windowFrom, windowTo)
+	want := replaytest.ExpectedSignals(t, m.url, spec, simStart.Add(-time.Minute), windowFrom, windowTo)
 
 	inWindow := func() []signal.Signal {
 		var got []signal.Signal
@@ -158,8 +129,12 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 			t.Errorf("tradebot_signals_total{side=%s} = %v, want %d", side, m, n)
 		}
 	}
-	if n := testutil.CollectAndCount(metrics.latency); n != 1 {
-		t.Errorf("latency histogram series = %d", n)
+	var h dto.Metric
+	if err := metrics.latency.Write(&h); err != nil {
+		t.Fatal(err)
+	}
+	if got := int64(h.GetHistogram().GetSampleCount()); got != c.Total {
+		t.Errorf("latency observed for %d signals, want one per stored signal (%d)", got, c.Total)
 	}
 
 	// Events: each signal of the window announced (few enough that the

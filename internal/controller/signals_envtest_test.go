@@ -3,8 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/replaytest"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 )
@@ -30,43 +27,16 @@ var signalLegs = []replaytest.Leg{{Klines: 15, Step: "-2"}, {Klines: 8, Step: "3
 // every turn, and a few klines into the last rise.
 const signalWindowKlines = 15 + 8 + 8 + 6
 
-// startReplaySimulator starts a simulator of the test's own that replays
-// legs of one-second BTCUSDT klines from now on; it lives until the test
-// ends. Faults set on it touch no other test.
-func startReplaySimulator(t *testing.T, legs []replaytest.Leg) (*simServer, time.Time) {
-	t.Helper()
-	path, _ := replaytest.WriteCSV(t, "BTCUSDT", "1000", legs)
-	cfg := exchangesim.DefaultConfig()
-	cfg.Tick = 250 * time.Millisecond
-	cfg.History = 2 * time.Minute
-	cfg.ReplayFile = path
-	sim, err := exchangesim.New(cfg)
-	if err != nil {
-		t.Fatalf("exchangesim.New: %v", err)
-	}
-	start := time.Now()
-	srv := httptest.NewServer(sim)
-	tr := &http.Transport{}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan struct{})
-	go func() { defer close(ran); _ = sim.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-ran
-		tr.CloseIdleConnections()
-		srv.Close()
-		sim.Close()
-	})
-	return &simServer{url: srv.URL, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}, start
-}
-
 // testSignals runs a TradingBot and an alert-only SymbolWatch on a replayed
 // market and checks that the signals the strategy gives on the simulator's
 // own klines reach status, the SIGNALS columns and Events; then stalls the
 // simulator's streams and checks that MarketDataFresh turns False, the LAG
 // grows, the streams are redialled, and everything recovers.
 func testSignals(t *testing.T, s *envSuite) {
-	sim, simStart := startReplaySimulator(t, signalLegs)
+	// A simulator of the test's own: faults set on it touch no other test.
+	cfg, _ := replaytest.SimConfig(t, "BTCUSDT", "1000", signalLegs)
+	sim := startSimulatorWith(t, cfg)
+	simStart := sim.started
 	ns := s.namespace(t, "signals")
 	custom := tradingv1alpha1.ExchangeSpec{Endpoint: tradingv1alpha1.EndpointCustom, URL: sim.url}
 	strategy := tradingv1alpha1.StrategySpec{Type: tradingv1alpha1.StrategySMACrossover, Interval: tradingv1alpha1.Interval1s,

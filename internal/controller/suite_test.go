@@ -422,17 +422,27 @@ func (b *syncBuffer) String() string {
 type simServer struct {
 	url    string
 	client *http.Client
+	// started is when the simulator was built: its market's start time.
+	started time.Time
 }
 
 // startSimulator starts a simulator that lives until the test ends.
 func startSimulator(t *testing.T) *simServer {
 	t.Helper()
 	cfg := exchangesim.DefaultConfig()
-	cfg.History = time.Minute // the groups read no market history yet
+	cfg.History = time.Minute // enough for the default strategies' warm-up to start
+	return startSimulatorWith(t, cfg)
+}
+
+// startSimulatorWith starts a simulator of cfg that lives until the test
+// ends.
+func startSimulatorWith(t *testing.T, cfg exchangesim.Config) *simServer {
+	t.Helper()
 	sim, err := exchangesim.New(cfg)
 	if err != nil {
 		t.Fatalf("exchangesim.New: %v", err)
 	}
+	started := time.Now()
 	srv := httptest.NewServer(sim)
 	tr := &http.Transport{}
 	// The market moves (and its streams publish) every simulated tick.
@@ -446,7 +456,7 @@ func startSimulator(t *testing.T) *simServer {
 		srv.Close()
 		sim.Close()
 	})
-	return &simServer{url: srv.URL, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+	return &simServer{url: srv.URL, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}, started: started}
 }
 
 // setFaults replaces the simulator's faults (POST /sim/v1/faults).

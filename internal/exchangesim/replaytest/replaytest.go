@@ -17,6 +17,7 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 )
 
@@ -99,4 +100,18 @@ func ExpectedSignals(t testing.TB, url string, spec v1alpha1.StrategySpec, start
 		t.Fatalf("the replay should make the strategy buy and sell; it gives %+v", out)
 	}
 	return out
+}
+
+// SimConfig is the simulator's default configuration replaying legs of
+// symbol from start: a price step every 250 ms (four to a one-second
+// kline) and two minutes of history for warm-ups. It returns the number of
+// klines replayed too.
+func SimConfig(t testing.TB, symbol, start string, legs []Leg) (exchangesim.Config, int) {
+	t.Helper()
+	path, n := WriteCSV(t, symbol, start, legs)
+	cfg := exchangesim.DefaultConfig()
+	cfg.Tick = 250 * time.Millisecond
+	cfg.History = 2 * time.Minute
+	cfg.ReplayFile = path
+	return cfg, n
 }
