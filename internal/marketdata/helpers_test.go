@@ -306,12 +306,29 @@ type collector struct {
 
 func collect(sub *Subscription) *collector {
 	c := &collector{done: make(chan struct{})}
+	add := func(ev Event) {
+		c.mu.Lock()
+		c.events = append(c.events, ev)
+		c.mu.Unlock()
+	}
 	go func() {
 		defer close(c.done)
-		for ev := range sub.Events() {
-			c.mu.Lock()
-			c.events = append(c.events, ev)
-			c.mu.Unlock()
+		if sub.Events() != nil {
+			for ev := range sub.Events() {
+				add(ev)
+			}
+			return
+		}
+		// Pull mode: drain on every wake-up until the subscription ends.
+		for {
+			select {
+			case <-sub.Ready():
+				for ev, ok := sub.Next(); ok; ev, ok = sub.Next() {
+					add(ev)
+				}
+			case <-sub.Done():
+				return
+			}
 		}
 	}()
 	return c

@@ -178,9 +178,8 @@ func (h *Hub) Subscribe(streamURL string, streams []string, opts SubscribeOption
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("marketdata: %w", err)
 	}
-	buffer := opts.Buffer
-	if buffer <= 0 {
-		buffer = h.opts.SubscriberBuffer
+	if opts.Buffer <= 0 {
+		opts.Buffer = h.opts.SubscriberBuffer
 	}
 
 	h.mu.Lock()
@@ -193,9 +192,9 @@ func (h *Hub) Subscribe(streamURL string, streams []string, opts SubscribeOption
 		f = newFeed(h, base)
 		h.feeds[base] = f
 	}
-	sub := newSubscription(f, buffer)
+	sub := newSubscription(f, opts)
 	f.subscribe(sub, names)
-	go sub.pump()
+	sub.start()
 	return sub, nil
 }
 

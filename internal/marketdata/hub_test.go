@@ -200,3 +200,58 @@ func TestStopClosesSubscriptions(t *testing.T) {
 	eventually(t, "the simulator to see the connection close", func() bool { return e.wsStats().Connections == 0 })
 	sub.Close()
 }
+
+// A pull-mode subscriber that wants closed klines only gets exactly the
+// closed klines a pushed subscriber of the same stream gets, in order, and
+// none of the open-kline updates; Done tells it the subscription ended.
+func TestPullSubscriberOfClosedKlines(t *testing.T) {
+	e := newSimEnv(t, nil)
+	h := testHub(t, nil)
+	stream := "btcusdt@kline_1m"
+	pushed, err := h.Subscribe(e.wsURL, []string{stream}, SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pushed.Close()
+	pulled, err := h.Subscribe(e.wsURL, []string{stream}, SubscribeOptions{Pull: true, OnlyClosedKlines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pulled.Events() != nil {
+		t.Fatal("a pull-mode subscription has an Events channel")
+	}
+	push, pull := collect(pushed), collect(pulled)
+	eventually(t, "the connection", func() bool { return e.wsStats().Streams == 1 })
+	e.step(5*60, time.Second)
+	waitClosedUpTo(t, e, push, stream, "1m")
+	waitClosedUpTo(t, e, pull, stream, "1m")
+
+	if open := push.count(func(ev Event) bool { return ev.Kind == KindKline && !ev.Kline.Closed }); open == 0 {
+		t.Fatal("the pushed subscriber saw no open-kline update: the test shows nothing")
+	}
+	for _, ev := range pull.snapshot() {
+		if ev.Kind != KindKline || !ev.Kline.Closed {
+			t.Fatalf("the closed-klines-only subscriber got %s", describe(ev))
+		}
+	}
+	got, want := pull.closedKlines(stream), push.closedKlines(stream)
+	if len(got) != len(want) {
+		t.Fatalf("pulled %d closed klines, pushed %d", len(got), len(want))
+	}
+	for i := range want {
+		if !got[i].Kline.OpenTime.Equal(want[i].Kline.OpenTime) || !got[i].Kline.Close.Equal(want[i].Kline.Close) {
+			t.Fatalf("closed kline %d: pulled %s, pushed %s", i, describe(got[i]), describe(want[i]))
+		}
+	}
+	checkKlinesMatchREST(t, e, "BTCUSDT", "1m", got)
+	if st := pulled.Stats(); st.Delivered != int64(len(got)) {
+		t.Errorf("Stats.Delivered = %d, want the %d events taken with Next", st.Delivered, len(got))
+	}
+
+	pulled.Close()
+	select {
+	case <-pull.done:
+	case <-time.After(waitLimit):
+		t.Fatal("Done was not closed by Close")
+	}
+}

@@ -163,7 +163,7 @@ func TestKlineSequencing(t *testing.T) {
 			f := newFeed(h, "ws://unit.test")
 			st := newStream(f, StreamName{Symbol: "BTCUSDT", Kind: KindKline, Interval: "1m"}, testStart)
 			sentinel := newStream(f, StreamName{Symbol: "BTCUSDT", Kind: KindTicker}, testStart)
-			sub := newSubscription(f, 64)
+			sub := newSubscription(f, SubscribeOptions{Buffer: 64})
 			st.addSub(sub)
 			sentinel.addSub(sub)
 			go sub.pump()

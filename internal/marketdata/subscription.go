@@ -13,16 +13,29 @@ type SubscribeOptions struct {
 	// (default Options.SubscriberBuffer). Latest-value events (tickers, book
 	// tickers, open klines) take one slot per stream whatever their rate.
 	Buffer int
+	// OnlyClosedKlines drops open-kline updates for this subscriber: a
+	// strategy reads closed klines only, and waking a thousand of them at
+	// every kline update (every second or two) to drop it costs more than
+	// all their arithmetic.
+	OnlyClosedKlines bool
+	// Pull starts no goroutine for the subscription: instead of reading
+	// Events (nil then), the subscriber waits on Ready and takes what is
+	// pending with Next. That saves a goroutine hand-off per event, which
+	// is most of the cost of a fan-out to a thousand subscribers.
+	Pull bool
 }
 
 // Subscription is one subscriber's view of a set of streams on one
-// endpoint. Its events arrive on Events until Close is called or the hub
-// stops, when the channel is closed.
+// endpoint. Its events arrive on Events (or, with SubscribeOptions.Pull,
+// through Ready and Next) until Close is called or the hub stops, when the
+// channel is closed (and Done is).
 type Subscription struct {
 	feed    *feed
 	streams []*stream // fixed at Subscribe
 	mb      *mailbox
-	out     chan Event
+	out     chan Event // nil in pull mode
+	// closedOnly: open-kline updates are not delivered.
+	closedOnly bool
 
 	done      chan struct{} // closed by Close: the pump stops
 	pumpDone  chan struct{}
@@ -52,15 +65,46 @@ func (c *connEvents) note(epoch uint64) {
 // Load is the number of events counted.
 func (c *connEvents) Load() int64 { return c.n.Load() }
 
-func newSubscription(f *feed, buffer int) *Subscription {
-	return &Subscription{
-		feed:     f,
-		mb:       newMailbox(buffer),
-		out:      make(chan Event),
-		done:     make(chan struct{}),
-		pumpDone: make(chan struct{}),
+func newSubscription(f *feed, opts SubscribeOptions) *Subscription {
+	s := &Subscription{
+		feed:       f,
+		mb:         newMailbox(opts.Buffer),
+		closedOnly: opts.OnlyClosedKlines,
+		done:       make(chan struct{}),
+		pumpDone:   make(chan struct{}),
+	}
+	if opts.Pull {
+		close(s.pumpDone) // no pump
+	} else {
+		s.out = make(chan Event)
+	}
+	return s
+}
+
+// start starts the pump of a subscription that has one.
+func (s *Subscription) start() {
+	if s.out != nil {
+		go s.pump()
 	}
 }
+
+// Ready receives a value when events may be pending for Next (pull mode):
+// take them all with Next, then wait again.
+func (s *Subscription) Ready() <-chan struct{} { return s.mb.wake }
+
+// Next takes the next pending event, in the order Events would deliver it
+// (pull mode). It reports false when none is pending.
+func (s *Subscription) Next() (Event, bool) {
+	ev, ok := s.mb.take()
+	if ok {
+		s.delivered.Add(1)
+	}
+	return ev, ok
+}
+
+// Done is closed when the subscription ends: Close was called or the hub
+// stopped.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Events delivers the subscription's events: for each stream in order, with
 // latest-value events conflated while the subscriber is busy. It is closed
@@ -117,6 +161,9 @@ func (s *Subscription) pump() {
 // held; they never block.
 
 func (s *Subscription) putLatest(ev Event) {
+	if s.closedOnly && ev.Kind == KindKline {
+		return
+	}
 	if s.mb.putLatest(ev) {
 		s.feed.fm.conflated.Inc()
 	}
