@@ -57,7 +57,10 @@ func (g *Group) runSignals(ctx context.Context) error {
 	for i, s := range g.cfg.Symbols {
 		streams[i] = marketdata.KlineStream(s, so.Interval)
 	}
-	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, streams, marketdata.SubscribeOptions{})
+	// Closed klines only, pulled: a thousand bots on one stream are woken
+	// once per closed kline each, not also at every kline update.
+	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, streams,
+		marketdata.SubscribeOptions{OnlyClosedKlines: true, Pull: true})
 	if err != nil {
 		return runtime.Permanent(fmt.Errorf("subscribing to klines for signals: %w", err))
 	}
@@ -81,25 +84,25 @@ func (g *Group) runSignals(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-sub.Events():
-			if !ok {
-				return subscriptionEnded(ctx, "kline")
-			}
-			s := series[ev.Symbol]
-			if s == nil {
-				continue
-			}
-			switch {
-			case ev.Kind == marketdata.KindGap:
-				// Klines were lost for good: indicators computed across
-				// the hole would be wrong, so the symbol starts over.
-				fresh, err := g.newSeries(ctx, ev.Symbol)
-				if err != nil {
-					return runtime.Permanent(err)
+		case <-sub.Done():
+			return subscriptionEnded(ctx, "kline")
+		case <-sub.Ready():
+			for ev, ok := sub.Next(); ok; ev, ok = sub.Next() {
+				s := series[ev.Symbol]
+				switch {
+				case s == nil:
+				case ev.Kind == marketdata.KindGap:
+					// Klines were lost for good: indicators computed
+					// across the hole would be wrong, so the symbol
+					// starts over.
+					fresh, err := g.newSeries(ctx, ev.Symbol)
+					if err != nil {
+						return runtime.Permanent(err)
+					}
+					series[ev.Symbol] = fresh
+				case ev.Kind == marketdata.KindKline && ev.Kline.Closed:
+					g.onClosedKline(s, ev)
 				}
-				series[ev.Symbol] = fresh
-			case ev.Kind == marketdata.KindKline && ev.Kline.Closed:
-				g.onClosedKline(s, ev)
 			}
 		case <-prune.C:
 			so.State.Store.Prune(g.cfg.Now())
@@ -186,7 +189,7 @@ func (g *Group) klineIsStale(ev marketdata.Event) bool {
 	if ev.Backfilled {
 		return true
 	}
-	closedAt := ev.Kline.CloseTime.Add(-g.prober.Health().ClockOffset)
+	closedAt := ev.Kline.CloseTime.Add(-g.prober.ClockOffset())
 	return ev.Received.Sub(closedAt) > signalStaleAfter
 }
 

@@ -106,6 +106,15 @@ func (p *Prober) Health() Health {
 	return h
 }
 
+// ClockOffset is the last measured server time minus local time: Health's
+// ClockOffset without reading the shared endpoint's state, for callers that
+// need only this on a hot path.
+func (p *Prober) ClockOffset() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.own.ClockOffset
+}
+
 // Run probes every Interval until ctx ends. It returns nil when ctx ends.
 func (p *Prober) Run(ctx context.Context) error {
 	for {
