@@ -27,18 +27,7 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	mk := startMarket(t, cfg)
 	ep, hub := mk.ep, mk.hub
 
-	influx := influxtest.Start(t, influxtest.Options{})
-	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		if lost, err := sink.Close(cctx); err != nil || lost != 0 {
-			t.Errorf("closing the sink: %d points lost, %v", lost, err)
-		}
-	})
+	influx, sink := startSink(t)
 	writer := sink.Writer("ns/TradingBot/md-bot", recording.WriterOptions{FlushInterval: 100 * time.Millisecond})
 
 	g := New(Config{
@@ -177,4 +166,23 @@ func startMarket(t *testing.T, cfg exchangesim.Config) *market {
 		}
 	})
 	return m
+}
+
+// startSink starts a throwaway influxd and a sink writing to it; the sink
+// must deliver everything by the time the test ends.
+func startSink(t *testing.T) (*influxtest.Server, *recording.Sink) {
+	t.Helper()
+	influx := influxtest.Start(t, influxtest.Options{})
+	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		if lost, err := sink.Close(cctx); err != nil || lost != 0 {
+			t.Errorf("closing the sink: %d points lost, %v", lost, err)
+		}
+	})
+	return influx, sink
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/replaytest"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 )
@@ -36,18 +35,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 	cfg, replayKlines := replaytest.SimConfig(t, "BTCUSDT", "1000", replayLegs)
 	m := startMarket(t, cfg)
 	simStart, ep, hub := m.started, m.ep, m.hub
-	influx := influxtest.Start(t, influxtest.Options{})
-	sink, err := recording.NewSink(recording.SinkOptions{URL: influx.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		if lost, err := sink.Close(cctx); err != nil || lost != 0 {
-			t.Errorf("closing the sink: %d points lost, %v", lost, err)
-		}
-	})
+	influx, sink := startSink(t)
 
 	spec := v1alpha1.StrategySpec{Type: v1alpha1.StrategySMACrossover, Interval: v1alpha1.Interval1s,
 		SMACrossover: &v1alpha1.CrossoverParams{FastPeriod: 2, SlowPeriod: 5}, MinConfidence: "0.2"}
