@@ -26,6 +26,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 )
 
 // options are the operator's flags.
@@ -131,6 +132,10 @@ func run(ctx context.Context, o options) error {
 	if err := mgr.Add(hub); err != nil {
 		return fmt.Errorf("adding the market-data hub: %w", err)
 	}
+	// Signal feeds end with their last subscriber; Close only waits for
+	// feeds still running when the manager has stopped every group.
+	feeds := signalfeed.New(signalfeed.Options{Hub: hub, Logger: ctrl.Log.WithName("signalfeed")})
+	defer feeds.Close()
 	sink, err := newRecordingSink(o.recording)
 	if err != nil {
 		return err
@@ -150,6 +155,7 @@ func run(ctx context.Context, o options) error {
 		Registry:         registry,
 		Changes:          changes,
 		Hub:              hub,
+		Feeds:            feeds,
 		Sink:             sink,
 		AllowLiveTrading: o.allowLive,
 		StatusInterval:   o.statusInterval,

@@ -8,6 +8,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 )
 
 // Task names, as they appear in status.tasks.
@@ -42,8 +43,11 @@ type Config struct {
 	Recorder    *recording.Writer
 	Meta        recording.Meta
 	HealthEvery time.Duration
-	// Signals, when set, runs a strategy on the group's symbols (needs Hub).
+	// Signals, when set, runs a strategy on the group's symbols (needs Hub
+	// and Feeds).
 	Signals *SignalOptions
+	// Feeds are the process's shared signal feeds.
+	Feeds *signalfeed.Feeds
 	// Notify is called when something important changes (reachability,
 	// symbols) so that status is refreshed at once. It must not block.
 	// Changes of the shared endpoint (breaker, pause, ban) are announced

@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
+	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 )
 
 // TestMarketDataRecordedToInfluxDB runs a group the way the operator does —
@@ -136,6 +137,7 @@ type market struct {
 	reg     *exchange.Registry
 	ep      *exchange.Endpoint
 	hub     *marketdata.Hub
+	feeds   *signalfeed.Feeds
 }
 
 func startMarket(t *testing.T, cfg exchangesim.Config) *market {
@@ -165,6 +167,9 @@ func startMarket(t *testing.T, cfg exchangesim.Config) *market {
 			t.Errorf("hub: %v", err)
 		}
 	})
+	// Cleanups run last first: the feeds stop before the hub.
+	m.feeds = signalfeed.New(signalfeed.Options{Hub: m.hub})
+	t.Cleanup(m.feeds.Close)
 	return m
 }
 

@@ -2,14 +2,17 @@ package botgroup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
+	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 )
 
 // TaskSignals is the signal task's name in status.tasks.
@@ -22,9 +25,6 @@ const TaskSignals = "signals"
 const (
 	signalStaleAfter = 10 * time.Second
 	signalPruneEvery = time.Minute
-	// warmupTimeout bounds one symbol's REST warm-up; a symbol whose
-	// warm-up fails warms up from live klines instead.
-	warmupTimeout = 30 * time.Second
 )
 
 // SignalOptions configure a group's signal task.
@@ -45,38 +45,24 @@ type SignalOptions struct {
 	Metrics *SignalMetrics
 }
 
-// symbolSeries is one symbol's strategy and the newest kline it has read.
-type symbolSeries struct {
-	strategy signal.Strategy
-	lastOpen time.Time
-}
-
 func (g *Group) runSignals(ctx context.Context) error {
 	so := g.cfg.Signals
-	streams := make([]string, len(g.cfg.Symbols))
-	for i, s := range g.cfg.Symbols {
-		streams[i] = marketdata.KlineStream(s, so.Interval)
+	if g.cfg.Feeds == nil {
+		return runtime.Permanent(errors.New("signals need the process's signal feeds"))
 	}
-	// Closed klines only, pulled: a thousand bots on one stream are woken
-	// once per closed kline each, not also at every kline update.
-	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, streams,
-		marketdata.SubscribeOptions{OnlyClosedKlines: true, Pull: true})
+	sink := g.newSignalSink()
+	keys := make([]signalfeed.Key, len(g.cfg.Symbols))
+	for i, sym := range g.cfg.Symbols {
+		keys[i] = signalfeed.Key{Stream: g.cfg.Endpoint.URLs().Stream, Symbol: sym, Interval: so.Interval, Strategy: so.Strategy}
+	}
+	// One feed per symbol and strategy, shared with every resource that
+	// runs the same strategy on the same market: the strategy is computed
+	// once, and the signal handed to each.
+	sub, err := g.cfg.Feeds.Subscribe(keys, sink, g.warmupKlines)
 	if err != nil {
-		return runtime.Permanent(fmt.Errorf("subscribing to klines for signals: %w", err))
+		return runtime.Permanent(fmt.Errorf("subscribing to signals: %w", err))
 	}
 	defer sub.Close()
-
-	// Subscribed first, warmed up second: klines that close during the
-	// warm-up wait in the subscription and are skipped if the warm-up
-	// already had them, so nothing is missed or read twice.
-	series := make(map[string]*symbolSeries, len(g.cfg.Symbols))
-	for _, sym := range g.cfg.Symbols {
-		s, err := g.newSeries(ctx, sym)
-		if err != nil {
-			return runtime.Permanent(err)
-		}
-		series[sym] = s
-	}
 
 	prune := time.NewTicker(signalPruneEvery)
 	defer prune.Stop()
@@ -85,112 +71,122 @@ func (g *Group) runSignals(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-sub.Done():
-			return subscriptionEnded(ctx, "kline")
-		case <-sub.Ready():
-			for ev, ok := sub.Next(); ok; ev, ok = sub.Next() {
-				s := series[ev.Symbol]
-				switch {
-				case s == nil:
-				case ev.Kind == marketdata.KindGap:
-					// Klines were lost for good: indicators computed
-					// across the hole would be wrong, so the symbol
-					// starts over.
-					fresh, err := g.newSeries(ctx, ev.Symbol)
-					if err != nil {
-						return runtime.Permanent(err)
-					}
-					series[ev.Symbol] = fresh
-				case ev.Kind == marketdata.KindKline && ev.Kline.Closed:
-					g.onClosedKline(s, ev)
-				}
+			if ctx.Err() != nil {
+				return nil
 			}
+			return sub.Err()
 		case <-prune.C:
 			so.State.Store.Prune(g.cfg.Now())
 		}
 	}
 }
 
-// newSeries builds a symbol's strategy and warms it up with the last closed
-// klines over REST, through the endpoint's coalesced, budgeted warm-up.
-func (g *Group) newSeries(ctx context.Context, symbol string) (*symbolSeries, error) {
-	so := g.cfg.Signals
-	st, err := signal.New(so.Strategy, symbol)
+// warmupKlines fetches a feed's warm-up through the endpoint's coalesced,
+// budgeted warm-up, on this group's call policy.
+func (g *Group) warmupKlines(ctx context.Context, symbol, interval string, n int) ([]signal.Kline, error) {
+	klines, err := g.cfg.Endpoint.RecentClosedKlines(ctx, g.cfg.Policy, symbol, interval, min(n, exchange.MaxRecentKlines), g.cfg.Now())
 	if err != nil {
-		return nil, fmt.Errorf("strategy for %s: %w", symbol, err)
+		return nil, err
 	}
-	s := &symbolSeries{strategy: st}
-	n := st.WarmupKlines()
-	if n == 0 {
-		return s, nil
+	out := make([]signal.Kline, len(klines))
+	for i, k := range klines {
+		out[i] = signal.Kline{Symbol: symbol, OpenTime: k.OpenTime, CloseTime: k.CloseTime,
+			Open: k.Open, High: k.High, Low: k.Low, Close: k.Close}
 	}
-	wctx, cancel := context.WithTimeout(ctx, warmupTimeout)
-	defer cancel()
-	klines, err := g.cfg.Endpoint.RecentClosedKlines(wctx, g.cfg.Policy, symbol, so.Interval, min(n, exchange.MaxRecentKlines), g.cfg.Now())
-	if err != nil {
-		if ctx.Err() == nil {
-			so.State.warmupFailures.Add(1)
-		}
-		return s, nil
-	}
-	for _, k := range klines {
-		// Signals of the past are not reported: they only prime the
-		// indicators.
-		s.strategy.Update(signal.Kline{
-			Symbol: symbol, OpenTime: k.OpenTime, CloseTime: k.CloseTime,
-			Open: k.Open, High: k.High, Low: k.Low, Close: k.Close,
-		})
-		s.lastOpen = k.OpenTime
-	}
-	return s, nil
+	return out, nil
 }
 
-// onClosedKline feeds one closed kline to its symbol's strategy and reports
-// the signal it gives, if it is worth reporting.
-func (g *Group) onClosedKline(s *symbolSeries, ev marketdata.Event) {
-	k := ev.Kline
-	if !k.OpenTime.After(s.lastOpen) {
-		return // already read during the warm-up
-	}
-	s.lastOpen = k.OpenTime
-	sig, ok := s.strategy.Update(signal.Kline{
-		Symbol: ev.Symbol, OpenTime: k.OpenTime, CloseTime: k.CloseTime,
-		Open: k.Open, High: k.High, Low: k.Low, Close: k.Close,
-	})
-	if !ok {
-		return
-	}
+// signalSink is a group's end of its signal feeds. Deliver runs for every
+// subscriber of a feed before the last one has the signal, so what it reads
+// is copied here, next to each other, rather than reached through the group.
+type signalSink struct {
+	g        *Group
+	prober   *exchange.Prober
+	strategy signal.Config
+	state    *SignalState
+	store    *signal.Store
+	metrics  *SignalMetrics
+	now      func() time.Time
+	res      resource
+	// counters are the group's tradebot_signals_total children, by symbol
+	// and side (BUY, SELL), resolved once.
+	counters []symbolCounters
+}
+
+type symbolCounters struct {
+	symbol string
+	side   [2]prometheus.Counter
+}
+
+func (g *Group) newSignalSink() *signalSink {
 	so := g.cfg.Signals
-	res := resourceLabels(g.cfg.Meta)
-	switch {
-	case g.klineIsStale(ev):
-		so.State.stale.Add(1)
-		so.Metrics.ignoredInc(res, "stale_data")
-		return
-	case !so.Strategy.Accepts(sig):
-		so.State.belowConfidence.Add(1)
-		so.Metrics.ignoredInc(res, "below_confidence")
-		return
+	s := &signalSink{g: g, prober: g.prober, strategy: so.Strategy, state: so.State, store: so.State.Store,
+		metrics: so.Metrics, now: g.cfg.Now, res: resourceLabels(g.cfg.Meta)}
+	if m := so.Metrics; m != nil {
+		for _, sym := range g.cfg.Symbols {
+			s.counters = append(s.counters, symbolCounters{symbol: sym, side: [2]prometheus.Counter{
+				m.signals.WithLabelValues(s.res.namespace, s.res.kind, s.res.name, sym, string(signal.Buy)),
+				m.signals.WithLabelValues(s.res.namespace, s.res.kind, s.res.name, sym, string(signal.Sell)),
+			}})
+		}
 	}
-	so.State.Store.Put(sig)
-	now := g.cfg.Now()
-	so.Metrics.signalObserved(res, sig, now.Sub(ev.Received))
+	return s
+}
+
+// Deliver stores a signal worth reporting: one from fresh data, at or above
+// minConfidence.
+func (s *signalSink) Deliver(d *signalfeed.Delivery) bool {
+	switch {
+	case klineIsStale(d, s.prober.ClockOffset()):
+		s.state.stale.Add(1)
+		s.metrics.ignoredInc(s.res, "stale_data")
+		return false
+	case !s.strategy.Accepts(d.Signal):
+		s.state.belowConfidence.Add(1)
+		s.metrics.ignoredInc(s.res, "below_confidence")
+		return false
+	}
+	now := s.now()
+	s.store.PutPreparedAt(d.Prepared, now)
+	if s.metrics != nil {
+		side := 0
+		if d.Signal.Side == signal.Sell {
+			side = 1
+		}
+		for i := range s.counters {
+			if s.counters[i].symbol == d.Signal.Symbol {
+				s.counters[i].side[side].Inc()
+				break
+			}
+		}
+		s.metrics.latency.Observe(max(now.Sub(d.Received), 0).Seconds())
+	}
+	return true
+}
+
+// Settle records and announces a stored signal and asks for a status
+// refresh.
+func (s *signalSink) Settle(d *signalfeed.Delivery) {
+	g, sig := s.g, d.Signal
 	g.record(recording.SignalPoint(g.cfg.Meta, recording.Signal{
 		Symbol: sig.Symbol, Strategy: sig.Strategy, Side: string(sig.Side),
 		Confidence: sig.Confidence, Price: sig.Price, Reason: sig.Reason, Time: sig.KlineClose,
 	}))
-	g.announce(sig, now)
+	g.announce(sig, g.cfg.Now())
 	g.cfg.Notify()
 }
+
+func (s *signalSink) WarmupFailed() { s.g.cfg.Signals.State.warmupFailures.Add(1) }
 
 // klineIsStale reports whether a closed kline is too old to act on: it was
 // backfilled after a gap, or arrived long after it closed (by the
 // exchange's clock, corrected by the measured offset).
-func (g *Group) klineIsStale(ev marketdata.Event) bool {
-	if ev.Backfilled {
+func klineIsStale(d *signalfeed.Delivery, clockOffset time.Duration) bool {
+	if d.Backfilled {
 		return true
 	}
-	closedAt := ev.Kline.CloseTime.Add(-g.prober.ClockOffset())
-	return ev.Received.Sub(closedAt) > signalStaleAfter
+	closedAt := d.Signal.KlineClose.Add(-clockOffset)
+	return d.Received.Sub(closedAt) > signalStaleAfter
 }
 
 // announce emits an Event for sig unless the resource's event budget says
@@ -219,13 +215,6 @@ func resourceLabels(m recording.Meta) resource { return resource{m.Namespace, m.
 func (m *SignalMetrics) ignoredInc(r resource, reason string) {
 	if m != nil {
 		m.ignored.WithLabelValues(r.namespace, r.kind, r.name, reason).Inc()
-	}
-}
-
-func (m *SignalMetrics) signalObserved(r resource, s signal.Signal, latency time.Duration) {
-	if m != nil {
-		m.signals.WithLabelValues(r.namespace, r.kind, r.name, s.Symbol, string(s.Side)).Inc()
-		m.latency.Observe(max(latency, 0).Seconds())
 	}
 }
 

@@ -62,7 +62,7 @@ func TestBenchFigures(t *testing.T) {
 	done := make(chan error, bots)
 	for i := range bots {
 		g := New(Config{
-			Endpoint: ep, Symbols: []string{"BTCUSDT"}, Hub: hub,
+			Endpoint: ep, Symbols: []string{"BTCUSDT"}, Hub: hub, Feeds: mk.feeds,
 			Meta: recordingMetaForBench(i),
 			Signals: &SignalOptions{Strategy: strategy, Interval: "1s", State: NewSignalState(time.Hour, nil),
 				Metrics: metrics},

@@ -57,6 +57,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 		Symbols:       []string{"BTCUSDT"},
 		ProbeInterval: 200 * time.Millisecond,
 		Hub:           hub,
+		Feeds:         m.feeds,
 		Recorder:      sink.Writer("ns/TradingBot/sig-bot", recording.WriterOptions{FlushInterval: 100 * time.Millisecond}),
 		Meta:          meta,
 		Signals: &SignalOptions{

@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 )
 
 // GroupSettings are the operator-wide settings shared by both reconcilers.
@@ -26,6 +27,9 @@ type GroupSettings struct {
 	Changes *ChangeFeed
 	// Hub is the shared market-data stream hub (nil: no market data).
 	Hub *marketdata.Hub
+	// Feeds runs each distinct strategy once per market for every group
+	// that needs it (required for signals).
+	Feeds *signalfeed.Feeds
 	// Sink records points to InfluxDB (nil: the operator has none).
 	Sink *recording.Sink
 	// SignalStates keeps each resource's signals across its groups (nil:
@@ -127,6 +131,7 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 		Symbols:       req.Symbols,
 		ProbeInterval: s.ProbeInterval,
 		Hub:           s.Hub,
+		Feeds:         s.Feeds,
 		Streams:       req.Streams,
 		Recorder:      writer,
 		Meta:          req.Meta,

@@ -38,6 +38,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 )
 
 // The suite's timing. Intervals are short so the suite is quick; waits are
@@ -160,8 +161,11 @@ func startSuite(t *testing.T) *envSuite {
 	if err := mgr.Add(hub); err != nil {
 		t.Fatal(err)
 	}
+	feeds := signalfeed.New(signalfeed.Options{Hub: hub, Logger: logger.WithName("signalfeed")})
+	t.Cleanup(feeds.Close)
 	settings := GroupSettings{
 		Hub:            hub,
+		Feeds:          feeds,
 		Supervisor:     s.supervisor,
 		Resolver:       exchange.Resolver{SimulatorURL: s.sim.url},
 		Registry:       registry,

@@ -40,8 +40,19 @@ type Signal struct {
 	Reason string
 }
 
+// idTimeLayout is how an ID spells its kline's open time, in UTC.
+const idTimeLayout = "20060102T150405.000Z"
+
 // ID identifies a signal within a resource: the same symbol, strategy,
 // kline and side always give the same ID.
 func (s Signal) ID() string {
-	return s.Symbol + "/" + s.Strategy + "/" + string(s.Side) + "/" + s.KlineOpen.UTC().Format("20060102T150405.000Z")
+	var buf [96]byte
+	b := append(buf[:0], s.Symbol...)
+	b = append(b, '/')
+	b = append(b, s.Strategy...)
+	b = append(b, '/')
+	b = append(b, s.Side...)
+	b = append(b, '/')
+	b = s.KlineOpen.UTC().AppendFormat(b, idTimeLayout)
+	return string(b)
 }

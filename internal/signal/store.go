@@ -3,6 +3,7 @@ package signal
 import (
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -71,14 +72,23 @@ type StoreOptions struct {
 // one kline and would otherwise be formatted on every comparison.
 type slot struct {
 	id string
-	e  Entry
+	// sig is never modified once stored: a Prepared signal put into many
+	// stores is shared by all of them, and replacing it swaps the pointer.
+	sig      *Signal
+	recorded time.Time
+	state    EntryState
+	note     string
+}
+
+func (sl *slot) entry() Entry {
+	return Entry{Signal: *sl.sig, Recorded: sl.recorded, State: sl.state, Note: sl.note}
 }
 
 // before orders a symbol's entries: by kline open time, then by ID so that
 // signals of one kline (other strategy or side) have a fixed order.
 func (a *slot) before(b *slot) bool {
-	if !a.e.Signal.KlineOpen.Equal(b.e.Signal.KlineOpen) {
-		return a.e.Signal.KlineOpen.Before(b.e.Signal.KlineOpen)
+	if !a.sig.KlineOpen.Equal(b.sig.KlineOpen) {
+		return a.sig.KlineOpen.Before(b.sig.KlineOpen)
 	}
 	return a.id < b.id
 }
@@ -101,9 +111,12 @@ func (a *slot) before(b *slot) bool {
 type Store struct {
 	opts StoreOptions
 
-	mu       sync.RWMutex
-	bySymbol map[string][]*slot // each ordered by slot.before, never empty
-	byID     map[string]*slot
+	mu sync.RWMutex
+	// bySymbol holds each symbol's entries ordered by slot.before, never
+	// empty. There is no index by ID: an ID names its symbol and kline, so
+	// find locates it by binary search, and Put (the hot path, once per
+	// signal per resource) touches one map instead of three.
+	bySymbol map[string][]*slot
 	symbols  []string // the keys of bySymbol, sorted
 	n        int
 	counts   Counts
@@ -123,7 +136,7 @@ func NewStore(o StoreOptions) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{opts: o, bySymbol: make(map[string][]*slot), byID: make(map[string]*slot)}
+	return &Store{opts: o, bySymbol: make(map[string][]*slot)}
 }
 
 // Put stores s under s.ID() and reports whether the ID was new. A known ID
@@ -131,10 +144,35 @@ func NewStore(o StoreOptions) *Store {
 // computed again does not undo what the executor marked. The returned
 // Entry is a copy; a new entry may already have been evicted (see Store).
 func (st *Store) Put(s Signal) (Entry, bool) {
-	now := st.opts.Now()
+	return st.PutPrepared(Prepare(s))
+}
+
+// Prepared is a signal with its ID computed, for putting one signal into
+// many stores (every resource a shared strategy serves) without
+// formatting its ID for each.
+type Prepared struct {
+	id string
+	s  *Signal // shared by every store it is put into; never modified
+}
+
+// Prepare computes s's ID once.
+func Prepare(s Signal) Prepared { return Prepared{id: s.ID(), s: &s} }
+
+// Signal is the prepared signal.
+func (p Prepared) Signal() Signal { return *p.s }
+
+// PutPrepared is Put for a prepared signal.
+func (st *Store) PutPrepared(p Prepared) (Entry, bool) {
+	return st.PutPreparedAt(p, st.opts.Now())
+}
+
+// PutPreparedAt is PutPrepared with now, read by the caller from the
+// store's clock, as the time a new entry is recorded: for callers that
+// read the clock anyway.
+func (st *Store) PutPreparedAt(p Prepared, now time.Time) (Entry, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.put(s, now)
+	return st.put(p.id, p.s, now)
 }
 
 // PutBatch stores signals in order under one lock, as Put would one by
@@ -145,20 +183,27 @@ func (st *Store) PutBatch(signals []Signal) int {
 	defer st.mu.Unlock()
 	added := 0
 	for _, s := range signals {
-		if _, isNew := st.put(s, now); isNew {
+		if _, isNew := st.put(s.ID(), &s, now); isNew {
 			added++
 		}
 	}
 	return added
 }
 
-func (st *Store) put(s Signal, now time.Time) (Entry, bool) {
-	id := s.ID()
-	if sl, ok := st.byID[id]; ok {
-		sl.e.Signal = s
-		return sl.e, false
+func (st *Store) put(id string, s *Signal, now time.Time) (Entry, bool) {
+	list, had := st.bySymbol[s.Symbol]
+	sl := &slot{id: id, sig: s, recorded: now, state: StateNew}
+	n := len(list)
+	if n == 0 || list[n-1].sig.KlineOpen.Before(s.KlineOpen) {
+		list = append(list, sl) // the usual case: a newer kline, so a new ID
+	} else {
+		i := sort.Search(n, func(i int) bool { return !list[i].before(sl) })
+		if i < n && list[i].id == id {
+			list[i].sig = s
+			return list[i].entry(), false
+		}
+		list = slices.Insert(list, i, sl)
 	}
-	sl := &slot{id: id, e: Entry{Signal: s, Recorded: now, State: StateNew}}
 	st.counts.Total++
 	switch s.Side {
 	case Buy:
@@ -167,14 +212,13 @@ func (st *Store) put(s Signal, now time.Time) (Entry, bool) {
 		st.counts.Sell++
 	}
 
-	list, had := st.bySymbol[s.Symbol]
-	i := sort.Search(len(list), func(i int) bool { return !list[i].before(sl) })
-	list = slices.Insert(list, i, sl)
-	st.byID[id] = sl
 	st.n++
 	if len(list) > st.opts.MaxPerSymbol {
-		delete(st.byID, list[0].id)
-		list = slices.Delete(list, 0, 1) // clears the freed tail slot
+		// Dropped from the front without moving the rest: append
+		// reallocates (and so compacts) once the capacity behind is used
+		// up, which keeps eviction O(1) amortised.
+		list[0] = nil
+		list = list[1:]
 		st.n--
 		st.counts.Evicted++
 	}
@@ -186,7 +230,7 @@ func (st *Store) put(s Signal, now time.Time) (Entry, bool) {
 			st.evictStalestSymbol()
 		}
 	}
-	return sl.e, true
+	return sl.entry(), true
 }
 
 // evictStalestSymbol drops the symbol whose newest signal has the oldest
@@ -197,7 +241,7 @@ func (st *Store) evictStalestSymbol() {
 	var stalest time.Time
 	for i, sym := range st.symbols { // sorted, so ties go to the first name
 		list := st.bySymbol[sym]
-		newest := list[len(list)-1].e.Signal.KlineOpen
+		newest := list[len(list)-1].sig.KlineOpen
 		if victim < 0 || newest.Before(stalest) {
 			victim, stalest = i, newest
 		}
@@ -210,13 +254,39 @@ func (st *Store) evictStalestSymbol() {
 func (st *Store) dropSymbol(i int) int {
 	sym := st.symbols[i]
 	list := st.bySymbol[sym]
-	for _, sl := range list {
-		delete(st.byID, sl.id)
-	}
 	delete(st.bySymbol, sym)
 	st.symbols = slices.Delete(st.symbols, i, i+1)
 	st.n -= len(list)
 	return len(list)
+}
+
+// find returns the slot holding id, or nil. An ID is
+// "SYMBOL/STRATEGY/SIDE/TIME" (see Signal.ID): the symbol picks the list,
+// the kline open time the place in it.
+func (st *Store) find(id string) *slot {
+	sym, _, ok := strings.Cut(id, "/")
+	slash := strings.LastIndexByte(id, '/')
+	if !ok || slash < 0 {
+		return nil
+	}
+	open, err := time.Parse(idTimeLayout, id[slash+1:])
+	if err != nil {
+		return nil
+	}
+	// The ID has the open time to the millisecond: look at every entry
+	// within that millisecond.
+	end := open.Add(time.Millisecond)
+	list := st.bySymbol[sym]
+	for i := sort.Search(len(list), func(i int) bool { return !list[i].sig.KlineOpen.Before(open) }); i < len(list); i++ {
+		sl := list[i]
+		if !sl.sig.KlineOpen.Before(end) {
+			break
+		}
+		if sl.id == id {
+			return sl
+		}
+	}
+	return nil
 }
 
 // Update lets f change the bookkeeping of the entry with the given ID and
@@ -227,13 +297,13 @@ func (st *Store) dropSymbol(i int) int {
 func (st *Store) Update(id string, f func(*Entry)) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	sl, ok := st.byID[id]
-	if !ok {
+	sl := st.find(id)
+	if sl == nil {
 		return false
 	}
-	e := sl.e
+	e := sl.entry()
 	f(&e)
-	sl.e.State, sl.e.Note = e.State, e.Note
+	sl.state, sl.note = e.State, e.Note
 	return true
 }
 
@@ -245,7 +315,7 @@ func (st *Store) Prune(now time.Time) int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	cutoff := now.Add(-st.opts.TTL)
-	expired := func(sl *slot) bool { return sl.e.Signal.KlineClose.Before(cutoff) }
+	expired := func(sl *slot) bool { return sl.sig.KlineClose.Before(cutoff) }
 	removed := 0
 	for i := 0; i < len(st.symbols); {
 		sym := st.symbols[i]
@@ -254,13 +324,9 @@ func (st *Store) Prune(now time.Time) int {
 			i++
 			continue
 		}
-		for _, sl := range list {
-			if expired(sl) {
-				delete(st.byID, sl.id)
-				removed++
-			}
-		}
+		before := len(list)
 		list = slices.DeleteFunc(list, expired)
+		removed += before - len(list)
 		if len(list) == 0 {
 			delete(st.bySymbol, sym)
 			st.symbols = slices.Delete(st.symbols, i, i+1)
@@ -284,13 +350,13 @@ func (st *Store) Symbol(symbol string, since time.Time) []Entry {
 
 func (st *Store) symbolSince(symbol string, since time.Time) []Entry {
 	list := st.bySymbol[symbol]
-	i := sort.Search(len(list), func(i int) bool { return !list[i].e.Signal.KlineOpen.Before(since) })
+	i := sort.Search(len(list), func(i int) bool { return !list[i].sig.KlineOpen.Before(since) })
 	if i == len(list) {
 		return nil
 	}
 	out := make([]Entry, 0, len(list)-i)
 	for _, sl := range list[i:] {
-		out = append(out, sl.e)
+		out = append(out, sl.entry())
 	}
 	return out
 }
@@ -322,7 +388,7 @@ func (st *Store) Last(symbol string) (Entry, bool) {
 	if len(list) == 0 {
 		return Entry{}, false
 	}
-	return list[len(list)-1].e, true
+	return list[len(list)-1].entry(), true
 }
 
 // LastPerSymbol returns Last of every symbol held, sorted by symbol.
@@ -332,7 +398,7 @@ func (st *Store) LastPerSymbol() []Entry {
 	out := make([]Entry, 0, len(st.symbols))
 	for _, sym := range st.symbols {
 		list := st.bySymbol[sym]
-		out = append(out, list[len(list)-1].e)
+		out = append(out, list[len(list)-1].entry())
 	}
 	return out
 }
@@ -341,11 +407,11 @@ func (st *Store) LastPerSymbol() []Entry {
 func (st *Store) Get(id string) (Entry, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	sl, ok := st.byID[id]
-	if !ok {
+	sl := st.find(id)
+	if sl == nil {
 		return Entry{}, false
 	}
-	return sl.e, true
+	return sl.entry(), true
 }
 
 // Len is how many entries the store holds.
