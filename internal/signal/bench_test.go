@@ -105,59 +105,63 @@ func TestBenchFigures(t *testing.T) {
 	}
 	var rate, naive float64
 	for range 3 {
-		rate = max(rate, feedRate(t, data, warm, names, ours2))
-		naive = max(naive, feedRate(t, data, warm, names, newRecompute2))
+		rate = max(rate, feedRate(t, data, warm, names, oursSet))
+		naive = max(naive, feedRate(t, data, warm, names, recomputeSet))
 	}
 	fmt.Printf("signal.klines_per_sec: %.0f\n", rate)
 	fmt.Printf("signal.speedup_vs_recompute: %.1f\n", rate/naive)
 	fmt.Printf("signal.bytes_per_strategy: %.0f\n", bytesPerStrategy(t, names))
 }
 
-func ours2(cfg Config, symbol string) (Strategy, error) { return New(cfg, symbol) }
+// oursSet is the Set of benchMix for symbol.
+func oursSet(symbol string) (*Set, error) { return NewSet(symbol, benchMix()...) }
 
-func newRecompute2(cfg Config, symbol string) (Strategy, error) {
-	st, err := newRecompute(cfg)
-	if err == nil {
+// recomputeSet is the same set of strategies, each recomputing its
+// indicators over their whole window on every kline, fed through the same
+// Set code.
+func recomputeSet(symbol string) (*Set, error) {
+	mix := benchMix()
+	members := make([]folder, len(mix))
+	warmup := 0
+	for i, cfg := range mix {
+		st, err := newRecompute(cfg)
+		if err != nil {
+			return nil, err
+		}
 		st.(*recompute).symbol = symbol
+		members[i] = st.(folder)
+		warmup = max(warmup, cfg.WarmupKlines())
 	}
-	return st, err
+	return newSetOf(symbol, warmup, members), nil
 }
 
-// feedRate builds the strategies, feeds them the first warm klines of each
-// symbol, and returns the strategy updates per second of feeding the rest,
-// kline time by kline time, symbol by symbol.
-func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(Config, string) (Strategy, error)) float64 {
+// feedRate builds one Set per symbol, feeds each the first warm klines of
+// its symbol, and returns the strategy updates per second of feeding the
+// rest, kline time by kline time, symbol by symbol.
+func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(string) (*Set, error)) float64 {
 	t.Helper()
-	mix := benchMix()
-	strategies := make([][]Strategy, len(names))
+	sets := make([]*Set, len(names))
 	for i, name := range names {
-		for _, cfg := range mix {
-			st, err := mk(cfg, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			strategies[i] = append(strategies[i], st)
+		set, err := mk(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sets[i] = set
 	}
+	var out []SetSignal
 	for j := range warm {
-		for i, sts := range strategies {
-			for _, st := range sts {
-				st.Update(data[i][j])
-			}
+		for i, set := range sets {
+			out = set.Update(&data[i][j], out[:0])
 		}
 	}
 	runtime.GC()
 	updates, fired := 0, 0
 	start := time.Now()
 	for j := warm; j < len(data[0]); j++ {
-		for i, sts := range strategies {
-			k := data[i][j]
-			for _, st := range sts {
-				if _, ok := st.Update(k); ok {
-					fired++
-				}
-			}
-			updates += len(sts)
+		for i, set := range sets {
+			out = set.Update(&data[i][j], out[:0])
+			fired += len(out)
+			updates += set.Len()
 		}
 	}
 	elapsed := time.Since(start)
@@ -167,27 +171,26 @@ func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(Co
 	return float64(updates) / elapsed.Seconds()
 }
 
+// bytesPerStrategy is the heap held by one Set of benchMix per symbol,
+// the sets' own share included, per strategy.
 func bytesPerStrategy(t *testing.T, names []string) float64 {
-	mix := benchMix()
-	strategies := make([]Strategy, 0, len(names)*len(mix))
+	sets := make([]*Set, 0, len(names))
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for _, name := range names {
-		for _, cfg := range mix {
-			st, err := New(cfg, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			strategies = append(strategies, st)
+		set, err := oursSet(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sets = append(sets, set)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(strategies)
-	// The slice of interfaces holding them is not the strategies' cost.
-	held := float64(after.HeapAlloc) - float64(before.HeapAlloc) - float64(cap(strategies)*16)
-	return held / float64(len(strategies))
+	runtime.KeepAlive(sets)
+	// The slice of pointers holding them is not the strategies' cost.
+	held := float64(after.HeapAlloc) - float64(before.HeapAlloc) - float64(cap(sets)*8)
+	return held / float64(len(names)*len(benchMix()))
 }
 
 // recompute is the baseline the speed-up is measured against: the same
@@ -220,10 +223,15 @@ func newRecompute(cfg Config) (Strategy, error) {
 }
 
 func (s *recompute) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+	var sig Signal
+	x, ok := s.accept(&k)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
+	return sig, true
+}
+
+func (s *recompute) fold(k *Kline, x float64, sig *Signal) bool {
 	if len(s.closes) == cap(s.closes) {
 		s.closes = append(s.closes[:0], s.closes[len(s.closes)-s.history+1:]...)
 	}
@@ -235,7 +243,7 @@ func (s *recompute) Update(k Kline) (Signal, bool) {
 	switch s.cfg.Type {
 	case v1alpha1.StrategySMACrossover, v1alpha1.StrategyEMACrossover:
 		if len(w) < s.cfg.SlowPeriod {
-			return Signal{}, false
+			return false
 		}
 		var fast, slow float64
 		if s.cfg.Type == v1alpha1.StrategySMACrossover {
@@ -254,19 +262,24 @@ func (s *recompute) Update(k Kline) (Signal, bool) {
 			s.side = side
 		}
 		if !wasReady || prev == 0 || side == 0 || side == prev {
-			return Signal{}, false
+			return false
 		}
-		return s.fire(k, map[bool]Side{true: Buy, false: Sell}[side > 0], fast, slow, 0), true
+		sd := Buy
+		if side < 0 {
+			sd = Sell
+		}
+		*sig = s.fire(k, sd, fast, slow, 0)
+		return true
 	case v1alpha1.StrategyRSI:
 		if len(w) <= s.cfg.Period {
-			return Signal{}, false
+			return false
 		}
 		v := rsiOver(w, s.cfg.Period)
 		in = [2]bool{v < s.cfg.Oversold, v > s.cfg.Overbought}
 		vals = [3]float64{v, s.cfg.Oversold, s.cfg.Overbought}
 	case v1alpha1.StrategyBollingerBands:
 		if len(w) < s.cfg.Period {
-			return Signal{}, false
+			return false
 		}
 		m := windowMean(w)
 		var ss float64
@@ -280,18 +293,20 @@ func (s *recompute) Update(k Kline) (Signal, bool) {
 	prev, had := s.prevIn, s.hasPrev
 	s.prevIn, s.hasPrev = in, true
 	if !wasReady || !had {
-		return Signal{}, false
+		return false
 	}
 	switch {
 	case in[0] && !prev[0]:
-		return s.fire(k, Buy, vals[0], vals[1], vals[2]), true
+		*sig = s.fire(k, Buy, vals[0], vals[1], vals[2])
+		return true
 	case in[1] && !prev[1]:
-		return s.fire(k, Sell, vals[0], vals[1], vals[2]), true
+		*sig = s.fire(k, Sell, vals[0], vals[1], vals[2])
+		return true
 	}
-	return Signal{}, false
+	return false
 }
 
-func (s *recompute) fire(k Kline, side Side, a, b, c float64) Signal {
+func (s *recompute) fire(k *Kline, side Side, a, b, c float64) Signal {
 	var buf [96]byte
 	r := append(buf[:0], s.strategy...)
 	r = append(r, ' ')
@@ -389,4 +404,28 @@ func BenchmarkIndicator(b *testing.B) {
 		})
 	}
 	runtime.KeepAlive(sink)
+}
+
+// BenchmarkSet measures one kline folded into the ten strategies of
+// benchMix for one symbol (all state in cache), ours and the recompute
+// baseline, through the same Set code; ns/op is per kline.
+func BenchmarkSet(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mk   func(string) (*Set, error)
+	}{{"ours", oursSet}, {"recompute", recomputeSet}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ks := benchKlines(rand.New(rand.NewPCG(1, 1)), "BTCUSDT", 10_000)
+			set, err := tc.mk("BTCUSDT")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var out []SetSignal
+			for i := 0; b.Loop(); i++ {
+				k := ks[i%len(ks)]
+				k.OpenTime = klineBase.Add(time.Duration(i) * time.Minute)
+				out = set.Update(&k, out[:0])
+			}
+		})
+	}
 }

@@ -59,18 +59,37 @@ func (b *base) WarmupKlines() int { return b.warmup }
 
 func (b *base) Ready() bool { return b.folded >= b.warmup }
 
-// accept checks k and returns its close. The caller folds it, then calls
+// folder is what every strategy implements besides Strategy: fold folds
+// a kline that has already been accepted (right symbol, newer, finite
+// close) with its close x, and if a signal fires on it, stores the signal
+// in *sig and returns true. Update is accept then fold; a Set accepts a
+// kline once and folds it into each of its strategies.
+type folder interface {
+	fold(k *Kline, x float64, sig *Signal) bool
+}
+
+// accept checks k and returns its close. The caller folds it; fold calls
 // done, whose result says whether the strategy was ready before k (and so
 // may signal on it).
-func (b *base) accept(k Kline) (float64, bool) {
-	if k.Symbol != b.symbol || (b.folded > 0 && !k.OpenTime.After(b.last)) {
+func (b *base) accept(k *Kline) (float64, bool) {
+	x, ok := acceptKline(k, b.symbol, b.folded > 0, b.last)
+	if ok {
+		b.last = k.OpenTime
+	}
+	return x, ok
+}
+
+// acceptKline returns the close of k as a float, or false if k is of
+// another symbol, not newer than last (when started), or has a close that
+// is not a finite number.
+func acceptKline(k *Kline, symbol string, started bool, last time.Time) (float64, bool) {
+	if k.Symbol != symbol || (started && !k.OpenTime.After(last)) {
 		return 0, false
 	}
 	x := k.Close.InexactFloat64()
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return 0, false
 	}
-	b.last = k.OpenTime
 	return x, true
 }
 
@@ -82,7 +101,7 @@ func (b *base) done() (wasReady bool) {
 	return true
 }
 
-func (b *base) signal(k Kline, side Side, confidence float64, reason string) Signal {
+func (b *base) signal(k *Kline, side Side, confidence float64, reason string) Signal {
 	return Signal{
 		Symbol:     b.symbol,
 		Side:       side,

@@ -58,11 +58,17 @@ func newEMACrossover(b base, fast, slow int) *crossover {
 }
 
 func (s *crossover) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+	var sig Signal
+	x, ok := s.accept(&k)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
+	return sig, true
+}
+
+func (s *crossover) fold(k *Kline, x float64, sig *Signal) bool {
 	var fast, slow float64
+	ok := false
 	if s.exp {
 		s.fastE.Update(x)
 		s.slowE.Update(x)
@@ -78,7 +84,7 @@ func (s *crossover) Update(k Kline) (Signal, bool) {
 	}
 	wasReady := s.done()
 	if !ok {
-		return Signal{}, false
+		return false
 	}
 	gap, prevGap, hadGap, prevSide := fast-slow, s.gap, s.has, s.side
 	s.gap, s.has = gap, true
@@ -94,11 +100,11 @@ func (s *crossover) Update(k Kline) (Signal, bool) {
 		side = -1
 	}
 	if side == 0 {
-		return Signal{}, false
+		return false
 	}
 	s.side = side
 	if !wasReady || prevSide == 0 || side == prevSide {
-		return Signal{}, false
+		return false
 	}
 	strength := math.Abs(gap-prevGap) / usual
 	dir, sd := " crossed above ", Buy
@@ -118,5 +124,6 @@ func (s *crossover) Update(k Kline) (Signal, bool) {
 	r = strconv.AppendInt(r, int64(s.slowP), 10)
 	r = append(r, ") "...)
 	r = appendNum(r, slow)
-	return s.signal(k, sd, confidence(strength, crossoverHalf), string(r)), true
+	*sig = s.signal(k, sd, confidence(strength, crossoverHalf), string(r))
+	return true
 }

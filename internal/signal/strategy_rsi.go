@@ -33,14 +33,19 @@ func newRSIStrategy(b base, period int, oversold, overbought float64) *rsiStrate
 }
 
 func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+	var sig Signal
+	x, ok := s.accept(&k)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
+	return sig, true
+}
+
+func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	s.rsi.Update(x)
 	wasReady := s.done()
 	if !s.rsi.Ready() {
-		return Signal{}, false
+		return false
 	}
 	v := s.rsi.Value()
 	prev, hasPrev := s.prev, s.hasPrev
@@ -50,7 +55,7 @@ func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 		s.move.add(v - prev)
 	}
 	if !wasReady || !hasPrev {
-		return Signal{}, false
+		return false
 	}
 	var side Side
 	var depth float64
@@ -60,7 +65,7 @@ func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 	case v > s.overbought && prev <= s.overbought:
 		side, depth = Sell, v-s.overbought
 	default:
-		return Signal{}, false
+		return false
 	}
 	var buf [64]byte
 	r := append(buf[:0], "RSI("...)
@@ -74,5 +79,6 @@ func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 		r = append(r, " rose above "...)
 		r = appendParam(r, s.overbought)
 	}
-	return s.signal(k, side, confidence(depth/usual, rsiHalf), string(r)), true
+	*sig = s.signal(k, side, confidence(depth/usual, rsiHalf), string(r))
+	return true
 }
