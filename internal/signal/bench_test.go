@@ -29,15 +29,40 @@ func benchMix() []Config {
 // two decimals around 100.
 func benchKlines(rng *rand.Rand, symbol string, n int) []Kline {
 	ks := make([]Kline, n)
-	p := 50 + 100*rng.Float64()
+	p := benchStart(rng)
 	for i := range ks {
-		p *= math.Exp(0.002 * rng.NormFloat64())
-		open := klineBase.Add(time.Duration(i) * time.Minute)
-		c := decimal.New(int64(math.Round(p*100)), -2)
-		ks[i] = Kline{Symbol: symbol, OpenTime: open, CloseTime: open.Add(time.Minute - time.Millisecond),
-			Open: c, High: c, Low: c, Close: c}
+		ks[i] = benchStep(rng, symbol, i, &p)
 	}
 	return ks
+}
+
+// benchFeed is a random walk like benchKlines for each symbol, laid out
+// and allocated in the order a feed delivers them: feed[i][j] is kline i
+// of symbol j.
+func benchFeed(rng *rand.Rand, symbols []string, n int) [][]Kline {
+	prices := make([]float64, len(symbols))
+	for j := range prices {
+		prices[j] = benchStart(rng)
+	}
+	feed := make([][]Kline, n)
+	for i := range feed {
+		feed[i] = make([]Kline, len(symbols))
+		for j, symbol := range symbols {
+			feed[i][j] = benchStep(rng, symbol, i, &prices[j])
+		}
+	}
+	return feed
+}
+
+func benchStart(rng *rand.Rand) float64 { return 50 + 100*rng.Float64() }
+
+// benchStep moves the walk at *p one kline and returns kline i.
+func benchStep(rng *rand.Rand, symbol string, i int, p *float64) Kline {
+	*p *= math.Exp(0.002 * rng.NormFloat64())
+	open := klineBase.Add(time.Duration(i) * time.Minute)
+	c := decimal.New(int64(math.Round(*p*100)), -2)
+	return Kline{Symbol: symbol, OpenTime: open, CloseTime: open.Add(time.Minute - time.Millisecond),
+		Open: c, High: c, Low: c, Close: c}
 }
 
 func benchUpdate(b *testing.B, newStrategy func(Config) (Strategy, error), cfg Config) {
@@ -97,16 +122,15 @@ func TestBenchFigures(t *testing.T) {
 	// the clock starts, so every window is full, ours and the baseline's.
 	const symbols, warm, klines = 1000, 650, 300
 	rng := rand.New(rand.NewPCG(5, 5))
-	data := make([][]Kline, symbols)
 	names := make([]string, symbols)
-	for i := range data {
+	for i := range names {
 		names[i] = fmt.Sprintf("SYM%03dUSDT", i)
-		data[i] = benchKlines(rng, names[i], warm+klines)
 	}
+	feed := benchFeed(rng, names, warm+klines)
 	var rate, naive float64
 	for range 3 {
-		rate = max(rate, feedRate(t, data, warm, names, oursSet))
-		naive = max(naive, feedRate(t, data, warm, names, recomputeSet))
+		rate = max(rate, feedRate(t, feed, warm, names, oursSet))
+		naive = max(naive, feedRate(t, feed, warm, names, recomputeSet))
 	}
 	fmt.Printf("signal.klines_per_sec: %.0f\n", rate)
 	fmt.Printf("signal.speedup_vs_recompute: %.1f\n", rate/naive)
@@ -138,7 +162,7 @@ func recomputeSet(symbol string) (*Set, error) {
 // feedRate builds one Set per symbol, feeds each the first warm klines of
 // its symbol, and returns the strategy updates per second of feeding the
 // rest, kline time by kline time, symbol by symbol.
-func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(string) (*Set, error)) float64 {
+func feedRate(t *testing.T, feed [][]Kline, warm int, names []string, mk func(string) (*Set, error)) float64 {
 	t.Helper()
 	sets := make([]*Set, len(names))
 	for i, name := range names {
@@ -149,17 +173,17 @@ func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(st
 		sets[i] = set
 	}
 	var out []SetSignal
-	for j := range warm {
-		for i, set := range sets {
-			out = set.Update(&data[i][j], out[:0])
+	for _, ks := range feed[:warm] {
+		for j, set := range sets {
+			out = set.Update(&ks[j], out[:0])
 		}
 	}
 	runtime.GC()
 	updates, fired := 0, 0
 	start := time.Now()
-	for j := warm; j < len(data[0]); j++ {
-		for i, set := range sets {
-			out = set.Update(&data[i][j], out[:0])
+	for _, ks := range feed[warm:] {
+		for j, set := range sets {
+			out = set.Update(&ks[j], out[:0])
 			fired += len(out)
 			updates += set.Len()
 		}

@@ -37,10 +37,10 @@ type crossover struct {
 	fastP int
 	slowP int
 	exp   bool
-	fastW window // SMA only
-	slowW window // SMA only
-	fastE EMA    // EMA only
-	slowE EMA    // EMA only
+	fastW meanWindow // SMA only
+	slowW meanWindow // SMA only
+	fastE EMA        // EMA only
+	slowE EMA        // EMA only
 	move  meanMove
 	gap   float64 // on the previous kline
 	has   bool    // gap is set
@@ -49,7 +49,7 @@ type crossover struct {
 
 func newSMACrossover(b base, fast, slow int) *crossover {
 	return &crossover{base: b, name: "SMA", fastP: fast, slowP: slow,
-		fastW: newWindow(fast), slowW: newWindow(slow), move: newMeanMove(slow)}
+		fastW: newMeanWindow(fast), slowW: newMeanWindow(slow), move: newMeanMove(slow)}
 }
 
 func newEMACrossover(b base, fast, slow int) *crossover {
