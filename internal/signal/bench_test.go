@@ -222,6 +222,7 @@ func bytesPerStrategy(t *testing.T, names []string) float64 {
 // every kline. It applies the same firing rules and builds a reason of the
 // same shape, with a fixed confidence.
 type recompute struct {
+	progress
 	base
 	cfg     Config
 	history int // closes kept: the longest window an indicator reads
@@ -242,13 +243,13 @@ func newRecompute(cfg Config) (Strategy, error) {
 	case v1alpha1.StrategyBollingerBands:
 		h = cfg.Period
 	}
-	return &recompute{base: base{symbol: "BTCUSDT", strategy: string(cfg.Type), warmup: cfg.WarmupKlines()},
+	return &recompute{progress: progress{warmup: int32(cfg.WarmupKlines())}, base: base{symbol: "BTCUSDT", strategy: string(cfg.Type)},
 		cfg: cfg, history: h, closes: make([]float64, 0, 2*h)}, nil
 }
 
 func (s *recompute) Update(k Kline) (Signal, bool) {
 	var sig Signal
-	x, ok := s.accept(&k)
+	x, ok := s.accept(&k, s.folded > 0)
 	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}

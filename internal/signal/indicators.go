@@ -145,17 +145,11 @@ func (w *meanWindow) push(x float64) {
 	}
 }
 
-// recompute rebuilds the sum exactly, relative to the held value nearest
-// the mean (the choice window makes, so both give the same means).
+// recompute rebuilds the sum exactly, relative to the newest value. It
+// runs when head has just wrapped, so the window is buf in order.
 func (w *meanWindow) recompute() {
 	vals := w.buf[:w.n]
-	m := w.mean()
-	ref, dist := vals[0], math.Abs(vals[0]-m)
-	for _, v := range vals[1:] {
-		if d := math.Abs(v - m); d < dist {
-			ref, dist = v, d
-		}
-	}
+	ref := vals[len(vals)-1]
 	var s1 float64
 	for _, v := range vals {
 		s1 += v - ref

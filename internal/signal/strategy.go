@@ -33,31 +33,51 @@ func New(cfg Config, symbol string) (Strategy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := base{symbol: symbol, strategy: string(cfg.Type), warmup: cfg.WarmupKlines()}
+	p := progress{warmup: int32(cfg.WarmupKlines())}
+	b := base{symbol: symbol, strategy: string(cfg.Type)}
 	switch cfg.Type {
 	case v1alpha1.StrategySMACrossover:
-		return newSMACrossover(b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newSMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
 	case v1alpha1.StrategyEMACrossover:
-		return newEMACrossover(b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
 	case v1alpha1.StrategyRSI:
-		return newRSIStrategy(b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
+		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
 	default: // BollingerBands; Validate knows no other
-		return newBollingerStrategy(b, cfg.Period, cfg.StdDevMultiplier), nil
+		return newBollingerStrategy(p, b, cfg.Period, cfg.StdDevMultiplier), nil
 	}
 }
 
-// base is what every strategy keeps besides its indicators.
+// progress counts the klines a strategy has folded toward its warm-up
+// (at most MaxWarmupKlines). Every strategy keeps it first, next to its
+// indicators: a fold reads both, and nothing else until a signal fires.
+type progress struct {
+	folded int32 // klines folded, counted up to warmup
+	warmup int32
+}
+
+func (p *progress) WarmupKlines() int { return int(p.warmup) }
+
+func (p *progress) Ready() bool { return p.folded >= p.warmup }
+
+// done counts a folded kline and says whether the strategy was ready
+// before it (and so may signal on it).
+func (p *progress) done() (wasReady bool) {
+	if p.folded < p.warmup {
+		p.folded++
+		return false
+	}
+	return true
+}
+
+// base is what every strategy keeps about itself: its symbol and type, and
+// the open time of the last kline Update accepted. Strategies keep it
+// last, away from their indicators: only Update and a firing signal read
+// it.
 type base struct {
 	symbol   string
 	strategy string
-	warmup   int
-	folded   int // klines folded, counted up to warmup
 	last     time.Time
 }
-
-func (b *base) WarmupKlines() int { return b.warmup }
-
-func (b *base) Ready() bool { return b.folded >= b.warmup }
 
 // folder is what every strategy implements besides Strategy: fold folds
 // a kline that has already been accepted (right symbol, newer, finite
@@ -68,11 +88,10 @@ type folder interface {
 	fold(k *Kline, x float64, sig *Signal) bool
 }
 
-// accept checks k and returns its close. The caller folds it; fold calls
-// done, whose result says whether the strategy was ready before k (and so
-// may signal on it).
-func (b *base) accept(k *Kline) (float64, bool) {
-	x, ok := acceptKline(k, b.symbol, b.folded > 0, b.last)
+// accept checks k and returns its close; started says whether a kline has
+// been folded before. The caller folds the close.
+func (b *base) accept(k *Kline, started bool) (float64, bool) {
+	x, ok := acceptKline(k, b.symbol, started, b.last)
 	if ok {
 		b.last = k.OpenTime
 	}
@@ -91,14 +110,6 @@ func acceptKline(k *Kline, symbol string, started bool, last time.Time) (float64
 		return 0, false
 	}
 	return x, true
-}
-
-func (b *base) done() (wasReady bool) {
-	if b.folded < b.warmup {
-		b.folded++
-		return false
-	}
-	return true
 }
 
 func (b *base) signal(k *Kline, side Side, confidence float64, reason string) Signal {

@@ -18,20 +18,21 @@ const bollingerHalf = 0.2
 // deviations (the deviation floored at relativeFloor of the middle band);
 // confidence(distance, bollingerHalf).
 type bollingerStrategy struct {
-	base
+	progress
 	bands              Bollinger
 	period             int
 	wasBelow, wasAbove bool
 	hasPrev            bool
+	base
 }
 
-func newBollingerStrategy(b base, period int, k float64) *bollingerStrategy {
-	return &bollingerStrategy{base: b, bands: Bollinger{w: newWindow(period), k: k}, period: period}
+func newBollingerStrategy(p progress, b base, period int, k float64) *bollingerStrategy {
+	return &bollingerStrategy{progress: p, base: b, bands: Bollinger{w: newWindow(period), k: k}, period: period}
 }
 
 func (s *bollingerStrategy) Update(k Kline) (Signal, bool) {
 	var sig Signal
-	x, ok := s.accept(&k)
+	x, ok := s.accept(&k, s.folded > 0)
 	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}

@@ -20,21 +20,22 @@ const rsiHalf = 0.35
 // A plunge deep into the zone is strong, a graze of the band is weak, for
 // any period.
 type rsiStrategy struct {
-	base
+	progress
 	rsi                  RSI
 	move                 meanMove
 	oversold, overbought float64
 	prev                 float64
 	hasPrev              bool
+	base
 }
 
-func newRSIStrategy(b base, period int, oversold, overbought float64) *rsiStrategy {
-	return &rsiStrategy{base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
+func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) *rsiStrategy {
+	return &rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
 }
 
 func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 	var sig Signal
-	x, ok := s.accept(&k)
+	x, ok := s.accept(&k, s.folded > 0)
 	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
