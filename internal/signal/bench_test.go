@@ -105,13 +105,22 @@ func BenchmarkUpdateRecompute(b *testing.B) {
 //
 // signal.klines_per_sec: strategy updates per second (one closed kline
 // folded into one strategy) with 10 000 strategies over 1 000 symbols, ten
-// per symbol (benchMix), klines fed symbol by symbol, each to its symbol's
-// ten strategies; best of three rounds.
-// signal.speedup_vs_recompute: that rate against the same strategies with
-// each indicator recomputed over its whole window on every kline (an EMA or
-// RSI over its warm-up length), same klines, same run, best of three each.
-// signal.bytes_per_strategy: heap bytes per running strategy, measured
-// over 10 000 of them.
+// per symbol (benchMix) held in one Set per symbol. The klines are laid
+// out and allocated in feed order (all symbols' kline i, then kline i+1)
+// and fed that way: each kline goes to its symbol's Set, which checks it
+// and converts its close once and folds it into the ten strategies. Each
+// round feeds 650 klines per symbol untimed (every window full), then
+// times 300; best of three rounds. Signals fire (about one per three Set
+// updates) and are built in full, reason included.
+// signal.speedup_vs_recompute: that rate against the recompute baseline
+// (type recompute): the same ten strategies per symbol, each recomputing
+// its indicators over their whole window on every kline (an SMA or the
+// Bollinger bands over their period, an EMA or RSI over its warm-up
+// length), fed the same klines through the same Set code in the same
+// run, so both pay the same per-kline check, conversion and signal
+// building; best of three each.
+// signal.bytes_per_strategy: heap bytes of 1 000 Sets of benchMix (their
+// own share included) per strategy.
 func TestBenchFigures(t *testing.T) {
 	if os.Getenv("SIGNAL_BENCH") != "1" {
 		t.Log("set SIGNAL_BENCH=1 to print the benchmark figures")
