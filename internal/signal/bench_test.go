@@ -29,15 +29,40 @@ func benchMix() []Config {
 // two decimals around 100.
 func benchKlines(rng *rand.Rand, symbol string, n int) []Kline {
 	ks := make([]Kline, n)
-	p := 50 + 100*rng.Float64()
+	p := benchStart(rng)
 	for i := range ks {
-		p *= math.Exp(0.002 * rng.NormFloat64())
-		open := klineBase.Add(time.Duration(i) * time.Minute)
-		c := decimal.New(int64(math.Round(p*100)), -2)
-		ks[i] = Kline{Symbol: symbol, OpenTime: open, CloseTime: open.Add(time.Minute - time.Millisecond),
-			Open: c, High: c, Low: c, Close: c}
+		ks[i] = benchStep(rng, symbol, i, &p)
 	}
 	return ks
+}
+
+// benchFeed is a random walk like benchKlines for each symbol, laid out
+// and allocated in the order a feed delivers them: feed[i][j] is kline i
+// of symbol j.
+func benchFeed(rng *rand.Rand, symbols []string, n int) [][]Kline {
+	prices := make([]float64, len(symbols))
+	for j := range prices {
+		prices[j] = benchStart(rng)
+	}
+	feed := make([][]Kline, n)
+	for i := range feed {
+		feed[i] = make([]Kline, len(symbols))
+		for j, symbol := range symbols {
+			feed[i][j] = benchStep(rng, symbol, i, &prices[j])
+		}
+	}
+	return feed
+}
+
+func benchStart(rng *rand.Rand) float64 { return 50 + 100*rng.Float64() }
+
+// benchStep moves the walk at *p one kline and returns kline i.
+func benchStep(rng *rand.Rand, symbol string, i int, p *float64) Kline {
+	*p *= math.Exp(0.002 * rng.NormFloat64())
+	open := klineBase.Add(time.Duration(i) * time.Minute)
+	c := decimal.New(int64(math.Round(*p*100)), -2)
+	return Kline{Symbol: symbol, OpenTime: open, CloseTime: open.Add(time.Minute - time.Millisecond),
+		Open: c, High: c, Low: c, Close: c}
 }
 
 func benchUpdate(b *testing.B, newStrategy func(Config) (Strategy, error), cfg Config) {
@@ -80,13 +105,22 @@ func BenchmarkUpdateRecompute(b *testing.B) {
 //
 // signal.klines_per_sec: strategy updates per second (one closed kline
 // folded into one strategy) with 10 000 strategies over 1 000 symbols, ten
-// per symbol (benchMix), klines fed symbol by symbol, each to its symbol's
-// ten strategies; best of three rounds.
-// signal.speedup_vs_recompute: that rate against the same strategies with
-// each indicator recomputed over its whole window on every kline (an EMA or
-// RSI over its warm-up length), same klines, same run, best of three each.
-// signal.bytes_per_strategy: heap bytes per running strategy, measured
-// over 10 000 of them.
+// per symbol (benchMix) held in one Set per symbol. The klines are laid
+// out and allocated in feed order (all symbols' kline i, then kline i+1)
+// and fed that way: each kline goes to its symbol's Set, which checks it
+// and converts its close once and folds it into the ten strategies. Each
+// round feeds 650 klines per symbol untimed (every window full), then
+// times 300; best of three rounds. Signals fire (about one per three Set
+// updates) and are built in full, reason included.
+// signal.speedup_vs_recompute: that rate against the recompute baseline
+// (type recompute): the same ten strategies per symbol, each recomputing
+// its indicators over their whole window on every kline (an SMA or the
+// Bollinger bands over their period, an EMA or RSI over its warm-up
+// length), fed the same klines through the same Set code in the same
+// run, so both pay the same per-kline check, conversion and signal
+// building; best of three each.
+// signal.bytes_per_strategy: heap bytes of 1 000 Sets of benchMix (their
+// own share included) per strategy.
 func TestBenchFigures(t *testing.T) {
 	if os.Getenv("SIGNAL_BENCH") != "1" {
 		t.Log("set SIGNAL_BENCH=1 to print the benchmark figures")
@@ -97,67 +131,70 @@ func TestBenchFigures(t *testing.T) {
 	// the clock starts, so every window is full, ours and the baseline's.
 	const symbols, warm, klines = 1000, 650, 300
 	rng := rand.New(rand.NewPCG(5, 5))
-	data := make([][]Kline, symbols)
 	names := make([]string, symbols)
-	for i := range data {
+	for i := range names {
 		names[i] = fmt.Sprintf("SYM%03dUSDT", i)
-		data[i] = benchKlines(rng, names[i], warm+klines)
 	}
+	feed := benchFeed(rng, names, warm+klines)
 	var rate, naive float64
 	for range 3 {
-		rate = max(rate, feedRate(t, data, warm, names, ours2))
-		naive = max(naive, feedRate(t, data, warm, names, newRecompute2))
+		rate = max(rate, feedRate(t, feed, warm, names, oursSet))
+		naive = max(naive, feedRate(t, feed, warm, names, recomputeSet))
 	}
 	fmt.Printf("signal.klines_per_sec: %.0f\n", rate)
 	fmt.Printf("signal.speedup_vs_recompute: %.1f\n", rate/naive)
 	fmt.Printf("signal.bytes_per_strategy: %.0f\n", bytesPerStrategy(t, names))
 }
 
-func ours2(cfg Config, symbol string) (Strategy, error) { return New(cfg, symbol) }
+// oursSet is the Set of benchMix for symbol.
+func oursSet(symbol string) (*Set, error) { return NewSet(symbol, benchMix()...) }
 
-func newRecompute2(cfg Config, symbol string) (Strategy, error) {
-	st, err := newRecompute(cfg)
-	if err == nil {
+// recomputeSet is the same set of strategies, each recomputing its
+// indicators over their whole window on every kline, fed through the same
+// Set code.
+func recomputeSet(symbol string) (*Set, error) {
+	mix := benchMix()
+	members := make([]folder, len(mix))
+	warmup := 0
+	for i, cfg := range mix {
+		st, err := newRecompute(cfg)
+		if err != nil {
+			return nil, err
+		}
 		st.(*recompute).symbol = symbol
+		members[i] = st.(folder)
+		warmup = max(warmup, cfg.WarmupKlines())
 	}
-	return st, err
+	return newSetOf(symbol, warmup, members), nil
 }
 
-// feedRate builds the strategies, feeds them the first warm klines of each
-// symbol, and returns the strategy updates per second of feeding the rest,
-// kline time by kline time, symbol by symbol.
-func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(Config, string) (Strategy, error)) float64 {
+// feedRate builds one Set per symbol, feeds each the first warm klines of
+// its symbol, and returns the strategy updates per second of feeding the
+// rest, kline time by kline time, symbol by symbol.
+func feedRate(t *testing.T, feed [][]Kline, warm int, names []string, mk func(string) (*Set, error)) float64 {
 	t.Helper()
-	mix := benchMix()
-	strategies := make([][]Strategy, len(names))
+	sets := make([]*Set, len(names))
 	for i, name := range names {
-		for _, cfg := range mix {
-			st, err := mk(cfg, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			strategies[i] = append(strategies[i], st)
+		set, err := mk(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sets[i] = set
 	}
-	for j := range warm {
-		for i, sts := range strategies {
-			for _, st := range sts {
-				st.Update(data[i][j])
-			}
+	var out []SetSignal
+	for _, ks := range feed[:warm] {
+		for j, set := range sets {
+			out = set.Update(&ks[j], out[:0])
 		}
 	}
 	runtime.GC()
 	updates, fired := 0, 0
 	start := time.Now()
-	for j := warm; j < len(data[0]); j++ {
-		for i, sts := range strategies {
-			k := data[i][j]
-			for _, st := range sts {
-				if _, ok := st.Update(k); ok {
-					fired++
-				}
-			}
-			updates += len(sts)
+	for _, ks := range feed[warm:] {
+		for j, set := range sets {
+			out = set.Update(&ks[j], out[:0])
+			fired += len(out)
+			updates += set.Len()
 		}
 	}
 	elapsed := time.Since(start)
@@ -167,27 +204,26 @@ func feedRate(t *testing.T, data [][]Kline, warm int, names []string, mk func(Co
 	return float64(updates) / elapsed.Seconds()
 }
 
+// bytesPerStrategy is the heap held by one Set of benchMix per symbol,
+// the sets' own share included, per strategy.
 func bytesPerStrategy(t *testing.T, names []string) float64 {
-	mix := benchMix()
-	strategies := make([]Strategy, 0, len(names)*len(mix))
+	sets := make([]*Set, 0, len(names))
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for _, name := range names {
-		for _, cfg := range mix {
-			st, err := New(cfg, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			strategies = append(strategies, st)
+		set, err := oursSet(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sets = append(sets, set)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(strategies)
-	// The slice of interfaces holding them is not the strategies' cost.
-	held := float64(after.HeapAlloc) - float64(before.HeapAlloc) - float64(cap(strategies)*16)
-	return held / float64(len(strategies))
+	runtime.KeepAlive(sets)
+	// The slice of pointers holding them is not the strategies' cost.
+	held := float64(after.HeapAlloc) - float64(before.HeapAlloc) - float64(cap(sets)*8)
+	return held / float64(len(names)*len(benchMix()))
 }
 
 // recompute is the baseline the speed-up is measured against: the same
@@ -195,6 +231,7 @@ func bytesPerStrategy(t *testing.T, names []string) float64 {
 // every kline. It applies the same firing rules and builds a reason of the
 // same shape, with a fixed confidence.
 type recompute struct {
+	progress
 	base
 	cfg     Config
 	history int // closes kept: the longest window an indicator reads
@@ -215,15 +252,20 @@ func newRecompute(cfg Config) (Strategy, error) {
 	case v1alpha1.StrategyBollingerBands:
 		h = cfg.Period
 	}
-	return &recompute{base: base{symbol: "BTCUSDT", strategy: string(cfg.Type), warmup: cfg.WarmupKlines()},
+	return &recompute{progress: progress{warmup: int32(cfg.WarmupKlines())}, base: base{symbol: "BTCUSDT", strategy: string(cfg.Type)},
 		cfg: cfg, history: h, closes: make([]float64, 0, 2*h)}, nil
 }
 
 func (s *recompute) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+	var sig Signal
+	x, ok := s.accept(&k, s.folded > 0)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
+	return sig, true
+}
+
+func (s *recompute) fold(k *Kline, x float64, sig *Signal) bool {
 	if len(s.closes) == cap(s.closes) {
 		s.closes = append(s.closes[:0], s.closes[len(s.closes)-s.history+1:]...)
 	}
@@ -235,7 +277,7 @@ func (s *recompute) Update(k Kline) (Signal, bool) {
 	switch s.cfg.Type {
 	case v1alpha1.StrategySMACrossover, v1alpha1.StrategyEMACrossover:
 		if len(w) < s.cfg.SlowPeriod {
-			return Signal{}, false
+			return false
 		}
 		var fast, slow float64
 		if s.cfg.Type == v1alpha1.StrategySMACrossover {
@@ -254,19 +296,24 @@ func (s *recompute) Update(k Kline) (Signal, bool) {
 			s.side = side
 		}
 		if !wasReady || prev == 0 || side == 0 || side == prev {
-			return Signal{}, false
+			return false
 		}
-		return s.fire(k, map[bool]Side{true: Buy, false: Sell}[side > 0], fast, slow, 0), true
+		sd := Buy
+		if side < 0 {
+			sd = Sell
+		}
+		*sig = s.fire(k, sd, fast, slow, 0)
+		return true
 	case v1alpha1.StrategyRSI:
 		if len(w) <= s.cfg.Period {
-			return Signal{}, false
+			return false
 		}
 		v := rsiOver(w, s.cfg.Period)
 		in = [2]bool{v < s.cfg.Oversold, v > s.cfg.Overbought}
 		vals = [3]float64{v, s.cfg.Oversold, s.cfg.Overbought}
 	case v1alpha1.StrategyBollingerBands:
 		if len(w) < s.cfg.Period {
-			return Signal{}, false
+			return false
 		}
 		m := windowMean(w)
 		var ss float64
@@ -280,18 +327,20 @@ func (s *recompute) Update(k Kline) (Signal, bool) {
 	prev, had := s.prevIn, s.hasPrev
 	s.prevIn, s.hasPrev = in, true
 	if !wasReady || !had {
-		return Signal{}, false
+		return false
 	}
 	switch {
 	case in[0] && !prev[0]:
-		return s.fire(k, Buy, vals[0], vals[1], vals[2]), true
+		*sig = s.fire(k, Buy, vals[0], vals[1], vals[2])
+		return true
 	case in[1] && !prev[1]:
-		return s.fire(k, Sell, vals[0], vals[1], vals[2]), true
+		*sig = s.fire(k, Sell, vals[0], vals[1], vals[2])
+		return true
 	}
-	return Signal{}, false
+	return false
 }
 
-func (s *recompute) fire(k Kline, side Side, a, b, c float64) Signal {
+func (s *recompute) fire(k *Kline, side Side, a, b, c float64) Signal {
 	var buf [96]byte
 	r := append(buf[:0], s.strategy...)
 	r = append(r, ' ')
@@ -389,4 +438,28 @@ func BenchmarkIndicator(b *testing.B) {
 		})
 	}
 	runtime.KeepAlive(sink)
+}
+
+// BenchmarkSet measures one kline folded into the ten strategies of
+// benchMix for one symbol (all state in cache), ours and the recompute
+// baseline, through the same Set code; ns/op is per kline.
+func BenchmarkSet(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mk   func(string) (*Set, error)
+	}{{"ours", oursSet}, {"recompute", recomputeSet}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ks := benchKlines(rand.New(rand.NewPCG(1, 1)), "BTCUSDT", 10_000)
+			set, err := tc.mk("BTCUSDT")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var out []SetSignal
+			for i := 0; b.Loop(); i++ {
+				k := ks[i%len(ks)]
+				k.OpenTime = klineBase.Add(time.Duration(i) * time.Minute)
+				out = set.Update(&k, out[:0])
+			}
+		})
+	}
 }

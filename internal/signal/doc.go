@@ -56,4 +56,8 @@
 // last one folded are ignored, so a warm-up overlapping the live stream
 // does no harm. The same klines always give the same signals, byte for
 // byte. Update allocates only when a signal fires (its reason).
+//
+// NewSet holds several strategies of one symbol, fed together: a Set
+// checks each kline and converts its close once, then folds it into every
+// strategy, which gives the same signals as feeding each on its own.
 package signal

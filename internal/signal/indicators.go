@@ -106,6 +106,61 @@ func (w *window) stdDev() float64 {
 	return math.Sqrt(max(0, w.sumSq()*w.inv))
 }
 
+// meanWindow keeps the last len(buf) values and their mean, for the SMA
+// and the SMA crossovers, which need no variance. Its sum is kept relative
+// to a reference value from the window, as window's are, and recomputed
+// exactly every len(buf) values, so rounding cannot drift; without a
+// variance there is no cancellation to guard against in between.
+type meanWindow struct {
+	buf  []float64
+	head int32 // where the next value goes
+	n    int32 // values held, up to len(buf)
+	inv  float64
+	ref  float64
+	s1   float64 // Σ(x−ref)
+}
+
+func newMeanWindow(period int) meanWindow {
+	return meanWindow{buf: make([]float64, period)}
+}
+
+func (w *meanWindow) full() bool { return int(w.n) == len(w.buf) }
+
+func (w *meanWindow) push(x float64) {
+	d := x - w.ref
+	if int(w.n) == len(w.buf) {
+		w.s1 += d - (w.buf[w.head] - w.ref)
+	} else {
+		if w.n == 0 {
+			w.ref, d = x, 0
+		}
+		w.n++
+		w.inv = 1 / float64(w.n)
+		w.s1 += d
+	}
+	w.buf[w.head] = x
+	if w.head++; int(w.head) == len(w.buf) {
+		w.head = 0
+		w.recompute()
+	}
+}
+
+// recompute rebuilds the sum exactly, relative to the newest value. It
+// runs when head has just wrapped, so the window is buf in order.
+func (w *meanWindow) recompute() {
+	vals := w.buf[:w.n]
+	ref := vals[len(vals)-1]
+	var s1 float64
+	for _, v := range vals {
+		s1 += v - ref
+	}
+	w.ref, w.s1 = ref, s1
+}
+
+func (w *meanWindow) mean() float64 {
+	return w.ref + w.s1*w.inv
+}
+
 func checkPeriod(period int) error {
 	if period < 1 {
 		return fmt.Errorf("period %d must be at least 1", period)
@@ -115,7 +170,7 @@ func checkPeriod(period int) error {
 
 // SMA is the simple moving average of the last Period values.
 type SMA struct {
-	w window
+	w meanWindow
 }
 
 // NewSMA returns an empty simple moving average over period values.
@@ -123,7 +178,7 @@ func NewSMA(period int) (*SMA, error) {
 	if err := checkPeriod(period); err != nil {
 		return nil, err
 	}
-	return &SMA{w: newWindow(period)}, nil
+	return &SMA{w: newMeanWindow(period)}, nil
 }
 
 // Update folds the next value.

@@ -33,56 +33,86 @@ func New(cfg Config, symbol string) (Strategy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := base{symbol: symbol, strategy: string(cfg.Type), warmup: cfg.WarmupKlines()}
+	p := progress{warmup: int32(cfg.WarmupKlines())}
+	b := base{symbol: symbol, strategy: string(cfg.Type)}
 	switch cfg.Type {
 	case v1alpha1.StrategySMACrossover:
-		return newSMACrossover(b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newSMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
 	case v1alpha1.StrategyEMACrossover:
-		return newEMACrossover(b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
 	case v1alpha1.StrategyRSI:
-		return newRSIStrategy(b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
+		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
 	default: // BollingerBands; Validate knows no other
-		return newBollingerStrategy(b, cfg.Period, cfg.StdDevMultiplier), nil
+		return newBollingerStrategy(p, b, cfg.Period, cfg.StdDevMultiplier), nil
 	}
 }
 
-// base is what every strategy keeps besides its indicators.
+// progress counts the klines a strategy has folded toward its warm-up
+// (at most MaxWarmupKlines). Every strategy keeps it first, next to its
+// indicators: a fold reads both, and nothing else until a signal fires.
+type progress struct {
+	folded int32 // klines folded, counted up to warmup
+	warmup int32
+}
+
+func (p *progress) WarmupKlines() int { return int(p.warmup) }
+
+func (p *progress) Ready() bool { return p.folded >= p.warmup }
+
+// done counts a folded kline and says whether the strategy was ready
+// before it (and so may signal on it).
+func (p *progress) done() (wasReady bool) {
+	if p.folded < p.warmup {
+		p.folded++
+		return false
+	}
+	return true
+}
+
+// base is what every strategy keeps about itself: its symbol and type, and
+// the open time of the last kline Update accepted. Strategies keep it
+// last, away from their indicators: only Update and a firing signal read
+// it.
 type base struct {
 	symbol   string
 	strategy string
-	warmup   int
-	folded   int // klines folded, counted up to warmup
 	last     time.Time
 }
 
-func (b *base) WarmupKlines() int { return b.warmup }
+// folder is what every strategy implements besides Strategy: fold folds
+// a kline that has already been accepted (right symbol, newer, finite
+// close) with its close x, and if a signal fires on it, stores the signal
+// in *sig and returns true. Update is accept then fold; a Set accepts a
+// kline once and folds it into each of its strategies.
+type folder interface {
+	fold(k *Kline, x float64, sig *Signal) bool
+}
 
-func (b *base) Ready() bool { return b.folded >= b.warmup }
+// accept checks k and returns its close; started says whether a kline has
+// been folded before. The caller folds the close.
+func (b *base) accept(k *Kline, started bool) (float64, bool) {
+	x, ok := acceptKline(k, b.symbol, started, b.last)
+	if ok {
+		b.last = k.OpenTime
+	}
+	return x, ok
+}
 
-// accept checks k and returns its close. The caller folds it, then calls
-// done, whose result says whether the strategy was ready before k (and so
-// may signal on it).
-func (b *base) accept(k Kline) (float64, bool) {
-	if k.Symbol != b.symbol || (b.folded > 0 && !k.OpenTime.After(b.last)) {
+// acceptKline returns the close of k as a float, or false if k is of
+// another symbol, not newer than last (when started), or has a close that
+// is not a finite number.
+func acceptKline(k *Kline, symbol string, started bool, last time.Time) (float64, bool) {
+	if k.Symbol != symbol || (started && !k.OpenTime.After(last)) {
 		return 0, false
 	}
 	x := k.Close.InexactFloat64()
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return 0, false
 	}
-	b.last = k.OpenTime
 	return x, true
 }
 
-func (b *base) done() (wasReady bool) {
-	if b.folded < b.warmup {
-		b.folded++
-		return false
-	}
-	return true
-}
-
-func (b *base) signal(k Kline, side Side, confidence float64, reason string) Signal {
+func (b *base) signal(k *Kline, side Side, confidence float64, reason string) Signal {
 	return Signal{
 		Symbol:     b.symbol,
 		Side:       side,
@@ -152,7 +182,7 @@ func (m *meanMove) value(price float64) float64 {
 func appendNum(b []byte, v float64) []byte {
 	prec := 6
 	if a := math.Abs(v); a > 0 && !math.IsInf(a, 0) {
-		prec = 6 - int(math.Floor(math.Log10(a)))
+		prec = 6 - floorLog10(a)
 	}
 	prec = min(12, max(0, prec))
 	start := len(b)
@@ -169,6 +199,28 @@ func appendNum(b []byte, v float64) []byte {
 		b = append(b[:start], '0')
 	}
 	return b
+}
+
+// floorLog10 is int(math.Floor(math.Log10(a))) for a finite a > 0, found
+// faster. From 1e-7 to 1e7 it compares a with powers of ten; math.Log10 is
+// off by at most a few units in the last place, so it can disagree with
+// the comparisons only for an a within a relative 1e-15 or so of a power
+// of ten. Within 1e-12 of one, and outside that range, the answer is
+// math.Log10's, so both ways always give the same number.
+func floorLog10(a float64) int {
+	if a >= 1e-7 && a < 1e7 {
+		e := 0
+		for a >= math.Pow10(e+1) {
+			e++
+		}
+		for a < math.Pow10(e) {
+			e--
+		}
+		if a > math.Pow10(e)*(1+1e-12) && a < math.Pow10(e+1)*(1-1e-12) {
+			return e
+		}
+	}
+	return int(math.Floor(math.Log10(a)))
 }
 
 // appendParam formats a parameter such as 30 or 2.5 the shortest way.

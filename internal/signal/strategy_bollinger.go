@@ -18,33 +18,39 @@ const bollingerHalf = 0.2
 // deviations (the deviation floored at relativeFloor of the middle band);
 // confidence(distance, bollingerHalf).
 type bollingerStrategy struct {
-	base
+	progress
 	bands              Bollinger
 	period             int
 	wasBelow, wasAbove bool
 	hasPrev            bool
+	base
 }
 
-func newBollingerStrategy(b base, period int, k float64) *bollingerStrategy {
-	return &bollingerStrategy{base: b, bands: Bollinger{w: newWindow(period), k: k}, period: period}
+func newBollingerStrategy(p progress, b base, period int, k float64) *bollingerStrategy {
+	return &bollingerStrategy{progress: p, base: b, bands: Bollinger{w: newWindow(period), k: k}, period: period}
 }
 
 func (s *bollingerStrategy) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+	var sig Signal
+	x, ok := s.accept(&k, s.folded > 0)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
+	return sig, true
+}
+
+func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	s.bands.Update(x)
 	wasReady := s.done()
 	if !s.bands.Ready() {
-		return Signal{}, false
+		return false
 	}
 	lower, middle, upper, sd := s.bands.Bands()
 	below, above := x < lower, x > upper
 	wasBelow, wasAbove, hasPrev := s.wasBelow, s.wasAbove, s.hasPrev
 	s.wasBelow, s.wasAbove, s.hasPrev = below, above, true
 	if !wasReady || !hasPrev {
-		return Signal{}, false
+		return false
 	}
 	var side Side
 	var band, dist float64
@@ -54,7 +60,7 @@ func (s *bollingerStrategy) Update(k Kline) (Signal, bool) {
 	case above && !wasAbove:
 		side, band, dist = Sell, upper, x-upper
 	default:
-		return Signal{}, false
+		return false
 	}
 	var buf [96]byte
 	r := append(buf[:0], "close "...)
@@ -72,5 +78,6 @@ func (s *bollingerStrategy) Update(k Kline) (Signal, bool) {
 	r = append(r, ", "...)
 	r = appendParam(r, s.bands.k)
 	r = append(r, " std dev)"...)
-	return s.signal(k, side, confidence(dist/volatility(sd, middle), bollingerHalf), string(r)), true
+	*sig = s.signal(k, side, confidence(dist/volatility(sd, middle), bollingerHalf), string(r))
+	return true
 }

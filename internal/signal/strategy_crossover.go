@@ -14,7 +14,7 @@ const crossoverHalf = 1.25
 // rounding, not a market move.
 const gapTolerance = 1e-10
 
-// crossover is SMACrossover or EMACrossover.
+// smaCrossover and emaCrossover are SMACrossover and EMACrossover.
 //
 // It fires on the kline where the fast average ends up on the other side
 // of the slow one: BUY when fast − slow turns positive, SELL when it turns
@@ -31,62 +31,109 @@ const gapTolerance = 1e-10
 // confidence(strength, crossoverHalf). A cross that happens because the
 // averages slowly drift into each other is weak; one forced by a sharp
 // move is strong.
-type crossover struct {
+//
+// Both keep their indicators and crossing state first, read on every
+// kline, and what only a signal reads last.
+type smaCrossover struct {
+	progress
+	crossing
+	fastW, slowW meanWindow
+	about        crossAbout
 	base
-	name  string // "SMA" or "EMA"
-	fastP int
-	slowP int
-	exp   bool
-	fastW window // SMA only
-	slowW window // SMA only
-	fastE EMA    // EMA only
-	slowE EMA    // EMA only
-	move  meanMove
-	gap   float64 // on the previous kline
-	has   bool    // gap is set
-	side  int     // of the last kline where the averages differed
 }
 
-func newSMACrossover(b base, fast, slow int) *crossover {
-	return &crossover{base: b, name: "SMA", fastP: fast, slowP: slow,
-		fastW: newWindow(fast), slowW: newWindow(slow), move: newMeanMove(slow)}
+type emaCrossover struct {
+	progress
+	crossing
+	fastE, slowE EMA
+	about        crossAbout
+	base
 }
 
-func newEMACrossover(b base, fast, slow int) *crossover {
-	return &crossover{base: b, name: "EMA", fastP: fast, slowP: slow, exp: true,
-		fastE: newEMA(fast), slowE: newEMA(slow), move: newMeanMove(slow)}
+// crossing is the state both crossovers keep between klines.
+type crossing struct {
+	gap  float64 // on the previous kline
+	move meanMove
+	has  bool // gap is set
+	side int8 // of the last kline where the averages differed
 }
 
-func (s *crossover) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+// crossAbout is what a crossover's reason names.
+type crossAbout struct {
+	name         string // "SMA" or "EMA"
+	fastP, slowP int32
+}
+
+func newSMACrossover(p progress, b base, fast, slow int) *smaCrossover {
+	return &smaCrossover{progress: p, base: b, about: crossAbout{"SMA", int32(fast), int32(slow)},
+		fastW: newMeanWindow(fast), slowW: newMeanWindow(slow), crossing: crossing{move: newMeanMove(slow)}}
+}
+
+func newEMACrossover(p progress, b base, fast, slow int) *emaCrossover {
+	return &emaCrossover{progress: p, base: b, about: crossAbout{"EMA", int32(fast), int32(slow)},
+		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
+}
+
+func (s *smaCrossover) Update(k Kline) (Signal, bool) {
+	var sig Signal
+	x, ok := s.accept(&k, s.folded > 0)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
-	var fast, slow float64
-	if s.exp {
-		s.fastE.Update(x)
-		s.slowE.Update(x)
-		ok = s.slowE.Ready()
-		fast, slow = s.fastE.value, s.slowE.value
-	} else {
-		s.fastW.push(x)
-		s.slowW.push(x)
-		ok = s.slowW.full()
-		if ok {
-			fast, slow = s.fastW.mean(), s.slowW.mean()
-		}
-	}
+	return sig, true
+}
+
+func (s *smaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
+	s.fastW.push(x)
+	s.slowW.push(x)
 	wasReady := s.done()
-	if !ok {
+	if !s.slowW.full() {
+		return false
+	}
+	fast, slow := s.fastW.mean(), s.slowW.mean()
+	side, strength := s.step(fast, slow, wasReady)
+	if side == 0 {
+		return false
+	}
+	*sig = s.about.signal(&s.base, k, side, strength, fast, slow)
+	return true
+}
+
+func (s *emaCrossover) Update(k Kline) (Signal, bool) {
+	var sig Signal
+	x, ok := s.accept(&k, s.folded > 0)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
-	gap, prevGap, hadGap, prevSide := fast-slow, s.gap, s.has, s.side
-	s.gap, s.has = gap, true
-	usual := s.move.value(slow)
-	if hadGap {
-		s.move.add(gap - prevGap)
+	return sig, true
+}
+
+func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
+	s.fastE.Update(x)
+	s.slowE.Update(x)
+	wasReady := s.done()
+	if !s.slowE.Ready() {
+		return false
 	}
-	side := 0
+	fast, slow := s.fastE.value, s.slowE.value
+	side, strength := s.step(fast, slow, wasReady)
+	if side == 0 {
+		return false
+	}
+	*sig = s.about.signal(&s.base, k, side, strength, fast, slow)
+	return true
+}
+
+// step folds the averages of a kline. It returns the side (1 above, −1
+// below) the fast average crossed to on it and the crossing's strength, or
+// side 0 if no signal fires.
+func (c *crossing) step(fast, slow float64, wasReady bool) (side int, strength float64) {
+	gap, prevGap, hadGap, prevSide := fast-slow, c.gap, c.has, int(c.side)
+	c.gap, c.has = gap, true
+	usual := c.move.value(slow)
+	if hadGap {
+		c.move.add(gap - prevGap)
+	}
 	switch {
 	case gap > gapTolerance*math.Abs(slow):
 		side = 1
@@ -94,29 +141,32 @@ func (s *crossover) Update(k Kline) (Signal, bool) {
 		side = -1
 	}
 	if side == 0 {
-		return Signal{}, false
+		return 0, 0
 	}
-	s.side = side
+	c.side = int8(side)
 	if !wasReady || prevSide == 0 || side == prevSide {
-		return Signal{}, false
+		return 0, 0
 	}
-	strength := math.Abs(gap-prevGap) / usual
+	return side, math.Abs(gap-prevGap) / usual
+}
+
+func (a *crossAbout) signal(b *base, k *Kline, side int, strength, fast, slow float64) Signal {
 	dir, sd := " crossed above ", Buy
 	if side < 0 {
 		dir, sd = " crossed below ", Sell
 	}
 	var buf [96]byte
 	r := buf[:0]
-	r = append(r, s.name...)
+	r = append(r, a.name...)
 	r = append(r, '(')
-	r = strconv.AppendInt(r, int64(s.fastP), 10)
+	r = strconv.AppendInt(r, int64(a.fastP), 10)
 	r = append(r, ") "...)
 	r = appendNum(r, fast)
 	r = append(r, dir...)
-	r = append(r, s.name...)
+	r = append(r, a.name...)
 	r = append(r, '(')
-	r = strconv.AppendInt(r, int64(s.slowP), 10)
+	r = strconv.AppendInt(r, int64(a.slowP), 10)
 	r = append(r, ") "...)
 	r = appendNum(r, slow)
-	return s.signal(k, sd, confidence(strength, crossoverHalf), string(r)), true
+	return b.signal(k, sd, confidence(strength, crossoverHalf), string(r))
 }

@@ -20,27 +20,33 @@ const rsiHalf = 0.35
 // A plunge deep into the zone is strong, a graze of the band is weak, for
 // any period.
 type rsiStrategy struct {
-	base
+	progress
 	rsi                  RSI
 	move                 meanMove
 	oversold, overbought float64
 	prev                 float64
 	hasPrev              bool
+	base
 }
 
-func newRSIStrategy(b base, period int, oversold, overbought float64) *rsiStrategy {
-	return &rsiStrategy{base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
+func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) *rsiStrategy {
+	return &rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
 }
 
 func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
-	x, ok := s.accept(k)
-	if !ok {
+	var sig Signal
+	x, ok := s.accept(&k, s.folded > 0)
+	if !ok || !s.fold(&k, x, &sig) {
 		return Signal{}, false
 	}
+	return sig, true
+}
+
+func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	s.rsi.Update(x)
 	wasReady := s.done()
 	if !s.rsi.Ready() {
-		return Signal{}, false
+		return false
 	}
 	v := s.rsi.Value()
 	prev, hasPrev := s.prev, s.hasPrev
@@ -50,7 +56,7 @@ func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 		s.move.add(v - prev)
 	}
 	if !wasReady || !hasPrev {
-		return Signal{}, false
+		return false
 	}
 	var side Side
 	var depth float64
@@ -60,7 +66,7 @@ func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 	case v > s.overbought && prev <= s.overbought:
 		side, depth = Sell, v-s.overbought
 	default:
-		return Signal{}, false
+		return false
 	}
 	var buf [64]byte
 	r := append(buf[:0], "RSI("...)
@@ -74,5 +80,6 @@ func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
 		r = append(r, " rose above "...)
 		r = appendParam(r, s.overbought)
 	}
-	return s.signal(k, side, confidence(depth/usual, rsiHalf), string(r)), true
+	*sig = s.signal(k, side, confidence(depth/usual, rsiHalf), string(r))
+	return true
 }

@@ -422,3 +422,30 @@ func TestRandomWalkShareAboveDefault(t *testing.T) {
 		}
 	}
 }
+
+// floorLog10 agrees with math.Floor(math.Log10(a)) everywhere, next to
+// powers of ten included.
+func TestFloorLog10(t *testing.T) {
+	check := func(a float64) {
+		if got, want := floorLog10(a), int(math.Floor(math.Log10(a))); got != want {
+			t.Fatalf("floorLog10(%v) = %d, math.Log10 says %d", a, got, want)
+		}
+	}
+	for e := -12; e <= 12; e++ {
+		p := math.Pow10(e)
+		for _, a := range []float64{p, p * (1 + 1e-12), p * (1 - 1e-12), p * (1 + 1e-11), p * (1 - 1e-11), p * 1.5, p * 9.99} {
+			check(a)
+			below, above := a, a
+			for range 50 {
+				below, above = math.Nextafter(below, 0), math.Nextafter(above, math.Inf(1))
+				check(below)
+				check(above)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for range 1_000_000 {
+		check(math.Pow(10, 20*rng.Float64()-10))
+		check(math.Round(rng.Float64()*1e7) / 100) // prices to two decimals
+	}
+}

@@ -1,0 +1,88 @@
+package signal
+
+import (
+	"errors"
+	"time"
+)
+
+// Set runs several strategies of one symbol on the same klines. Each kline
+// is checked (symbol, open time newer than the last one folded, finite
+// close) and its close converted to a float once, then folded into every
+// strategy in the order of their configs. A strategy of a Set gives
+// exactly the signals it gives alone, fed the same klines with Update.
+//
+// A Set is not safe for concurrent use; one task owns it.
+type Set struct {
+	symbol  string
+	members []folder
+	warmup  int // the longest warm-up of the members
+	started bool
+	last    time.Time // open time of the last kline folded
+	folded  int       // klines folded, counted up to warmup
+	sig     Signal    // where a member writes the signal that fires
+}
+
+// SetSignal is a signal of one of a Set's strategies.
+type SetSignal struct {
+	// Index is the position of the strategy's Config in the list NewSet
+	// was given.
+	Index int
+	Signal
+}
+
+// NewSet returns a Set of one strategy per config, all for symbol. It
+// fails if symbol is empty, if there is no config, or if a config is not
+// valid.
+func NewSet(symbol string, cfgs ...Config) (*Set, error) {
+	if len(cfgs) == 0 {
+		return nil, errors.New("a set needs at least one strategy")
+	}
+	members := make([]folder, len(cfgs))
+	warmup := 0
+	for i, cfg := range cfgs {
+		st, err := New(cfg, symbol)
+		if err != nil {
+			return nil, err
+		}
+		members[i] = st.(folder)
+		warmup = max(warmup, st.WarmupKlines())
+	}
+	return newSetOf(symbol, warmup, members), nil
+}
+
+func newSetOf(symbol string, warmup int, members []folder) *Set {
+	return &Set{symbol: symbol, members: members, warmup: warmup}
+}
+
+// Update folds k into every strategy and appends the signals that fire on
+// it to out, in the order of the configs; it returns the extended slice.
+// A kline of another symbol, one not newer (by open time) than the last
+// one folded, or one whose close is not a finite number is ignored.
+// Update allocates only when a signal fires (its reason) or out has to
+// grow.
+func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
+	x, ok := acceptKline(k, s.symbol, s.started, s.last)
+	if !ok {
+		return out
+	}
+	s.started, s.last = true, k.OpenTime
+	if s.folded < s.warmup {
+		s.folded++
+	}
+	for i, m := range s.members {
+		if m.fold(k, x, &s.sig) {
+			out = append(out, SetSignal{Index: i, Signal: s.sig})
+		}
+	}
+	return out
+}
+
+// Len is the number of strategies.
+func (s *Set) Len() int { return len(s.members) }
+
+// WarmupKlines is the longest warm-up of the strategies: after that many
+// klines every one of them may signal.
+func (s *Set) WarmupKlines() int { return s.warmup }
+
+// Ready reports whether WarmupKlines klines have been folded.
+func (s *Set) Ready() bool { return s.folded >= s.warmup }
