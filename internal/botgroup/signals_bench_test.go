@@ -23,15 +23,16 @@ import (
 // 1 000 groups (SIGNAL_BENCH_BOTS) run their real signals task on the
 // simulator's BTCUSDT 1s klines through one market-data hub, each with an
 // SMA 2/3 crossover that reports nearly every turn, measured over 20 s once
-// they have all started. The latency is the
+// they have all started. Running the same strategy on the same stream, they
+// share one signal feed, as they would in the operator. The latency is the
 // signal latency histogram's: from the hub reading a kline's closing
-// message to the signal being stored, for every bot.
+// message to the signal being in the group's store, one sample per bot.
 //
 // signal.kline_close_to_signal_p99_us and _p50_us: its quantiles, linearly
 // interpolated within the histogram's buckets (as histogram_quantile does).
 // signal.latency_samples: how many signals the figures rest on.
 // signal.warmup_requests_1000_bots: klines requests the simulator served
-// for the groups' warm-ups (coalesced: one per symbol and interval).
+// for the groups' warm-ups (one: the shared feed warms up once).
 func TestBenchFigures(t *testing.T) {
 	if os.Getenv("SIGNAL_BENCH") != "1" {
 		t.Log("set SIGNAL_BENCH=1 to print the benchmark figures")
