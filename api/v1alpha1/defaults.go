@@ -24,6 +24,8 @@ const (
 	defaultCooldown           = 30 * time.Second
 	defaultSignalRetention    = 24 * time.Hour
 	defaultMaxDailyLossQuote  = Decimal("100")
+	defaultOrderType          = OrderMarket
+	defaultCancelAfter        = time.Minute
 
 	defaultRequestWeightPerMinute = 600
 	defaultOrdersPer10s           = 10
@@ -62,6 +64,7 @@ func (s *TradingBotSpec) SetDefaults() {
 	s.Exchange.setDefaults()
 	s.Strategy.setDefaults()
 	s.Risk.setDefaults()
+	s.Orders.setDefaults()
 	s.RateLimits.setDefaults()
 	s.Batching.setDefaults()
 	s.CircuitBreaker.setDefaults()
@@ -121,6 +124,11 @@ func (r *RiskSpec) setDefaults() {
 	setIfZero(&r.MaxOrdersPerMinute, defaultMaxOrdersPerMinute)
 	setDurationIfNil(&r.Cooldown, defaultCooldown)
 	setIfZero(&r.MaxDailyLossQuote, defaultMaxDailyLossQuote)
+}
+
+func (o *OrderSpec) setDefaults() {
+	setIfZero(&o.Type, defaultOrderType)
+	setDurationIfNil(&o.CancelAfter, defaultCancelAfter)
 }
 
 func (r *RateLimitsSpec) setDefaults() {

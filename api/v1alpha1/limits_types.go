@@ -47,6 +47,50 @@ type RiskSpec struct {
 	MaxDailyLossQuote Decimal `json:"maxDailyLossQuote,omitempty"`
 }
 
+// OrderType is the kind of order a signal becomes.
+// +kubebuilder:validation:Enum=MARKET;LIMIT;LIMIT_MAKER
+type OrderType string
+
+// Order types.
+const (
+	// OrderMarket fills at once at the best prices on the book.
+	OrderMarket OrderType = "MARKET"
+	// OrderLimit rests at a price limitOffsetBps better than the last
+	// price until it fills or cancelAfter passes.
+	OrderLimit OrderType = "LIMIT"
+	// OrderLimitMaker is a LIMIT order the exchange rejects if it would
+	// trade at once, so it only ever adds liquidity (maker fees).
+	OrderLimitMaker OrderType = "LIMIT_MAKER"
+)
+
+// OrderSpec says what kind of order a signal becomes.
+// +kubebuilder:validation:XValidation:rule="!(has(self.type) && self.type == 'LIMIT_MAKER' && (!has(self.limitOffsetBps) || self.limitOffsetBps == 0))",message="limitOffsetBps must be at least 1 for LIMIT_MAKER, so that the order rests on the book",fieldPath=".limitOffsetBps",reason="FieldValueInvalid"
+type OrderSpec struct {
+	// type is MARKET (the default), LIMIT or LIMIT_MAKER.
+	// +kubebuilder:default=MARKET
+	// +optional
+	Type OrderType `json:"type,omitempty"`
+
+	// limitOffsetBps prices a LIMIT or LIMIT_MAKER order this many basis
+	// points (hundredths of a percent) from the last price: below it for a
+	// BUY, above it for a SELL. 0 to 1000 (default 0: at the last price);
+	// at least 1 for LIMIT_MAKER.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	LimitOffsetBps int32 `json:"limitOffsetBps,omitempty"`
+
+	// cancelAfter is how long a LIMIT or LIMIT_MAKER order may rest
+	// unfilled before the bot cancels it, from 1s to 24h (default "1m").
+	// +kubebuilder:default="1m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('24h'))",message="cancelAfter must be between 1s and 24h"
+	// +optional
+	CancelAfter *metav1.Duration `json:"cancelAfter,omitempty"`
+}
+
 // RateLimitsSpec is this bot's share of the exchange's budgets. The operator
 // also enforces the exchange's own per-IP and per-account limits across all
 // bots that share an endpoint or an API key.

@@ -80,6 +80,11 @@ type TradingBotSpec struct {
 	// +optional
 	Risk RiskSpec `json:"risk,omitempty"`
 
+	// orders says what kind of order a signal becomes.
+	// +kubebuilder:default={}
+	// +optional
+	Orders OrderSpec `json:"orders,omitempty"`
+
 	// rateLimits is this bot's share of the exchange's rate budgets.
 	// +kubebuilder:default={}
 	// +optional
@@ -171,6 +176,46 @@ type TradingStatus struct {
 	// +optional
 	OrdersRejected int64 `json:"ordersRejected,omitempty"`
 
+	// ordersSkipped is how many accepted signals gave no order because it
+	// could not meet the symbol's filters or the balance (too small, no
+	// position to sell): never sent.
+	// +optional
+	OrdersSkipped int64 `json:"ordersSkipped,omitempty"`
+
+	// ordersCanceled is how many LIMIT orders were canceled unfilled after
+	// spec.orders.cancelAfter.
+	// +optional
+	OrdersCanceled int64 `json:"ordersCanceled,omitempty"`
+
+	// openOrders is how many of the bot's orders rest on the book now.
+	// +optional
+	OpenOrders int32 `json:"openOrders,omitempty"`
+
+	// fees is the commission paid, converted to the quote asset, a decimal
+	// string.
+	// +optional
+	Fees string `json:"fees,omitempty"`
+
+	// dailyPnL is realized plus unrealized profit and loss since 00:00 UTC,
+	// fees included: what risk.maxDailyLossQuote is checked against.
+	// +optional
+	DailyPnL string `json:"dailyPnL,omitempty"`
+
+	// haltedAt is when the daily loss limit halted the bot; empty while it
+	// trades. See the RiskHalted condition for how to resume.
+	// +optional
+	HaltedAt *metav1.Time `json:"haltedAt,omitempty"`
+
+	// resumedWith is the value of the trading.tradebot.dev/resume
+	// annotation the bot last acted on: setting the annotation to a new
+	// value resumes a halted bot.
+	// +optional
+	ResumedWith string `json:"resumedWith,omitempty"`
+
+	// lastOrder is the bot's latest order.
+	// +optional
+	LastOrder *OrderSummary `json:"lastOrder,omitempty"`
+
 	// positions lists the open position of each symbol.
 	// +listType=map
 	// +listMapKey=symbol
@@ -205,6 +250,49 @@ type PositionStatus struct {
 	// string.
 	// +optional
 	AverageEntryPrice string `json:"averageEntryPrice,omitempty"`
+
+	// realizedPnL is the profit or loss of what was sold, fees included.
+	// +optional
+	RealizedPnL string `json:"realizedPnL,omitempty"`
+
+	// unrealizedPnL is the position valued at the last price, less its cost.
+	// +optional
+	UnrealizedPnL string `json:"unrealizedPnL,omitempty"`
+}
+
+// OrderSummary is one order as status shows it.
+type OrderSummary struct {
+	// clientOrderId is the id the bot gave the order, fixed before it was
+	// first sent.
+	// +required
+	ClientOrderID string `json:"clientOrderId"`
+
+	// symbol, side (BUY or SELL) and type (MARKET, LIMIT, LIMIT_MAKER).
+	// +required
+	Symbol string `json:"symbol"`
+	// +required
+	Side string `json:"side"`
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// status is the exchange's order status (NEW, PARTIALLY_FILLED, FILLED,
+	// CANCELED, REJECTED, EXPIRED), or UNKNOWN while a lost answer is being
+	// looked up.
+	// +optional
+	Status string `json:"status,omitempty"`
+
+	// quantity is the base quantity ordered and executedQuantity what
+	// filled, decimal strings; price is the limit price (empty for MARKET).
+	// +optional
+	Quantity string `json:"quantity,omitempty"`
+	// +optional
+	ExecutedQuantity string `json:"executedQuantity,omitempty"`
+	// +optional
+	Price string `json:"price,omitempty"`
+
+	// time is when the order was sent.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
 }
 
 // TradingBot runs one trading strategy on some symbols of an exchange, as a

@@ -43,6 +43,7 @@ func TestSamplesAreAcceptedAndDefaulted(t *testing.T) {
 				MaxOrderQuote: "50", MaxPositionQuote: "500", MaxOrdersPerMinute: 6,
 				Cooldown: duration(time.Minute), MaxDailyLossQuote: "25",
 			},
+			Orders:     v1.OrderSpec{Type: v1.OrderMarket, CancelAfter: duration(time.Minute)},
 			RateLimits: v1.RateLimitsSpec{RequestWeightPerMinute: 600, OrdersPer10s: 10},
 			Batching: v1.BatchingSpec{
 				Enabled: ptr(true), MaxBatchSize: 20, MaxWait: duration(50 * time.Millisecond),

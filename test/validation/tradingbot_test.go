@@ -37,6 +37,8 @@ func TestValidBotIsAccepted(t *testing.T) {
 		{name: "compound duration", patch: `{circuitBreaker: {openDuration: 1m30s}}`},
 		{name: "signal retention at its bounds", patch: `{strategy: {signalRetention: 1m}}`},
 		{name: "signal retention of 30 days", patch: `{strategy: {signalRetention: 720h}}`},
+		{name: "limit orders", patch: `{orders: {type: LIMIT, limitOffsetBps: 0, cancelAfter: 1s}}`},
+		{name: "limit maker orders", patch: `{orders: {type: LIMIT_MAKER, limitOffsetBps: 1000, cancelAfter: 24h}}`},
 	})
 }
 
@@ -145,6 +147,18 @@ func TestInvalidBotIsRefused(t *testing.T) {
 			[]string{"spec.rateLimits.requestWeightPerMinute", "greater than or equal to 1"}},
 		{"orders per minute above 600", `{risk: {maxOrdersPerMinute: 601}}`,
 			[]string{"spec.risk.maxOrdersPerMinute", "less than or equal to 600"}},
+		{"unknown order type", `{orders: {type: STOP_LOSS}}`,
+			[]string{"spec.orders.type", "Unsupported value"}},
+		{"limit offset above 1000 bps", `{orders: {type: LIMIT, limitOffsetBps: 1001}}`,
+			[]string{"spec.orders.limitOffsetBps", "less than or equal to 1000"}},
+		{"negative limit offset", `{orders: {limitOffsetBps: -1}}`,
+			[]string{"spec.orders.limitOffsetBps", "greater than or equal to 0"}},
+		{"limit maker at the last price", `{orders: {type: LIMIT_MAKER}}`,
+			[]string{"spec.orders.limitOffsetBps", "at least 1 for LIMIT_MAKER"}},
+		{"cancel after below 1s", `{orders: {cancelAfter: 500ms}}`,
+			[]string{"spec.orders.cancelAfter", "cancelAfter must be between 1s and 24h"}},
+		{"cancel after above 24h", `{orders: {cancelAfter: 25h}}`,
+			[]string{"spec.orders.cancelAfter", "cancelAfter must be between 1s and 24h"}},
 		{"recording database with a space", `{recording: {database: "my db"}}`,
 			[]string{"spec.recording.database", "should match"}},
 		{"recording database too long", fmt.Sprintf(`{recording: {database: %s}}`, strings.Repeat("d", 65)),
