@@ -112,11 +112,15 @@ type Store struct {
 	opts StoreOptions
 
 	mu sync.RWMutex
+	// hot is the list Put used last: a resource's signals mostly come
+	// from the same symbol, and Put runs for every resource a shared
+	// strategy serves, one after another, when none of their memory is in
+	// cache. Every field Put reads first sits here, next to the lock.
+	hot *symbolList
 	// bySymbol holds each symbol's entries ordered by slot.before, never
 	// empty. There is no index by ID: an ID names its symbol and kline, so
-	// find locates it by binary search, and Put (the hot path, once per
-	// signal per resource) touches one map instead of three.
-	bySymbol map[string][]*slot
+	// find locates it by binary search.
+	bySymbol map[string]*symbolList
 	symbols  []string // the keys of bySymbol, sorted
 	n        int
 	counts   Counts
@@ -136,7 +140,31 @@ func NewStore(o StoreOptions) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{opts: o, bySymbol: make(map[string][]*slot)}
+	return &Store{opts: o, bySymbol: make(map[string]*symbolList)}
+}
+
+// symbolList is one symbol's entries.
+type symbolList struct {
+	symbol string
+	slots  []*slot
+	// newest is the kline open time of the last slot.
+	newest time.Time
+}
+
+// list returns symbol's entries, nil when it has none.
+func (st *Store) list(symbol string) []*slot {
+	if l := st.bySymbol[symbol]; l != nil {
+		return l.slots
+	}
+	return nil
+}
+
+// forget removes symbol's list from the map (and from the hot cache).
+func (st *Store) forget(symbol string) {
+	if st.hot != nil && st.hot.symbol == symbol {
+		st.hot = nil
+	}
+	delete(st.bySymbol, symbol)
 }
 
 // Put stores s under s.ID() and reports whether the ID was new. A known ID
@@ -191,10 +219,18 @@ func (st *Store) PutBatch(signals []Signal) int {
 }
 
 func (st *Store) put(id string, s *Signal, now time.Time) (Entry, bool) {
-	list, had := st.bySymbol[s.Symbol]
+	l := st.hot
+	if l == nil || l.symbol != s.Symbol {
+		l = st.bySymbol[s.Symbol]
+	}
+	had := l != nil
+	if !had {
+		l = &symbolList{symbol: s.Symbol}
+	}
+	list := l.slots
 	sl := &slot{id: id, sig: s, recorded: now, state: StateNew}
 	n := len(list)
-	if n == 0 || list[n-1].sig.KlineOpen.Before(s.KlineOpen) {
+	if n == 0 || l.newest.Before(s.KlineOpen) {
 		list = append(list, sl) // the usual case: a newer kline, so a new ID
 	} else {
 		i := sort.Search(n, func(i int) bool { return !list[i].before(sl) })
@@ -222,8 +258,11 @@ func (st *Store) put(id string, s *Signal, now time.Time) (Entry, bool) {
 		st.n--
 		st.counts.Evicted++
 	}
-	st.bySymbol[s.Symbol] = list
+	l.slots = list
+	l.newest = list[len(list)-1].sig.KlineOpen
+	st.hot = l
 	if !had {
+		st.bySymbol[s.Symbol] = l
 		j, _ := slices.BinarySearch(st.symbols, s.Symbol)
 		st.symbols = slices.Insert(st.symbols, j, s.Symbol)
 		if len(st.symbols) > st.opts.MaxSymbols {
@@ -240,8 +279,7 @@ func (st *Store) evictStalestSymbol() {
 	victim := -1
 	var stalest time.Time
 	for i, sym := range st.symbols { // sorted, so ties go to the first name
-		list := st.bySymbol[sym]
-		newest := list[len(list)-1].sig.KlineOpen
+		newest := st.bySymbol[sym].newest
 		if victim < 0 || newest.Before(stalest) {
 			victim, stalest = i, newest
 		}
@@ -253,8 +291,8 @@ func (st *Store) evictStalestSymbol() {
 // many entries went.
 func (st *Store) dropSymbol(i int) int {
 	sym := st.symbols[i]
-	list := st.bySymbol[sym]
-	delete(st.bySymbol, sym)
+	list := st.list(sym)
+	st.forget(sym)
 	st.symbols = slices.Delete(st.symbols, i, i+1)
 	st.n -= len(list)
 	return len(list)
@@ -276,7 +314,7 @@ func (st *Store) find(id string) *slot {
 	// The ID has the open time to the millisecond: look at every entry
 	// within that millisecond.
 	end := open.Add(time.Millisecond)
-	list := st.bySymbol[sym]
+	list := st.list(sym)
 	for i := sort.Search(len(list), func(i int) bool { return !list[i].sig.KlineOpen.Before(open) }); i < len(list); i++ {
 		sl := list[i]
 		if !sl.sig.KlineOpen.Before(end) {
@@ -319,7 +357,7 @@ func (st *Store) Prune(now time.Time) int {
 	removed := 0
 	for i := 0; i < len(st.symbols); {
 		sym := st.symbols[i]
-		list := st.bySymbol[sym]
+		list := st.list(sym)
 		if !slices.ContainsFunc(list, expired) {
 			i++
 			continue
@@ -328,11 +366,12 @@ func (st *Store) Prune(now time.Time) int {
 		list = slices.DeleteFunc(list, expired)
 		removed += before - len(list)
 		if len(list) == 0 {
-			delete(st.bySymbol, sym)
+			st.forget(sym)
 			st.symbols = slices.Delete(st.symbols, i, i+1)
 			continue
 		}
-		st.bySymbol[sym] = list
+		l := st.bySymbol[sym]
+		l.slots, l.newest = list, list[len(list)-1].sig.KlineOpen
 		i++
 	}
 	st.n -= removed
@@ -349,7 +388,7 @@ func (st *Store) Symbol(symbol string, since time.Time) []Entry {
 }
 
 func (st *Store) symbolSince(symbol string, since time.Time) []Entry {
-	list := st.bySymbol[symbol]
+	list := st.list(symbol)
 	i := sort.Search(len(list), func(i int) bool { return !list[i].sig.KlineOpen.Before(since) })
 	if i == len(list) {
 		return nil
@@ -384,7 +423,7 @@ func (st *Store) Symbols(symbols []string, since time.Time) map[string][]Entry {
 func (st *Store) Last(symbol string) (Entry, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	list := st.bySymbol[symbol]
+	list := st.list(symbol)
 	if len(list) == 0 {
 		return Entry{}, false
 	}
@@ -397,7 +436,7 @@ func (st *Store) LastPerSymbol() []Entry {
 	defer st.mu.RUnlock()
 	out := make([]Entry, 0, len(st.symbols))
 	for _, sym := range st.symbols {
-		list := st.bySymbol[sym]
+		list := st.list(sym)
 		out = append(out, list[len(list)-1].entry())
 	}
 	return out
