@@ -196,8 +196,9 @@ func parseRequest(msg []byte) (request, *apierr.Error) {
 
 // idFromHead finds the request id at the top level of what may be only the
 // start of a JSON object, for a message too long to read whole. It gives nil
-// when head is not the start of an object or ends before a valid id; Binance
-// clients put the id first, so it is normally there.
+// when head is not the start of an object or ends before a valid id.
+// go-binance and Binance's examples send the id first, so it is normally
+// there.
 func idFromHead(head []byte) json.RawMessage {
 	dec := json.NewDecoder(bytes.NewReader(head))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
