@@ -170,7 +170,8 @@ func TestRESTParameterErrors(t *testing.T) {
 		{name: "cancel all without symbol", method: http.MethodDelete, path: "/api/v3/openOrders", signed: true, code: -1102},
 		{name: "cancel all with none open", method: http.MethodDelete, path: "/api/v3/openOrders", signed: true,
 			query: "symbol=BTCUSDT", code: -2011},
-		{name: "recvWindow too large", path: "/api/v3/account", signed: true, query: "recvWindow=70000", code: -1131},
+		{name: "recvWindow too large", path: "/api/v3/account", signed: true, query: "recvWindow=70000", code: -1102,
+			msg: "'recvWindow' contains unexpected value. Cannot be greater than 60000."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -185,7 +185,9 @@ func readParams(r *http.Request, rt *route) (*params, *apierr.Error) {
 }
 
 // authenticate checks the API key, the signature and the timestamp of a
-// signed request and returns the caller's account.
+// signed request and returns the caller's account. timestamp may be in
+// milliseconds or microseconds and recvWindow may have three decimals; see
+// auth.CheckTimestamp.
 func (s *Simulator) authenticate(r *http.Request, p *params) (accountEntry, *apierr.Error) {
 	apiKey := r.Header.Get("X-MBX-APIKEY")
 	if !validAPIKeyFormat(apiKey) {
@@ -206,9 +208,11 @@ func (s *Simulator) authenticate(r *http.Request, p *params) (accountEntry, *api
 	if !p.signed || p.signature == "" {
 		return accountEntry{}, missingParam(signatureParam)
 	}
-	recvWindow, err := p.int64Param("recvWindow")
-	if err != nil {
-		return accountEntry{}, err
+	var recvWindow auth.RecvWindow
+	if v := p.get("recvWindow"); v != "" {
+		if recvWindow, err = auth.ParseRecvWindow(v, illegalChars("recvWindow", decimalRange)); err != nil {
+			return accountEntry{}, err
+		}
 	}
 	if !acct.key.Verify(p.payload, p.signature) {
 		return accountEntry{}, apierr.New(http.StatusBadRequest, apierr.CodeInvalidSignature,

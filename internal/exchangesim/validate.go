@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/auth"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/market"
 )
 
@@ -37,7 +38,7 @@ var paramRules = map[string]paramRule{
 	"startTime":          ruleUint,
 	"endTime":            ruleUint,
 	"timestamp":          ruleUint,
-	"recvWindow":         ruleUint,
+	"recvWindow":         ruleRecvWindow,
 	"strategyId":         ruleUint,
 	"strategyType":       ruleUint,
 	"trailingDelta":      ruleUint,
@@ -121,6 +122,17 @@ func ruleUint(name, v string) *apierr.Error {
 		return illegalChars(name, uintRange)
 	}
 	return nil
+}
+
+// ruleRecvWindow accepts milliseconds with up to three decimals (the
+// fraction is microseconds): other text is -1100, a fourth decimal -1111.
+// The range (at most 60000) is checked with the timestamp.
+func ruleRecvWindow(name, v string) *apierr.Error {
+	if !isUnsignedDecimal(v) {
+		return illegalChars(name, decimalRange)
+	}
+	_, err := auth.ParseRecvWindow(v, illegalChars(name, decimalRange))
+	return err
 }
 
 func ruleDecimal(name, v string) *apierr.Error {

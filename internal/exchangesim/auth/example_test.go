@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/apierr"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/auth"
 )
 
@@ -21,9 +22,16 @@ func ExampleKey_Verify() {
 
 func ExampleCheckTimestamp() {
 	now := time.UnixMilli(1499827319559)
-	fmt.Println(auth.CheckTimestamp(now, 1499827319559-5000, 5000) == nil)
-	fmt.Println(auth.CheckTimestamp(now, 1499827319559-5001, 5000).Msg)
+	// Milliseconds with the default window of 5000 ms.
+	fmt.Println(auth.CheckTimestamp(now, 1499827319559-5000, auth.RecvWindow{}) == nil)
+	fmt.Println(auth.CheckTimestamp(now, 1499827319559-5001, auth.RecvWindowMs(5000)).Msg)
+	// Microseconds with a window of 5000.5 ms.
+	window, _ := auth.ParseRecvWindow("5000.5", apierr.BadParam("malformed recvWindow"))
+	fmt.Println(auth.CheckTimestamp(now, 1499827319559_000-5_000_500, window) == nil)
+	fmt.Println(auth.CheckTimestamp(now, 1499827319559_000-5_000_501, window).Msg)
 	// Output:
+	// true
+	// Timestamp for this request is outside of the recvWindow.
 	// true
 	// Timestamp for this request is outside of the recvWindow.
 }

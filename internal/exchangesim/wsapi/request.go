@@ -69,6 +69,23 @@ type rateLimit struct {
 // the connection should end once the answer is out. It never panics.
 func (s *Server) handle(sess *session, msg []byte) (reply []byte, ban bool) {
 	req, perr := parseRequest(msg)
+	return s.respond(sess, req, perr)
+}
+
+// handleTooLarge answers a message longer than MaxMessageSize, of which head
+// is the start: the id is echoed when head holds it, and the request costs
+// weight 1 like any other refused one.
+func (s *Server) handleTooLarge(sess *session, head []byte) (reply []byte, ban bool) {
+	return s.respond(sess, request{id: idFromHead(head)}, errTooLarge())
+}
+
+func errTooLarge() *apierr.Error {
+	return apierr.New(http.StatusBadRequest, apierr.CodeTooManyParameters, "Too many parameters sent for this endpoint.")
+}
+
+// respond charges the request's weight and runs it, unless perr already
+// refuses it.
+func (s *Server) respond(sess *session, req request, perr *apierr.Error) (reply []byte, ban bool) {
 	weight := weightOf(req.method)
 	resp := response{ID: req.id}
 	if resp.ID == nil {
@@ -175,6 +192,36 @@ func parseRequest(msg []byte) (request, *apierr.Error) {
 		}
 	}
 	return req, nil
+}
+
+// idFromHead finds the request id at the top level of what may be only the
+// start of a JSON object, for a message too long to read whole. It gives nil
+// when head is not the start of an object or ends before a valid id.
+// go-binance and Binance's examples send the id first, so it is normally
+// there.
+func idFromHead(head []byte) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+		if key == "id" {
+			// A value that ends the head may have been cut short: 12 of 123.
+			if dec.InputOffset() >= int64(len(head)) || !validID(value) {
+				return nil
+			}
+			return value
+		}
+	}
+	return nil
 }
 
 // validID accepts Binance's request ids: an integer, a string of at most 36

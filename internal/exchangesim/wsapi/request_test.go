@@ -32,6 +32,14 @@ func signedParams(ts int64, extra string) string {
 	return fmt.Sprintf(`{"apiKey":"%s","timestamp":%d,"signature":"%s"}`, hmacAPIKey, ts, hmacSign(payload))
 }
 
+// windowParams is signedParams with a recvWindow, sent as the JSON text
+// window (a number, or a string in quotes).
+func windowParams(ts int64, window string) string {
+	text := strings.Trim(window, `"`)
+	payload := fmt.Sprintf("apiKey=%s&recvWindow=%s&timestamp=%d", hmacAPIKey, text, ts)
+	return fmt.Sprintf(`{"apiKey":"%s","recvWindow":%s,"timestamp":%d,"signature":"%s"}`, hmacAPIKey, window, ts, hmacSign(payload))
+}
+
 func TestRequests(t *testing.T) {
 	clock := newFakeClock()
 	now := clock.Now().UnixMilli()
@@ -81,11 +89,24 @@ func TestRequests(t *testing.T) {
 		{"no params", []string{`{"id":"s","method":"userDataStream.subscribe.signature"}`}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'apiKey' was not sent, was empty/null, or malformed."}}`},
 		{"no signature", []string{sub("s", `{"apiKey":"k","timestamp":1}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'signature' was not sent, was empty/null, or malformed."}}`},
 		{"no timestamp", []string{sub("s", `{"apiKey":"k","signature":"x"}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."}}`},
-		{"bad recvWindow", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":1,"recvWindow":"1.2345"}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'recvWindow' was not sent, was empty/null, or malformed."}}`},
+		{"recvWindow with four decimals", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":1,"recvWindow":"1.2345"}`)}, `{"id":"s","status":400,"error":{"code":-1111,"msg":"Parameter 'recvWindow' has too much precision."}}`},
+		{"negative recvWindow", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":1,"recvWindow":-5}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'recvWindow' was not sent, was empty/null, or malformed."}}`},
+		{"recvWindow not a number", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":1,"recvWindow":"5s"}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'recvWindow' was not sent, was empty/null, or malformed."}}`},
+		{"recvWindow in exponent form", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":1,"recvWindow":5e3}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'recvWindow' was not sent, was empty/null, or malformed."}}`},
+		{"negative timestamp", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":-1}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."}}`},
+		{"fractional timestamp", []string{sub("s", `{"apiKey":"k","signature":"x","timestamp":1.5}`)}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."}}`},
+		{"microseconds at a fractional window's edge", []string{sub("s", windowParams(now*1000-5_000_500, "5000.5"))}, `{"id":"s","status":200,"result":{"subscriptionId":0}}`},
+		{"microseconds past a fractional window", []string{sub("s", windowParams(now*1000-5_000_501, `"5000.5"`))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}}`},
+		{"milliseconds past a fractional window", []string{sub("s", windowParams(now-5001, "5000.999"))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}}`},
+		{"microseconds just under 1s ahead", []string{sub("s", signedParams(now*1000+999_999, ""))}, `{"id":"s","status":200,"result":{"subscriptionId":0}}`},
+		{"microseconds 1s ahead", []string{sub("s", signedParams(now*1000+1_000_000, ""))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request was 1000ms ahead of the server's time."}}`},
+		{"timestamp in seconds", []string{sub("s", signedParams(now/1000, ""))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}}`},
+		{"timestamp of 15 digits", []string{sub("s", signedParams(now*100, ""))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}}`},
 		{"unknown key", []string{sub("s", fmt.Sprintf(`{"apiKey":"nobody","timestamp":%d,"signature":"x"}`, now))}, `{"id":"s","status":401,"error":{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}}`},
 		{"old timestamp", []string{sub("s", signedParams(now-5001, ""))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}}`},
 		{"future timestamp", []string{sub("s", signedParams(now+1001, ""))}, `{"id":"s","status":400,"error":{"code":-1021,"msg":"Timestamp for this request was 1000ms ahead of the server's time."}}`},
-		{"recvWindow too large", []string{sub("s", fmt.Sprintf(`{"apiKey":"%s","timestamp":%d,"recvWindow":60001,"signature":"x"}`, hmacAPIKey, now))}, `{"id":"s","status":400,"error":{"code":-1131,"msg":"recvWindow must be less than 60000."}}`},
+		{"recvWindow too large", []string{sub("s", fmt.Sprintf(`{"apiKey":"%s","timestamp":%d,"recvWindow":60001,"signature":"x"}`, hmacAPIKey, now))}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"'recvWindow' contains unexpected value. Cannot be greater than 60000."}}`},
+		{"recvWindow a microsecond too large", []string{sub("s", windowParams(now, "60000.001"))}, `{"id":"s","status":400,"error":{"code":-1102,"msg":"'recvWindow' contains unexpected value. Cannot be greater than 60000."}}`},
 		{"bad signature", []string{sub("s", fmt.Sprintf(`{"apiKey":"%s","timestamp":%d,"signature":"%s"}`, hmacAPIKey, now, hmacSign("apiKey=x")))}, `{"id":"s","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}}`},
 		{"unsigned extra param", []string{sub("s", strings.Replace(signedParams(now, ""), `{`, `{"recvWindow":6000,`, 1))}, `{"id":"s","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}}`},
 	}

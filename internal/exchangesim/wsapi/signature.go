@@ -13,10 +13,6 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/auth"
 )
 
-// microsecondTimestamps is where timestamps stop being milliseconds: 10^14 ms
-// is in the year 5138, 10^14 µs in 1973.
-const microsecondTimestamps = 100_000_000_000_000
-
 // signedRequest is what a verified signed request yields.
 type signedRequest struct {
 	key     auth.Key
@@ -24,7 +20,10 @@ type signedRequest struct {
 }
 
 // verifySigned checks a SIGNED request's apiKey, timestamp, recvWindow and
-// signature, in the order Binance reports their errors.
+// signature, in the order Binance reports their errors. timestamp is an
+// integer (a JSON number or a string of digits) in milliseconds or
+// microseconds; recvWindow is milliseconds with up to three decimals, as a
+// JSON number or a string.
 func (s *Server) verifySigned(params map[string]json.RawMessage) (signedRequest, *apierr.Error) {
 	apiKey, ok := stringParam(params, "apiKey")
 	if !ok || apiKey == "" {
@@ -34,17 +33,16 @@ func (s *Server) verifySigned(params map[string]json.RawMessage) (signedRequest,
 	if !ok || signature == "" {
 		return signedRequest{}, apierr.BadParam(mandatory("signature"))
 	}
+	// Milliseconds or microseconds: auth.CheckTimestamp tells them apart.
 	timestamp, ok := intParam(params, "timestamp")
-	if !ok {
+	if !ok || timestamp < 0 {
 		return signedRequest{}, apierr.BadParam(mandatory("timestamp"))
 	}
-	if timestamp >= microsecondTimestamps {
-		timestamp /= 1000 // Binance accepts timestamps in microseconds too
-	}
-	var recvWindow int64
+	var recvWindow auth.RecvWindow
 	if raw, sent := params["recvWindow"]; sent {
-		if recvWindow, ok = millisParam(raw); !ok {
-			return signedRequest{}, apierr.BadParam(mandatory("recvWindow"))
+		var err *apierr.Error
+		if recvWindow, err = auth.ParseRecvWindow(paramText(raw), apierr.BadParam(mandatory("recvWindow"))); err != nil {
+			return signedRequest{}, err
 		}
 	}
 	key, account, found := s.cfg.Keys(apiKey)
@@ -119,17 +117,5 @@ func intParam(params map[string]json.RawMessage, name string) (int64, bool) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(paramText(raw), 10, 64)
-	return n, err == nil
-}
-
-// millisParam reads recvWindow, which Binance accepts with up to three
-// decimals (microseconds); the fraction is dropped.
-func millisParam(raw json.RawMessage) (int64, bool) {
-	text := paramText(raw)
-	whole, frac, hasFrac := strings.Cut(text, ".")
-	if hasFrac && (len(frac) == 0 || len(frac) > 3 || strings.Trim(frac, "0123456789") != "") {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(whole, 10, 64)
 	return n, err == nil
 }

@@ -3,6 +3,7 @@ package wsconn
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -68,7 +69,11 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 		_ = ws.CloseNow()
 		return nil, ErrNotHijackable
 	}
-	ws.SetReadLimit(opts.ReadLimit)
+	if opts.TooLarge != nil {
+		ws.SetReadLimit(opts.DiscardLimit) // readMessage enforces ReadLimit itself
+	} else {
+		ws.SetReadLimit(opts.ReadLimit)
+	}
 	c.ws, c.raw = ws, cw.conn
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
@@ -174,16 +179,44 @@ func (c *Conn) countIncoming() bool {
 
 func (c *Conn) readLoop(handle func(msg []byte)) {
 	for {
-		// No deadline: the socket is closed to stop a blocked read.
-		_, msg, err := c.ws.Read(context.Background())
+		msg, tooLarge, err := c.readMessage()
 		if err != nil {
 			return
 		}
 		if !c.countIncoming() {
 			return
 		}
+		if tooLarge {
+			c.opts.TooLarge(msg)
+			continue
+		}
 		handle(msg)
 	}
+}
+
+// readMessage reads the next data message. With a TooLarge callback, a
+// message longer than ReadLimit yields its first ReadLimit bytes and
+// tooLarge; the rest of it is consumed, so the next message can be read.
+func (c *Conn) readMessage() (msg []byte, tooLarge bool, err error) {
+	// No deadline: the socket is closed to stop a blocked read.
+	_, r, err := c.ws.Reader(context.Background())
+	if err != nil {
+		return nil, false, err
+	}
+	if c.opts.TooLarge == nil {
+		msg, err = io.ReadAll(r) // the socket's own limit is ReadLimit
+		return msg, false, err
+	}
+	msg, err = io.ReadAll(io.LimitReader(r, c.opts.ReadLimit+1))
+	if err != nil || int64(len(msg)) <= c.opts.ReadLimit {
+		return msg, false, err
+	}
+	// Past DiscardLimit the socket's limit fails this copy and closes the
+	// connection with 1009.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, false, err
+	}
+	return msg[:c.opts.ReadLimit], true, nil
 }
 
 func (c *Conn) writeLoop() {

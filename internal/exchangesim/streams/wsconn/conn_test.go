@@ -15,11 +15,13 @@ import (
 )
 
 func TestSendDeliversEveryMessageInOrder(t *testing.T) {
+	const n = 5000
 	var sent atomic.Int64
-	ts := newTestServer(t, Options{Sent: &sent})
+	// The queue holds all n: whether the writer drains some of them while
+	// they are queued depends on scheduling, which is not under test here.
+	ts := newTestServer(t, Options{Sent: &sent, SendBuffer: n})
 	client, conn := ts.dial(t, nil)
 
-	const n = 5000
 	for i := range n {
 		if !conn.Send(fmt.Appendf(nil, "m%d", i)) {
 			t.Fatalf("Send %d refused", i)

@@ -4,7 +4,10 @@
 // into few socket writes, a ping every PingInterval with a disconnect when no
 // pong arrives within PongTimeout, a maximum lifetime ended by a farewell
 // message, a cap on incoming messages per second (data, ping and pong frames
-// all count), and a per-IP limit on connection attempts.
+// all count), a per-IP limit on connection attempts, and a limit on the
+// length of incoming messages: past it the connection closes with 1009, or,
+// with Options.TooLarge, the message is read to its end and handed over
+// truncated so the server can answer it and keep the connection.
 //
 // A Group holds the connections of one server: it serves each upgrade, drops
 // them all on demand (a fault) and, on Close, refuses new upgrades with 503

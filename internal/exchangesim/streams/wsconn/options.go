@@ -9,6 +9,8 @@ import (
 const (
 	DefaultSendBuffer = 4096
 	DefaultReadLimit  = 1 << 16
+	// DefaultDiscardLimit is 16 times DefaultReadLimit.
+	DefaultDiscardLimit = 1 << 20
 )
 
 // Options configure one connection. Zero durations and counts disable the
@@ -23,7 +25,16 @@ type Options struct {
 	MaxIncomingPerSec int
 
 	SendBuffer int   // outgoing messages that may wait; one more disconnects
-	ReadLimit  int64 // largest incoming message, in bytes
+	ReadLimit  int64 // largest incoming message handed to the handler, in bytes
+
+	// TooLarge, if set, is called instead of the handler for a message longer
+	// than ReadLimit, with the message's first ReadLimit bytes; the rest is
+	// read and thrown away and the connection stays open. Messages longer
+	// than DiscardLimit still close the connection (status 1009), since
+	// reading them costs the server their whole length. Without TooLarge any
+	// message longer than ReadLimit closes the connection with 1009.
+	TooLarge     func(head []byte)
+	DiscardLimit int64 // with TooLarge: longest message read and refused
 
 	Now func() time.Time // clock for the incoming-message window and Farewell
 
@@ -42,6 +53,10 @@ func (o Options) withDefaults() Options {
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = DefaultReadLimit
 	}
+	if o.DiscardLimit <= 0 {
+		o.DiscardLimit = max(DefaultDiscardLimit, o.ReadLimit)
+	}
+	o.DiscardLimit = max(o.DiscardLimit, o.ReadLimit)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
