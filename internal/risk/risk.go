@@ -55,7 +55,8 @@ func (l Limits) Validate() error {
 // Order is a proposed order.
 type Order struct {
 	// ID is the client order id, fixed before the first attempt; Filled
-	// and Closed refer to it.
+	// and Closed refer to it. Admit refuses an order without one, or with
+	// the id of a buy still open.
 	ID     string
 	Symbol string
 	Side   Side
@@ -333,6 +334,8 @@ func (c *Checker) decide(now time.Time, o Order, b Book) (Decision, decimal.Deci
 			day.UTC().Format(time.DateOnly), today.Format(time.DateOnly)), pnl
 	}
 	switch {
+	case o.ID == "":
+		return refuse(ReasonInvalidOrder, "no order id"), pnl
 	case o.Symbol == "":
 		return refuse(ReasonInvalidOrder, "no symbol"), pnl
 	case o.Side != Buy && o.Side != Sell:
@@ -340,7 +343,7 @@ func (c *Checker) decide(now time.Time, o Order, b Book) (Decision, decimal.Deci
 	case !o.Quote.IsPositive():
 		return refuse(ReasonInvalidOrder, "notional %s is not positive", o.Quote), pnl
 	}
-	if _, dup := c.open[o.ID]; dup && o.ID != "" {
+	if _, dup := c.open[o.ID]; dup {
 		return refuse(ReasonInvalidOrder, "order id %q is already open", o.ID), pnl
 	}
 	if o.Quote.GreaterThan(l.MaxOrderQuote) {

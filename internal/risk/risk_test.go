@@ -65,6 +65,7 @@ func TestEachLimit(t *testing.T) {
 
 	wantReason(t, c.Admit(t0, buy("1", "BTCUSDT", "100.01"), b), ReasonMaxOrderQuote)
 	wantReason(t, c.Admit(t0, buy("1", "BTCUSDT", "0"), b), ReasonInvalidOrder)
+	wantReason(t, c.Admit(t0, buy("", "BTCUSDT", "1"), b), ReasonInvalidOrder)
 	wantReason(t, c.Admit(t0, Order{ID: "1", Symbol: "BTCUSDT", Side: "HOLD", Quote: d("1")}, b), ReasonInvalidOrder)
 
 	// Position at entry 150, plus 100 admitted and unfilled, plus 60 > 300.
