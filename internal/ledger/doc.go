@@ -12,9 +12,9 @@
 // Fills are idempotent: a (symbol, trade id) pair counts once, so a trade
 // seen on the user-data stream and again in a REST reconciliation is not
 // doubled. Binance numbers trades per symbol, hence the pair. Ids are
-// remembered for the current and the previous UTC day; in a rebuilt ledger
-// a trade dated before the day is judged by its opening instead (see
-// below).
+// remembered for the current and the previous UTC day; a trade dated
+// earlier, or dated before the day in a rebuilt ledger, counts only if its
+// id is above the opening's LastTradeID (see below).
 //
 // Fills are ordered by trade id, not by arrival. A fill that arrives after
 // a higher trade id of its symbol makes the ledger recompute that symbol

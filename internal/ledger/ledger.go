@@ -177,7 +177,7 @@ func (l *Ledger) Apply(f Fill) (bool, error) {
 	eff, pending := effectOf(p.market, f)
 	r := record{fill: f, eff: eff, pending: pending}
 	if f.Time.Before(l.day) {
-		if p.countedInOpening(f.TradeID) {
+		if p.countedInOpening(f.TradeID, f.Time, l.day) {
 			return false, nil
 		}
 		ob := p.opening.book()
@@ -206,11 +206,13 @@ func (l *Ledger) Apply(f Fill) (bool, error) {
 // already in the opening: known exactly by id in a ledger that began its day
 // itself; after Rebuild, every trade up to the opening's LastTradeID is, and
 // a balance-derived opening holds every earlier trade.
-func (p *position) countedInOpening(id int64) bool {
+// Ids are kept for one day only, so a trade dated before the previous day
+// is judged by LastTradeID too.
+func (p *position) countedInOpening(id int64, at, day time.Time) bool {
 	if _, ok := p.prevSeen[id]; ok {
 		return true
 	}
-	if p.prevExact {
+	if p.prevExact && !at.Before(day.Add(-24*time.Hour)) {
 		return false
 	}
 	return p.opening.EntryEstimated || id <= p.opening.LastTradeID

@@ -285,3 +285,25 @@ func TestNewRejectsMixedQuotes(t *testing.T) {
 		t.Error("New accepted a market twice")
 	}
 }
+
+// TestTradeOlderThanYesterdayJudgedByLastTradeID: ids are kept one day, so
+// a trade dated two days back that is reported again counts once.
+func TestTradeOlderThanYesterdayJudgedByLastTradeID(t *testing.T) {
+	l := mustNew(t, btc)
+	marks := map[string]decimal.Decimal{"BTCUSDT": d("100")}
+	if err := l.BeginDay(day, marks); err != nil {
+		t.Fatal(err)
+	}
+	old := fill(1, Buy, "100", "1", "0", "", day.Add(time.Hour))
+	mustApply(t, l, old)
+	for i := 1; i <= 2; i++ {
+		if err := l.BeginDay(day.Add(time.Duration(i)*24*time.Hour), marks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := l.Apply(old); ok || err != nil {
+		t.Errorf("trade 1 again two days later: applied=%v err=%v", ok, err)
+	}
+	p, _ := l.Position("BTCUSDT")
+	expect(t, "qty", p.Qty, "1")
+}
