@@ -88,9 +88,9 @@ type NotionalFilter struct {
 // avg × multiplierUp, where avg is the average price over AvgPriceMins
 // minutes (0: the last price).
 type PercentPriceFilter struct {
-	Set                        bool
+	Set                          bool
 	MultiplierUp, MultiplierDown decimal.Decimal
-	AvgPriceMins               int
+	AvgPriceMins                 int
 }
 
 // PercentPriceBySideFilter is PERCENT_PRICE_BY_SIDE: a BUY's price must lie
@@ -98,10 +98,10 @@ type PercentPriceFilter struct {
 // [avg × AskMultiplierDown, avg × AskMultiplierUp], where avg is the
 // average price over AvgPriceMins minutes (0: the last price).
 type PercentPriceBySideFilter struct {
-	Set                                  bool
-	BidMultiplierUp, BidMultiplierDown   decimal.Decimal
-	AskMultiplierUp, AskMultiplierDown   decimal.Decimal
-	AvgPriceMins                         int
+	Set                                bool
+	BidMultiplierUp, BidMultiplierDown decimal.Decimal
+	AskMultiplierUp, AskMultiplierDown decimal.Decimal
+	AvgPriceMins                       int
 }
 
 // Trading reports whether the symbol accepts new orders (status TRADING,

@@ -247,6 +247,7 @@ func (f *Filters) roundQuantity(qty decimal.Decimal, limit bool) (decimal.Decima
 		lots = append(lots, f.MarketLotSize)
 	}
 	qty = qty.RoundFloor(int32(f.BaseAssetPrecision))
+	start := qty
 	for range gridRounds {
 		before := qty
 		for _, l := range lots {
@@ -261,8 +262,8 @@ func (f *Filters) roundQuantity(qty decimal.Decimal, limit bool) (decimal.Decima
 	}
 	for _, l := range lots {
 		if l.Set && qty.GreaterThanOrEqual(l.MinQty) && !onGrid(qty, l.MinQty, l.StepSize) {
-			return decimal.Zero, skipf(ReasonStepMismatch, "%s: no quantity at or below %s sits on every step (LOT_SIZE %s from %s, MARKET_LOT_SIZE %s from %s)",
-				f.Symbol, qty, f.LotSize.StepSize, f.LotSize.MinQty, f.MarketLotSize.StepSize, f.MarketLotSize.MinQty)
+			return decimal.Zero, skipf(ReasonStepMismatch, "%s: no quantity from %s down to %s sits on both LOT_SIZE's steps (%s from %s) and MARKET_LOT_SIZE's (%s from %s)",
+				f.Symbol, start, qty, f.LotSize.StepSize, f.LotSize.MinQty, f.MarketLotSize.StepSize, f.MarketLotSize.MinQty)
 		}
 	}
 	return qty, nil
