@@ -86,3 +86,34 @@ func (a *Account) Trades(ctx context.Context, p CallPolicy, q TradesQuery) ([]Tr
 	}
 	return out, nil
 }
+
+const (
+	pathAllOrders   = "/api/v3/allOrders"
+	weightAllOrders = 20
+)
+
+// OrdersSince returns the account's orders of symbol created at or after
+// since (any status), up to MaxTradesPerCall of them, oldest first: what a
+// bot reads at start to know which client order ids it already used.
+func (a *Account) OrdersSince(ctx context.Context, p CallPolicy, symbol string, since time.Time) ([]Order, error) {
+	p = p.withDefaults()
+	var raw []*binance.Order
+	err := a.call(ctx, p, Call{Path: pathAllOrders, Weight: weightAllOrders, Idempotent: true,
+		Fn: func(ctx context.Context, c *binance.Client) error {
+			var err error
+			raw, err = c.NewListOrdersService().Symbol(symbol).StartTime(since.UnixMilli()).Limit(MaxTradesPerCall).Do(ctx)
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Order, 0, len(raw))
+	for _, r := range raw {
+		o, err := orderFromOrder(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

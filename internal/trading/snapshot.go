@@ -1,0 +1,98 @@
+package trading
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/ledger"
+	"github.com/tradebot-operator/tradebot-operator/internal/risk"
+)
+
+// OrderSummary is one order as status and recording show it.
+type OrderSummary struct {
+	ClientOrderID    string
+	Symbol           string
+	Side, Type       string
+	Status           string
+	Quantity, Price  decimal.Decimal
+	ExecutedQuantity decimal.Decimal
+	// QuoteQuantity is what the fills cost or brought, in the quote asset.
+	QuoteQuantity decimal.Decimal
+	Time          time.Time
+}
+
+func summaryOf(o exchange.Order) OrderSummary {
+	return OrderSummary{ClientOrderID: o.ClientOrderID, Symbol: o.Symbol, Side: string(o.Side), Type: string(o.Type),
+		Status: string(o.Status), Quantity: o.OrigQty, Price: o.Price, ExecutedQuantity: o.ExecutedQty,
+		QuoteQuantity: o.CumulativeQuoteQty, Time: o.Time}
+}
+
+// Snapshot is the executor's state for status. It is immutable.
+type Snapshot struct {
+	// Starting is true until the executor has read the account once;
+	// Error is why it could not.
+	Starting bool
+	Error    string
+	Counts   Counts
+	// Pending counts signals whose order is not placed yet.
+	Pending    int
+	OpenOrders []OrderSummary
+	Last       *OrderSummary
+	Ledger     ledger.Snapshot
+	Risk       risk.State
+	// ResumedWith is the resume token last acted on.
+	ResumedWith string
+	// Dropped counts signals and account events refused by a full queue.
+	Dropped int64
+}
+
+func (e *Executor) publish() {
+	st := e.st
+	if st == nil {
+		return
+	}
+	s := &Snapshot{
+		Counts:      st.counts,
+		Pending:     len(st.pending),
+		OpenOrders:  st.sortedOrders(),
+		Ledger:      st.ledger.Snapshot(),
+		Risk:        st.checker.State(),
+		ResumedWith: st.resumed,
+	}
+	if st.last != nil {
+		l := *st.last
+		s.Last = &l
+	}
+	e.mu.Lock()
+	s.Dropped = e.dropped
+	e.mu.Unlock()
+	if old := e.snap.Load(); !old.sameAs(s) {
+		e.snap.Store(s)
+		e.cfg.Metrics.observe(e.cfg.Name, s)
+		e.cfg.Changed()
+	}
+}
+
+func (e *Executor) publishError(err error) {
+	s := *e.snap.Load()
+	s.Error = err.Error()
+	e.snap.Store(&s)
+	e.cfg.Changed()
+}
+
+// sameAs reports whether b shows what a shows, so that an unchanged state
+// does not ask for a status update.
+func (a *Snapshot) sameAs(b *Snapshot) bool {
+	if a.Starting != b.Starting || a.Error != b.Error || a.Counts != b.Counts || a.Pending != b.Pending ||
+		len(a.OpenOrders) != len(b.OpenOrders) || a.ResumedWith != b.ResumedWith || a.Dropped != b.Dropped ||
+		a.Risk.Halted != b.Risk.Halted || !a.Risk.HaltedAt.Equal(b.Risk.HaltedAt) {
+		return false
+	}
+	if (a.Last == nil) != (b.Last == nil) || (a.Last != nil && (a.Last.ClientOrderID != b.Last.ClientOrderID ||
+		a.Last.Status != b.Last.Status || !a.Last.ExecutedQuantity.Equal(b.Last.ExecutedQuantity))) {
+		return false
+	}
+	return a.Ledger.String() == b.Ledger.String()
+}
