@@ -44,12 +44,15 @@ func (e *Endpoint) Do(ctx context.Context, p CallPolicy, call Call) error {
 func (e *Endpoint) publicClient() *binance.Client { return e.public }
 
 // run makes attempts until one succeeds, the error is not worth another,
-// or the policy's attempts are spent.
+// or the policy's attempts are spent. A call that is not idempotent is
+// tried again only when its request provably never left the process (no
+// connection was ever handed to it): one that may have reached the
+// exchange is never repeated here.
 func (e *Endpoint) run(ctx context.Context, p CallPolicy, call Call, c caller) error {
 	bo := p.Retry.backoff()
 	for attempt := 1; ; attempt++ {
 		err := e.attempt(ctx, p, call, c)
-		if err == nil || !call.Idempotent || attempt >= p.Retry.MaxAttempts || !retryable(err) {
+		if err == nil || attempt >= p.Retry.MaxAttempts || !retryable(err) || (!call.Idempotent && mayHaveSent(err)) {
 			return err
 		}
 		if serr := e.clock.sleep(ctx, bo.NextBackOff()); serr != nil {
@@ -155,7 +158,7 @@ func (e *Endpoint) send(ctx context.Context, call Call, c caller, client *binanc
 	}
 	return &Error{
 		Class: class, Path: call.Path, Status: rec.status(), Code: code,
-		RetryAfter: rec.info.RetryAfter, Until: until, Err: cause, sent: true,
+		RetryAfter: rec.info.RetryAfter, Until: until, Err: cause, delivery: rec.delivery(),
 	}
 }
 

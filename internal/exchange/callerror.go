@@ -47,9 +47,9 @@ type Error struct {
 	Until time.Time
 	Err   error
 
-	// sent is true when the request left the process (its outcome may be
-	// unknown even if it failed).
-	sent bool
+	// delivery is how far the request got; past notSent, its outcome may
+	// be unknown even though it failed.
+	delivery delivery
 }
 
 // Error says what failed and why, without the request's query.
