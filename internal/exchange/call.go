@@ -16,7 +16,8 @@ type Call struct {
 	Path string
 	// Weight is the request's documented weight, reserved before sending.
 	Weight int
-	// Idempotent calls (reads) are retried; others never are.
+	// Idempotent calls (reads) are retried; others only when their
+	// request never left the process.
 	Idempotent bool
 	// Fn makes exactly one request with c and ctx.
 	Fn func(ctx context.Context, c *binance.Client) error
@@ -32,10 +33,10 @@ type caller struct {
 
 // Do makes call on the endpoint's unsigned client, in this order: the
 // bot's share, the endpoint's 429 pause and 418 ban, the weight budget,
-// the breaker, the request, the limit headers, one classification, and for
-// idempotent calls retries with exponential backoff and jitter (a 429's
-// Retry-After is honoured by the pause every caller waits for). Every error
-// is an *Error.
+// the breaker, the request, the limit headers, one classification, and
+// retries with exponential backoff and jitter, for idempotent calls and for
+// others whose request never left the process (a 429's Retry-After is
+// honoured by the pause every caller waits for). Every error is an *Error.
 func (e *Endpoint) Do(ctx context.Context, p CallPolicy, call Call) error {
 	p = p.withDefaults()
 	return e.run(ctx, p, call, caller{br: e.breakers.get(p.Breaker), client: e.publicClient})

@@ -48,6 +48,7 @@ func (t *ObservingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	rec := recordOf(req.Context())
 	if rec != nil {
+		rec.started = true
 		rec.stamp = stampOf(req.URL.RawQuery)
 	}
 	res, err := base.RoundTrip(req)
@@ -78,11 +79,13 @@ func (t *ObservingTransport) RoundTrip(req *http.Request) (*http.Response, error
 // classify an error by HTTP status; how far the request got before it
 // failed; and the timestamp and recvWindow it was signed with.
 type callRecord struct {
-	info  ResponseInfo
-	seen  bool
-	stamp requestStamp
-	// connected and written are set by httptrace hooks, which the
-	// transport may call from its own goroutines.
+	info    ResponseInfo
+	seen    bool
+	started bool // the request reached the ObservingTransport
+	stamp   requestStamp
+	// The rest are set by httptrace hooks, which the transport may call
+	// from its own goroutines.
+	asked     atomic.Bool // the transport asked for a connection
 	connected atomic.Bool // a connection was handed to the request
 	written   atomic.Bool // the whole request was written to it
 }
@@ -95,6 +98,7 @@ type callRecordKey struct{}
 func withCallRecord(ctx context.Context) (context.Context, *callRecord) {
 	rec := &callRecord{}
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { rec.asked.Store(true) },
 		GotConn: func(httptrace.GotConnInfo) { rec.connected.Store(true) },
 		WroteRequest: func(w httptrace.WroteRequestInfo) {
 			// A failed write may still have put part of the request, or
@@ -113,7 +117,10 @@ func recordOf(ctx context.Context) *callRecord {
 	return rec
 }
 
-// delivery says how far the attempt's request got.
+// delivery says how far the attempt's request got. Only two things prove
+// that nothing left: the request never reached our transport, or the
+// transport (net/http's) reported asking for a connection and never got
+// one. A transport that reports neither may have sent it.
 func (r *callRecord) delivery() delivery {
 	switch {
 	case r.seen:
@@ -122,8 +129,10 @@ func (r *callRecord) delivery() delivery {
 		return written
 	case r.connected.Load():
 		return maybeSent
+	case !r.started || r.asked.Load():
+		return notSent
 	}
-	return notSent
+	return maybeSent
 }
 
 // delivery is how far a request got. Anything past notSent may have reached

@@ -120,30 +120,35 @@ type Balance struct {
 }
 
 // PlaceOrder sends a new order after the account's order budget (and the
-// bot's share) allow it, and guarantees never to place it twice.
+// bot's share) allow it, and never places it twice. Every error it returns
+// means the order is not on the exchange, except one wrapping
+// ErrOutcomeUnknown.
 //
 // The request is sent once. It is sent again only when it provably never
-// left the process (no connection was ever handed to it: a refused dial, a
-// DNS or TLS handshake failure), within the policy's attempts; and once after
-// a -1021, which the exchange refused unseen, with the clock re-synchronised.
-// If it was never sent at all, the error wraps ErrOrderNotPlaced.
+// left the process (net/http asked for a connection and got none: a refused
+// dial, a DNS or TLS handshake failure), within the policy's attempts; and
+// once after a -1021, which the exchange refused unseen, with the clock
+// re-synchronised. A request that never left gives an error wrapping
+// ErrOrderNotPlaced.
 //
-// When it may have reached the exchange but no answer says what became of it
-// (a timeout or a reset after writing, a 5xx, an answer that cannot be read,
-// the caller's context ending), the order is resolved as ResolveOrder does:
-// it is looked up by its client order id, with backoff, until it is found
-// (the Order is returned with FoundByLookup set), or until a lookup sent
-// after the exchange's own clock passed the request's timestamp + recvWindow
-// still finds nothing (the error wraps ErrOrderNotPlaced: sending it again
-// with the same id is safe). If neither happens before ctx ends, or before
-// the exchange's clock is a further recvWindow (at least a second) past that
+// When the request may have reached the exchange but no answer says what
+// became of it (a reset or timeout once a connection was handed to it, a
+// 5xx, an answer that cannot be read, ctx ending), the order is resolved as
+// ResolveOrder does, from the timestamp and recvWindow the request was
+// actually signed with: it is looked up by client order id, with backoff,
+// until a lookup finds it (the Order comes back with FoundByLookup set), or
+// a lookup sent after the exchange's own clock (read from it, not
+// estimated) passed timestamp + recvWindow finds nothing (the error wraps
+// ErrOrderNotPlaced). If neither happens before ctx ends, or before the
+// exchange's clock is a further recvWindow (at least a second) past that
 // deadline, the error wraps ErrOutcomeUnknown and an *UnresolvedOrderError
-// holding the PendingOrder to resolve later: the order may exist, and nothing
-// new may be sent for it until ResolveOrder settles it.
+// whose PendingOrder ResolveOrder settles later: until then the order may
+// exist, and nothing new may be sent for it.
 //
-// Any other error (a rejection, an auth error, a rate limit) is the
-// exchange's answer: the order was not placed, and sending it again as it
-// is will not help.
+// An error wrapping neither was the exchange's answer (a rejection, an auth
+// error, a rate limit), or came before anything was sent (an invalid
+// request, a spent budget, ctx ending): not placed, and sending the same
+// request again will not help by itself.
 func (a *Account) PlaceOrder(ctx context.Context, p CallPolicy, req OrderRequest) (Order, error) {
 	if err := req.validate(); err != nil {
 		return Order{}, &Error{Class: ClassRejected, Path: pathOrder, Err: err}

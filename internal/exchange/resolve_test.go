@@ -420,3 +420,30 @@ func TestStampOf(t *testing.T) {
 		t.Errorf("stampOf(%q) lost the timestamp", q)
 	}
 }
+
+// failingTransport fails every request without a word to httptrace, as a
+// transport that is not net/http's might.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection reset")
+}
+
+// TestDeliveryOfSilentTransport: a failure from a transport that reports
+// nothing about connections may have come after sending, so the order is
+// looked up rather than called "not placed".
+func TestDeliveryOfSilentTransport(t *testing.T) {
+	reg := newRegistry(t, RegistryOptions{Transport: failingTransport{}})
+	acct := reg.Account(reg.Endpoint(URLs{REST: "http://127.0.0.1:1", Stream: "ws://127.0.0.1:1"}), demoCreds())
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := acct.PlaceOrder(ctx, CallPolicy{Retry: RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}}, marketBuy("t-silent"))
+	var ue *UnresolvedOrderError
+	if !errors.Is(err, ErrOutcomeUnknown) || errors.Is(err, ErrOrderNotPlaced) || !errors.As(err, &ue) || ue.Lookups < 1 {
+		t.Fatalf("PlaceOrder: %v, want unknown after lookups", err)
+	}
+	var xe *Error
+	if !errors.As(ue.Err, &xe) || xe.delivery != maybeSent {
+		t.Fatalf("placement error %v, want delivery %v", ue.Err, maybeSent)
+	}
+}
