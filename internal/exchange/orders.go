@@ -42,7 +42,9 @@ type OrderRequest struct {
 	Price         decimal.Decimal
 	// ClientOrderID is required: a deterministic id (bot, symbol, signal)
 	// is what lets an order with a lost answer be looked up instead of
-	// sent twice. 1 to 36 of A-Z a-z 0-9 . : / _ -
+	// sent twice. A lookup returns whatever order carries the id, so one
+	// id must never stand for two different orders (Binance lets a closed
+	// order's id be used again). 1 to 36 of A-Z a-z 0-9 . : / _ -
 	ClientOrderID string
 	// RecvWindow is how long after its timestamp the exchange may still
 	// accept the order: whole milliseconds up to 60s, zero for the
