@@ -16,7 +16,8 @@ type Call struct {
 	Path string
 	// Weight is the request's documented weight, reserved before sending.
 	Weight int
-	// Idempotent calls (reads) are retried; others never are.
+	// Idempotent calls (reads) are retried; others only when their
+	// request never left the process.
 	Idempotent bool
 	// Fn makes exactly one request with c and ctx.
 	Fn func(ctx context.Context, c *binance.Client) error
@@ -32,10 +33,10 @@ type caller struct {
 
 // Do makes call on the endpoint's unsigned client, in this order: the
 // bot's share, the endpoint's 429 pause and 418 ban, the weight budget,
-// the breaker, the request, the limit headers, one classification, and for
-// idempotent calls retries with exponential backoff and jitter (a 429's
-// Retry-After is honoured by the pause every caller waits for). Every error
-// is an *Error.
+// the breaker, the request, the limit headers, one classification, and
+// retries with exponential backoff and jitter, for idempotent calls and for
+// others whose request never left the process (a 429's Retry-After is
+// honoured by the pause every caller waits for). Every error is an *Error.
 func (e *Endpoint) Do(ctx context.Context, p CallPolicy, call Call) error {
 	p = p.withDefaults()
 	return e.run(ctx, p, call, caller{br: e.breakers.get(p.Breaker), client: e.publicClient})
@@ -44,12 +45,15 @@ func (e *Endpoint) Do(ctx context.Context, p CallPolicy, call Call) error {
 func (e *Endpoint) publicClient() *binance.Client { return e.public }
 
 // run makes attempts until one succeeds, the error is not worth another,
-// or the policy's attempts are spent.
+// or the policy's attempts are spent. A call that is not idempotent is
+// tried again only when its request provably never left the process (no
+// connection was ever handed to it): one that may have reached the
+// exchange is never repeated here.
 func (e *Endpoint) run(ctx context.Context, p CallPolicy, call Call, c caller) error {
 	bo := p.Retry.backoff()
 	for attempt := 1; ; attempt++ {
 		err := e.attempt(ctx, p, call, c)
-		if err == nil || !call.Idempotent || attempt >= p.Retry.MaxAttempts || !retryable(err) {
+		if err == nil || attempt >= p.Retry.MaxAttempts || !retryable(err) || (!call.Idempotent && mayHaveSent(err)) {
 			return err
 		}
 		if serr := e.clock.sleep(ctx, bo.NextBackOff()); serr != nil {
@@ -155,7 +159,7 @@ func (e *Endpoint) send(ctx context.Context, call Call, c caller, client *binanc
 	}
 	return &Error{
 		Class: class, Path: call.Path, Status: rec.status(), Code: code,
-		RetryAfter: rec.info.RetryAfter, Until: until, Err: cause, sent: true,
+		RetryAfter: rec.info.RetryAfter, Until: until, Err: cause, delivery: rec.delivery(),
 	}
 }
 

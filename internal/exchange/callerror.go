@@ -19,13 +19,18 @@ var (
 	// ErrOrderLimit: the account's daily order budget is spent until
 	// Error.Until.
 	ErrOrderLimit = errors.New("order budget spent")
-	// ErrOutcomeUnknown: an order (or cancel) was sent, no answer came, and
-	// looking it up by its client order id failed too. It may exist: look
-	// it up again before sending anything new.
+	// ErrOutcomeUnknown: an order (or cancel) may have reached the
+	// exchange, no answer said what became of it, and looking it up by its
+	// client order id did not settle it. It may exist: send nothing new for
+	// it. From PlaceOrder and ResolveOrder the error also holds an
+	// *UnresolvedOrderError whose Order ResolveOrder settles later.
 	ErrOutcomeUnknown = errors.New("order outcome unknown")
-	// ErrOrderNotPlaced: an order whose answer was lost was looked up by its
-	// client order id and does not exist; sending it again with the same id
-	// is safe.
+	// ErrOrderNotPlaced: the order is not on the exchange and never will
+	// be, although sending it failed for the network's or the exchange's
+	// reasons: either the request never left the process (no connection
+	// was handed to it), or a lookup by its client order id sent after the
+	// exchange's clock had passed the request's timestamp + recvWindow
+	// found nothing. Sending it again with the same id is safe.
 	ErrOrderNotPlaced = errors.New("order not placed")
 	// ErrClosed: the Registry was closed.
 	ErrClosed = errors.New("exchange registry closed")
@@ -47,9 +52,9 @@ type Error struct {
 	Until time.Time
 	Err   error
 
-	// sent is true when the request left the process (its outcome may be
-	// unknown even if it failed).
-	sent bool
+	// delivery is how far the request got; past notSent, its outcome may
+	// be unknown even though it failed.
+	delivery delivery
 }
 
 // Error says what failed and why, without the request's query.

@@ -25,5 +25,5 @@ func (d *decimals) parse(field, s string) decimal.Decimal {
 // badResponse is an answer the package cannot read: counted as the
 // exchange's failure, like Binance's own "unexpected response" (-1006).
 func badResponse(path string, err error) *Error {
-	return &Error{Class: ClassTransient, Path: path, Err: fmt.Errorf("unreadable response: %w", err), sent: true}
+	return &Error{Class: ClassTransient, Path: path, Err: fmt.Errorf("unreadable response: %w", err), delivery: answered}
 }

@@ -11,12 +11,20 @@
 // ticker and kline warm-up requests that many bots' calls are coalesced
 // into. An Account signs requests with a clock offset kept in step with the
 // server, holds the order budget all bots on the key share, and never sends
-// an order twice: an order whose answer is lost is looked up by its client
-// order id. A Share caps one bot's part so it cannot starve the others.
+// an order twice. An order request that provably never left the process is
+// "not placed" (ErrOrderNotPlaced); one whose answer is lost is looked up by
+// its client order id until it is found, or until a lookup made after the
+// exchange's clock passed the request's timestamp + recvWindow finds
+// nothing (then it too is not placed); if neither can be established the
+// error says the outcome is unknown (ErrOutcomeUnknown, with an
+// *UnresolvedOrderError for ResolveOrder to finish the job later). A Share
+// caps one bot's part so it cannot starve the others.
 //
 // Every call goes through Endpoint.Do (or its typed wrappers), which
-// classifies each failure once (see ErrorClass and Error) and retries only
-// idempotent reads, with exponential backoff and jitter. Gather runs
+// classifies each failure once (see ErrorClass and Error), traces each
+// request (httptrace) to know whether it can have left the process, and
+// retries idempotent reads, with exponential backoff and jitter; a call
+// that is not idempotent is tried again only when its request never left. Gather runs
 // fan-out work with bounded concurrency.
 //
 // The package also resolves a resource's endpoint to URLs, builds go-binance

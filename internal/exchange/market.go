@@ -27,6 +27,13 @@ func (e *Endpoint) Ping(ctx context.Context, p CallPolicy) error {
 // endpoint keeps it to align its limit windows with the server's, and
 // accounts sign with it.
 func (e *Endpoint) ServerTime(ctx context.Context, p CallPolicy) (offset, rtt time.Duration, err error) {
+	_, offset, rtt, err = e.readServerTime(ctx, p)
+	return offset, rtt, err
+}
+
+// readServerTime is ServerTime that also returns the time the server read
+// from its clock while answering.
+func (e *Endpoint) readServerTime(ctx context.Context, p CallPolicy) (server time.Time, offset, rtt time.Duration, err error) {
 	var serverMs int64
 	var start, end, wallStart, wallEnd time.Time
 	err = e.Do(ctx, p, Call{Path: "/api/v3/time", Weight: weightTime, Idempotent: true,
@@ -38,16 +45,23 @@ func (e *Endpoint) ServerTime(ctx context.Context, p CallPolicy) (offset, rtt ti
 			return err
 		}})
 	if err != nil {
-		return 0, 0, err
+		return time.Time{}, 0, 0, err
 	}
-	server := time.UnixMilli(serverMs)
+	server = time.UnixMilli(serverMs)
 	rtt = end.Sub(start)
 	offset = server.Sub(start.Add(rtt / 2))
 	e.offset.Store(int64(offset))
 	// go-binance stamps signed requests with the wall clock, whatever
 	// clock this endpoint runs on, so signing needs the offset to it.
 	e.signOffset.Store(int64(server.Sub(wallStart.Add(wallEnd.Sub(wallStart) / 2))))
-	return offset, rtt, nil
+	return server, offset, rtt, nil
+}
+
+// serverNow estimates the server's clock from ours and the offset last
+// measured. It is only an estimate: what must hold on the server's clock is
+// checked with readServerTime.
+func (e *Endpoint) serverNow() time.Time {
+	return e.clock.now().Add(time.Duration(e.offset.Load()))
 }
 
 // Kline is one candle, in exact decimals.

@@ -42,14 +42,24 @@ type OrderRequest struct {
 	Price         decimal.Decimal
 	// ClientOrderID is required: a deterministic id (bot, symbol, signal)
 	// is what lets an order with a lost answer be looked up instead of
-	// sent twice. 1 to 36 of A-Z a-z 0-9 . : / _ -
+	// sent twice. A lookup returns whatever order carries the id, so one
+	// id must never stand for two different orders (Binance lets a closed
+	// order's id be used again). 1 to 36 of A-Z a-z 0-9 . : / _ -
 	ClientOrderID string
+	// RecvWindow is how long after its timestamp the exchange may still
+	// accept the order: whole milliseconds up to 60s, zero for the
+	// exchange's default (5s). It also bounds how long an order whose
+	// answer is lost takes to be known as not placed.
+	RecvWindow time.Duration
 }
 
 func (r OrderRequest) validate() error {
 	var errs []error
 	if r.Symbol == "" || r.Side == "" || r.Type == "" {
 		errs = append(errs, errors.New("symbol, side and type are required"))
+	}
+	if r.RecvWindow < 0 || r.RecvWindow > maxRecvWindow || r.RecvWindow%time.Millisecond != 0 {
+		errs = append(errs, fmt.Errorf("recvWindow %v must be whole milliseconds up to %v", r.RecvWindow, maxRecvWindow))
 	}
 	if !validClientOrderID(r.ClientOrderID) {
 		errs = append(errs, fmt.Errorf("client order id %q must be 1-%d of A-Z a-z 0-9 . : / _ -", r.ClientOrderID, maxClientOrderIDSize))
@@ -88,8 +98,13 @@ type Order struct {
 	// Time is when the order was placed (transactTime for a new order),
 	// UpdateTime when it last changed.
 	Time, UpdateTime time.Time
-	// Fills are only reported by PlaceOrder.
+	// Fills are only reported by PlaceOrder, and only from the answer to
+	// the placement itself.
 	Fills []Fill
+	// FoundByLookup is set by PlaceOrder and ResolveOrder on an order whose
+	// placement went unanswered and which was then found by its client
+	// order id. It carries no Fills: read its trades separately.
+	FoundByLookup bool
 }
 
 // Fill is one trade of a new order.
@@ -107,12 +122,35 @@ type Balance struct {
 }
 
 // PlaceOrder sends a new order after the account's order budget (and the
-// bot's share) allow it. It is never retried blindly: when the answer is
-// lost (a timeout, a 5xx, a cancellation after sending) the order is looked
-// up by its client order id and returned if it exists; if it does not, the
-// error wraps ErrOrderNotPlaced; if the lookup fails too, ErrOutcomeUnknown.
-// A timestamp refused with -1021 is fixed by a clock re-sync and sent once
-// more, since the exchange refused it unseen.
+// bot's share) allow it, and never places it twice. Every error it returns
+// means the order is not on the exchange, except one wrapping
+// ErrOutcomeUnknown.
+//
+// The request is sent once. It is sent again only when it provably never
+// left the process (net/http asked for a connection and got none: a refused
+// dial, a DNS or TLS handshake failure), within the policy's attempts; and
+// once after a -1021, which the exchange refused unseen, with the clock
+// re-synchronised. A request that never left gives an error wrapping
+// ErrOrderNotPlaced.
+//
+// When the request may have reached the exchange but no answer says what
+// became of it (a reset or timeout once a connection was handed to it, a
+// 5xx, an answer that cannot be read, ctx ending), the order is resolved as
+// ResolveOrder does, from the timestamp and recvWindow the request was
+// actually signed with: it is looked up by client order id, with backoff,
+// until a lookup finds it (the Order comes back with FoundByLookup set), or
+// a lookup sent after the exchange's own clock (read from it, not
+// estimated) passed timestamp + recvWindow finds nothing (the error wraps
+// ErrOrderNotPlaced). If neither happens before ctx ends, or before the
+// exchange's clock is a further recvWindow (at least a second) past that
+// deadline, the error wraps ErrOutcomeUnknown and an *UnresolvedOrderError
+// whose PendingOrder ResolveOrder settles later: until then the order may
+// exist, and nothing new may be sent for it.
+//
+// An error wrapping neither was the exchange's answer (a rejection, an auth
+// error, a rate limit), or came before anything was sent (an invalid
+// request, a spent budget, ctx ending): not placed, and sending the same
+// request again will not help by itself.
 func (a *Account) PlaceOrder(ctx context.Context, p CallPolicy, req OrderRequest) (Order, error) {
 	if err := req.validate(); err != nil {
 		return Order{}, &Error{Class: ClassRejected, Path: pathOrder, Err: err}
@@ -131,6 +169,7 @@ func (a *Account) PlaceOrder(ctx context.Context, p CallPolicy, req OrderRequest
 		return Order{}, err
 	}
 	var resp *binance.CreateOrderResponse
+	var pending PendingOrder // of the latest attempt: only it can be unresolved
 	err = a.call(ctx, p, Call{Path: pathOrder, Weight: weightNewOrder,
 		Fn: func(ctx context.Context, c *binance.Client) error {
 			s := c.NewCreateOrderService().Symbol(req.Symbol).Side(req.Side).Type(req.Type).
@@ -147,8 +186,14 @@ func (a *Account) PlaceOrder(ctx context.Context, p CallPolicy, req OrderRequest
 			if !req.Price.IsZero() {
 				s = s.Price(req.Price.String())
 			}
+			var opts []binance.RequestOption
+			if req.RecvWindow > 0 {
+				opts = append(opts, binance.WithRecvWindow(req.RecvWindow.Milliseconds()))
+			}
+			before := a.e.serverNow()
 			var err error
-			resp, err = s.Do(ctx)
+			resp, err = s.Do(ctx, opts...)
+			pending = pendingOrder(req, before, recordOf(ctx))
 			return err
 		}})
 	if err == nil {
@@ -159,18 +204,36 @@ func (a *Account) PlaceOrder(ctx context.Context, p CallPolicy, req OrderRequest
 		}
 		err = cerr // accepted, but unreadable: find out what it became
 	}
+	if !mayHaveSent(err) {
+		// Refused before a byte of it left: definitely not placed.
+		share.refund()
+		ticket.refund()
+		return Order{}, rewrap(err, func(cause error) error {
+			return fmt.Errorf("%w: the request never left: %w", ErrOrderNotPlaced, cause)
+		})
+	}
 	if !outcomeUnknown(err) {
-		if !wasSent(err) {
-			share.refund()
-			ticket.refund()
-		}
 		return Order{}, err
 	}
-	o, err := a.resolve(ctx, p, req.Symbol, req.ClientOrderID, err)
+	o, err := a.resolve(ctx, p, pending, err)
 	if err == nil {
 		a.accepted()
 	}
 	return o, err
+}
+
+// pendingOrder describes the order request just sent, with the timestamp and
+// recvWindow its request carried. Without a recorded timestamp (go-binance
+// always sends one) it assumes the worst the exchange allows: a timestamp a
+// second ahead of the server's clock as estimated before sending, and the
+// largest recvWindow.
+func pendingOrder(req OrderRequest, before time.Time, rec *callRecord) PendingOrder {
+	p := PendingOrder{Symbol: req.Symbol, ClientOrderID: req.ClientOrderID,
+		Timestamp: before.Add(maxAhead), RecvWindow: maxRecvWindow}
+	if rec != nil && !rec.stamp.at.IsZero() {
+		p.Timestamp, p.RecvWindow = rec.stamp.at, rec.stamp.window
+	}
+	return p
 }
 
 func (a *Account) accepted() {
@@ -178,31 +241,29 @@ func (a *Account) accepted() {
 	a.e.reg.opts.Metrics.order(a.e.urls.REST, a.id)
 }
 
-// outcomeUnknown: the request left, and no answer says what became of it.
+// outcomeUnknown: the request may have reached the exchange, and no answer
+// says what became of it.
 func outcomeUnknown(err error) bool {
 	var xe *Error
-	return errors.As(err, &xe) && xe.sent && (xe.Class == ClassTransient || xe.Class == ClassCanceled)
+	return errors.As(err, &xe) && xe.delivery > notSent && (xe.Class == ClassTransient || xe.Class == ClassCanceled)
 }
 
-func wasSent(err error) bool {
+// rewrap returns a copy of err (an *Error) whose cause is wrap(cause).
+func rewrap(err error, wrap func(error) error) error {
 	var xe *Error
-	return errors.As(err, &xe) && xe.sent
+	if !errors.As(err, &xe) {
+		return &Error{Class: ClassOf(err), Path: pathOrder, Err: wrap(err)}
+	}
+	c := *xe
+	c.Err = wrap(xe.Err)
+	return &c
 }
 
-// resolve looks up an order whose placement went unanswered.
-func (a *Account) resolve(ctx context.Context, p CallPolicy, symbol, clientOrderID string, cause error) (Order, error) {
-	if ctx.Err() != nil {
-		return Order{}, &Error{Class: ClassCanceled, Path: pathOrder, Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, cause)}
-	}
-	o, err := a.GetOrder(ctx, p, symbol, clientOrderID)
-	switch {
-	case err == nil:
-		return o, nil
-	case APICode(err) == codeNoSuchOrder:
-		return Order{}, &Error{Class: ClassTransient, Path: pathOrder, Err: fmt.Errorf("%w: %w", ErrOrderNotPlaced, cause)}
-	}
-	return Order{}, &Error{Class: ClassTransient, Path: pathOrder,
-		Err: fmt.Errorf("%w: sending: %w; looking it up: %v", ErrOutcomeUnknown, cause, err)}
+// mayHaveSent: the request behind err may have reached the exchange. An
+// error of unknown origin may have.
+func mayHaveSent(err error) bool {
+	var xe *Error
+	return !errors.As(err, &xe) || xe.delivery > notSent
 }
 
 // GetOrder looks an order up by its client order id.
