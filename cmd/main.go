@@ -27,6 +27,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
 // options are the operator's flags.
@@ -147,7 +148,12 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("signal metrics: %w", err)
 	}
+	tradingMetrics, err := trading.NewMetrics(metrics.Registry)
+	if err != nil {
+		return fmt.Errorf("trading metrics: %w", err)
+	}
 	settings := controller.GroupSettings{
+		TradingMetrics:   tradingMetrics,
 		SignalStates:     controller.NewSignalStates(),
 		SignalMetrics:    signalMetrics,
 		Supervisor:       supervisor,

@@ -9,6 +9,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
 // Task names, as they appear in status.tasks.
@@ -65,6 +66,8 @@ type Snapshot struct {
 	Recording recording.Stats
 	// Signals is the signal task's part, read live from its SignalState.
 	Signals SignalSnapshot
+	// Trading is the executor's state (nil when the group does not trade).
+	Trading *trading.Snapshot
 	// UpdatedAt is when any part last changed.
 	UpdatedAt time.Time
 }
@@ -72,9 +75,10 @@ type Snapshot struct {
 // Group is the live state of one resource's goroutine group, and the factory
 // of its tasks.
 type Group struct {
-	cfg    Config
-	prober *exchange.Prober
-	snap   runtime.Published[Snapshot]
+	cfg     Config
+	prober  *exchange.Prober
+	snap    runtime.Published[Snapshot]
+	trading *groupTrading // nil: the group does not trade
 }
 
 // New returns a Group for cfg. Nothing runs until its Tasks are started.
@@ -109,6 +113,10 @@ func (g *Group) Snapshot() Snapshot {
 	if g.cfg.Signals != nil {
 		s.Signals = g.cfg.Signals.State.snapshot()
 	}
+	if g.trading != nil {
+		ts := g.trading.ex.Snapshot()
+		s.Trading = &ts
+	}
 	return s
 }
 
@@ -120,6 +128,10 @@ func (g *Group) Tasks() []runtime.Task {
 	}
 	if g.cfg.Hub != nil && g.cfg.Signals != nil && len(g.cfg.Symbols) > 0 {
 		tasks = append(tasks, runtime.Task{Name: TaskSignals, Run: g.runSignals})
+	}
+	if g.trading != nil {
+		tasks = append(tasks, runtime.Task{Name: TaskTrading, Run: g.runTrading},
+			runtime.Task{Name: TaskUserData, Run: g.runUserData})
 	}
 	if g.cfg.Recorder != nil && g.cfg.HealthEvery > 0 {
 		tasks = append(tasks, runtime.Task{Name: TaskRecordHealth, Run: g.runHealthRecording})

@@ -148,6 +148,9 @@ func (s *signalSink) Deliver(d *signalfeed.Delivery) bool {
 	}
 	now := s.now()
 	s.store.PutPreparedAt(d.Prepared, now)
+	if t := s.g.trading; t != nil {
+		t.ex.Offer(d.Prepared)
+	}
 	if s.metrics != nil {
 		side := 0
 		if d.Signal.Side == signal.Sell {

@@ -14,6 +14,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
 // GroupSettings are the operator-wide settings shared by both reconcilers.
@@ -36,6 +37,8 @@ type GroupSettings struct {
 	// no signal tasks); SignalMetrics receives their figures.
 	SignalStates  *SignalStates
 	SignalMetrics *botgroup.SignalMetrics
+	// TradingMetrics receives the executors' figures.
+	TradingMetrics *trading.Metrics
 	// AllowLiveTrading is --allow-live-trading.
 	AllowLiveTrading bool
 	// StatusInterval is --status-interval: how often a running resource's
@@ -71,6 +74,8 @@ type groupRequest struct {
 	Meta recording.Meta
 	// Signals, when set, runs the resource's strategy.
 	Signals *signalRequest
+	// Trading, when set, turns the strategy's signals into orders.
+	Trading *tradingRequest
 	// Extra are version inputs that are not part of the config: the
 	// resource's generation, the credentials Secret's resourceVersion.
 	Extra []string
@@ -91,6 +96,9 @@ func (r groupRequest) version() string {
 		// from one read to the next.
 		spec, _ := json.Marshal(r.Signals.Spec)
 		fmt.Fprintf(h, "signals %s\n", spec)
+	}
+	if r.Trading != nil {
+		fmt.Fprintf(h, "trading %s\n", r.Trading.versionText())
 	}
 	for _, e := range r.Extra {
 		fmt.Fprintf(h, "%s\n", e)
@@ -140,6 +148,11 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 		Now:           s.Now,
 		Notify:        func() { s.Supervisor.Notify(key) },
 	})
+	if req.Trading != nil {
+		if err := s.enableTrading(g, ep, req.Credentials, req.Trading); err != nil {
+			return nil, fmt.Errorf("trading: %w", err)
+		}
+	}
 	if _, err := s.Supervisor.Ensure(key, version, g, g.Tasks()...); err != nil {
 		return nil, fmt.Errorf("starting group %s: %w", key, err)
 	}
@@ -162,7 +175,7 @@ func (s GroupSettings) view(key string) *groupView {
 	}
 	snap := g.Snapshot()
 	return &groupView{Runtime: rs, Health: snap.Exchange, Market: snap.Market, Recording: snap.Recording,
-		Recorded: g.Recording(), Signals: snap.Signals}
+		Recorded: g.Recording(), Signals: snap.Signals, Trading: snap.Trading, Executor: g.Executor()}
 }
 
 // releaseGroup stops key's group and lets its recording writer go once it
@@ -179,6 +192,7 @@ func (s GroupSettings) releaseGroup(ctx context.Context, key string) error {
 	}
 	if kind, nn, ok := parseGroupKey(key); ok {
 		s.SignalMetrics.Forget(nn.Namespace, kind, nn.Name)
+		s.TradingMetrics.Forget(nn.Namespace + "/" + nn.Name)
 	}
 	return nil
 }

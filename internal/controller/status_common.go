@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
 // staleRetryDelay is how soon a reconcile runs again after its status patch
@@ -35,6 +36,10 @@ type groupView struct {
 	Recorded  bool
 	// Signals is the group's signal task state (Enabled false without one).
 	Signals botgroup.SignalSnapshot
+	// Trading is the executor's state and Executor the executor (nil when
+	// the group does not trade).
+	Trading  *trading.Snapshot
+	Executor *trading.Executor
 }
 
 // Market data is fresh while the newest event is younger than

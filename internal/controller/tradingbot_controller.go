@@ -129,12 +129,20 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		Recording:   recordingOptions(spec.Recording),
 		Meta:        recordingMeta(kindTradingBot, bot.Namespace, bot.Name, spec.Exchange),
 		Signals:     &signalRequest{Spec: spec.Strategy, Previous: bot.Status.Signals, Object: bot.DeepCopy(), Recorder: r.Recorder},
-		Extra:       []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
+		Trading: &tradingRequest{Spec: spec, UID: string(bot.UID), Name: bot.Namespace + "/" + bot.Name,
+			Paper:    spec.Mode == tradingv1alpha1.ModePaper && spec.Exchange.Endpoint == tradingv1alpha1.EndpointSimulator,
+			Previous: bot.Status.Trading, ResumeToken: bot.Annotations[ResumeAnnotation], Object: bot.DeepCopy(), Recorder: r.Recorder},
+		Extra: []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
 	})
 	if err != nil {
 		return false, err
 	}
 	in.Group = view
+	if view != nil && view.Executor != nil {
+		if token := bot.Annotations[ResumeAnnotation]; token != "" {
+			view.Executor.Resume(token)
+		}
+	}
 	return true, nil
 }
 

@@ -88,6 +88,14 @@ func tradingBotStatus(in botInputs) tradingv1alpha1.TradingBotStatus {
 	g := groupStatus(c, in.Group, in.Spec.Recording.IsEnabled(), in.SinkConfigured, in.Now)
 	st.Tasks, st.Exchange, st.MarketData, st.Recording = g.Tasks, g.Exchange, g.MarketData, g.Recording
 	st.Signals = signalsStatus(in.Group.Signals, in.Previous.Signals)
+	st.Trading = tradingStatus(in.Group.Trading, in.Previous.Trading)
+	if tr := in.Group.Trading; tr != nil && !tr.Starting {
+		riskCondition(c, tr, tr.Ledger.Quote)
+		if tr.Risk.Halted {
+			return ready(tradingv1alpha1.BotPhaseHalted, false, tradingv1alpha1.ReasonDailyLossLimit,
+				"halted by the daily loss limit; see the RiskHalted condition to resume")
+		}
+	}
 	if !g.Probed {
 		return ready(tradingv1alpha1.BotPhasePending, false, tradingv1alpha1.ReasonStarting, "waiting for the first exchange health check")
 	}

@@ -23,6 +23,8 @@ const (
 	mainnetStreamURL = "wss://stream.binance.com:9443"
 	testnetRESTURL   = "https://testnet.binance.vision"
 	testnetStreamURL = "wss://stream.testnet.binance.vision"
+	mainnetWSAPIURL  = "wss://ws-api.binance.com:443/ws-api/v3"
+	testnetWSAPIURL  = "wss://ws-api.testnet.binance.vision/ws-api/v3"
 )
 
 // URLs are the resolved base URLs of one endpoint.
@@ -62,6 +64,19 @@ func (r Resolver) Resolve(kind EndpointKind, restURL, streamURL string) (URLs, e
 	default:
 		return URLs{}, fmt.Errorf("unknown endpoint %q", kind)
 	}
+}
+
+// WSAPIURL is the WebSocket API (user-data stream) of the endpoint whose
+// URLs are u: Binance's own for mainnet and testnet, /ws-api/v3 on the
+// stream host otherwise (the simulator serves it there).
+func (r Resolver) WSAPIURL(u URLs) string {
+	switch u.REST {
+	case mainnetRESTURL:
+		return mainnetWSAPIURL
+	case testnetRESTURL:
+		return testnetWSAPIURL
+	}
+	return strings.TrimRight(u.Stream, "/") + "/ws-api/v3"
 }
 
 func customURLs(restURL, streamURL string) (URLs, error) {

@@ -47,8 +47,10 @@ type Config struct {
 	LastPrice func(symbol string) (decimal.Decimal, bool)
 	// Store is the bot's signal store, whose entries the executor marks.
 	Store *signal.Store
-	// Restore is the halt state an earlier process reported in status.
-	Restore *risk.State
+	// Restore is the halt state an earlier process reported in status,
+	// and ResumedWith the resume token it had acted on.
+	Restore     *risk.State
+	ResumedWith string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Announce emits a Kubernetes Event (warning or normal); it must not

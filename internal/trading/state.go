@@ -50,10 +50,10 @@ type state struct {
 	// used are the client order ids of the day's orders (read at start,
 	// then every order sent): a signal whose id was used already gives
 	// no second order, whatever the exchange's duplicate rules.
-	used map[string]bool
-	counts    Counts
-	last      *OrderSummary
-	resumed   string
+	used    map[string]bool
+	counts  Counts
+	last    *OrderSummary
+	resumed string
 	// resyncAt, when set, is when a failed reconciliation is tried again.
 	resyncAt time.Time
 }
@@ -85,7 +85,7 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 	x := e.cfg.Exchange
 	now := e.cfg.Now()
 	st := &state{filters: map[string]ordersize.Filters{}, free: map[string]decimal.Decimal{},
-		orders: map[string]*tracked{}, lastTrade: map[string]int64{}, used: map[string]bool{}}
+		orders: map[string]*tracked{}, lastTrade: map[string]int64{}, used: map[string]bool{}, resumed: e.cfg.ResumedWith}
 	var markets []ledger.Market
 	for _, sym := range e.cfg.Symbols {
 		f, err := x.Filters(ctx, sym)
@@ -416,6 +416,10 @@ func (e *Executor) placed(p *pending, o exchange.Order, quote decimal.Decimal) {
 	e.mark(p.entryID, signal.StateActed, "order "+o.ClientOrderID+" "+string(o.Status))
 	e.announce(false, "OrderPlaced", string(o.Side)+" "+o.ClientOrderID,
 		fmt.Sprintf("%s %s %s %s: %s, %s filled for %s %s", o.Side, o.Type, o.OrigQty, o.Symbol, o.Status, o.ExecutedQty, o.CumulativeQuoteQty, st.quote))
+	if o.FoundByLookup {
+		// Its answer was lost, and with it the fills: read them.
+		st.resyncAt = e.cfg.Now()
+	}
 	if !terminal(string(o.Status)) {
 		st.orders[o.ClientOrderID] = &tracked{OrderSummary: sum, quote: quote}
 	} else {
