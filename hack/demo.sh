@@ -42,6 +42,7 @@ esac
 timeout_s=${DEMO_TIMEOUT:-180}
 # Signals need warmed-up strategies and a crossing: the samples read 1s klines.
 signal_timeout_s=${DEMO_SIGNAL_TIMEOUT:-150}
+trade_timeout_s=${DEMO_TRADE_TIMEOUT:-180}
 stop_bound_s=20
 began=$SECONDS
 
@@ -470,6 +471,27 @@ if $check; then
 		info "ok   InfluxDB holds $count $what points of $bot"
 	}
 	wait_for_points signal "SELECT count(confidence) FROM signal WHERE resource='$bot'"
+
+	# The sample bot trades on its own paper account: a filled order and a
+	# PnL, from the real executor and the simulator's matching engine.
+	trade_fields() {
+		kc get "tradingbot/$bot" -o jsonpath='{.status.trading.ordersFilled}|{.status.trading.pnl}|{.status.trading.lastOrder.side} {.status.trading.lastOrder.executedQuantity} {.status.trading.lastOrder.symbol} {.status.trading.lastOrder.status}|{.status.trading.ordersSkipped}' 2>/dev/null
+	}
+	step "waiting for $bot to fill a paper order: status.trading.ordersFilled > 0 (up to ${trade_timeout_s} s)"
+	deadline=$((SECONDS + trade_timeout_s))
+	while true; do
+		IFS='|' read -r filled pnl last skipped <<<"$(trade_fields)"
+		[[ $filled =~ ^[0-9]+$ ]] && ((filled > 0)) && [[ -n $pnl ]] && break
+		require_running
+		if ((SECONDS >= deadline)); then
+			printf '\n---- kubectl describe tradingbot/%s\n' "$bot" >&2
+			kc describe "tradingbot/$bot" >&2 || true
+			die "$bot filled no order within ${trade_timeout_s} s: filled '${filled:-<none>}', skipped '${skipped:-0}', pnl '${pnl:-<none>}'"
+		fi
+		sleep 1
+	done
+	info "ok   $bot: $filled order(s) filled, last $last, PnL $pnl ($(took))"
+	wait_for_points fill "SELECT count(qty) FROM fill WHERE resource='$bot'"
 	step "kubectl get tradingbots,symbolwatches -A ($(took) since the start)"
 	kc get tradingbots,symbolwatches -A
 

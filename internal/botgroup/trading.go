@@ -10,6 +10,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/ledger"
+	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 	"github.com/tradebot-operator/tradebot-operator/internal/userdata"
 )
@@ -59,6 +61,9 @@ func (g *Group) EnableTrading(o TradingOptions) error {
 	cfg.LastPrice = g.lastPrice
 	cfg.Store = g.cfg.Signals.State.Store
 	cfg.Changed = g.cfg.Notify
+	if g.cfg.Recorder != nil {
+		cfg.Record = tradeRecorder{g: g}
+	}
 	if cfg.Now == nil {
 		cfg.Now = g.cfg.Now
 	}
@@ -134,4 +139,23 @@ func (g *Group) lastPrice(symbol string) (decimal.Decimal, bool) {
 		return decimal.Decimal{}, false
 	}
 	return s.LastPrice, true
+}
+
+// tradeRecorder writes the executor's orders and fills to the group's
+// recorder, at the operator's nanosecond clock (see docs/recording.md).
+type tradeRecorder struct{ g *Group }
+
+func (r tradeRecorder) Order(o trading.OrderSummary) {
+	r.g.record(recording.OrderPoint(r.g.cfg.Meta, recording.Order{
+		Symbol: o.Symbol, Side: o.Side, Type: o.Type, Status: o.Status, ClientOrderID: o.ClientOrderID,
+		Price: o.Price, Quantity: o.Quantity, ExecutedQty: o.ExecutedQuantity, Time: r.g.cfg.Now(),
+	}))
+}
+
+func (r tradeRecorder) Fill(f ledger.Fill, clientOrderID string) {
+	r.g.record(recording.FillPoint(r.g.cfg.Meta, recording.Fill{
+		Symbol: f.Symbol, Side: string(f.Side), TradeID: f.TradeID, OrderID: f.OrderID, ClientOrderID: clientOrderID,
+		Price: f.Price, Quantity: f.Qty, QuoteQuantity: f.QuoteQty, Commission: f.Commission,
+		CommissionAsset: f.CommissionAsset, Time: r.g.cfg.Now(),
+	}))
 }

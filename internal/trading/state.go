@@ -461,7 +461,11 @@ func (e *Executor) orderChanged(sum OrderSummary) {
 	if !ok {
 		return
 	}
+	changed := t.Status != sum.Status || !t.ExecutedQuantity.Equal(sum.ExecutedQuantity)
 	t.Status, t.ExecutedQuantity = sum.Status, sum.ExecutedQuantity
+	if changed && e.cfg.Record != nil {
+		e.cfg.Record.Order(t.OrderSummary)
+	}
 	if st.last != nil && st.last.ClientOrderID == sum.ClientOrderID {
 		l := t.OrderSummary
 		st.last = &l
