@@ -448,8 +448,6 @@ func belowMinimum(bad []string) bool {
 	return true
 }
 
-
-
 // FuzzParseSymbolNeverPanics feeds ParseSymbol filters of every JSON type.
 func FuzzParseSymbolNeverPanics(f *testing.F) {
 	f.Add("LOT_SIZE", "minQty", "0.001", int8(0))
