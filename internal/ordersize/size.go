@@ -287,7 +287,7 @@ func (f *Filters) checkMinimums(r Request, qty, lo decimal.Decimal, by Limit) er
 		minQty, filter = f.MarketLotSize.MinQty, FilterMarketLotSize
 	}
 	if !qty.IsPositive() || qty.LessThan(minQty) {
-		return skipf(ReasonBelowMinQty, "%s: %s %s affordable (limited by %s), below %s minQty %s",
+		return skipf(ReasonBelowMinQty, "%s: %s %s available (limited by %s), below %s minQty %s",
 			what(), qty, f.BaseAsset, by, filter, minQty)
 	}
 	notional := lo.Mul(qty)
