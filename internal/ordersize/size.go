@@ -76,12 +76,14 @@ func (f *Filters) Size(r Request) (Order, error) {
 		return Order{}, err
 	}
 	capTo := func(max decimal.Decimal, by Limit) {
-		if max.IsPositive() && max.LessThan(qty) {
+		if max.LessThan(qty) {
 			qty, limitedBy = max, by
 		}
 	}
-	capTo(f.LotSize.MaxQty, LimitMaxQty)
-	if !limit && f.MarketLotSize.Set {
+	if f.LotSize.MaxQty.IsPositive() { // zero: no maximum
+		capTo(f.LotSize.MaxQty, LimitMaxQty)
+	}
+	if !limit && f.MarketLotSize.Set && f.MarketLotSize.MaxQty.IsPositive() {
 		capTo(f.MarketLotSize.MaxQty, LimitMaxQty)
 	}
 	if n := f.Notional; n.Set && n.MaxNotional.IsPositive() && (limit || n.ApplyMaxToMarket) {
@@ -174,7 +176,7 @@ func (f *Filters) limitPrice(r Request) (decimal.Decimal, error) {
 	if r.Side == SideSell {
 		factor = bpsPerUnit.Add(r.OffsetBps) // SELL: above it
 	}
-	raw := r.LastPrice.Mul(factor).Div(bpsPerUnit)
+	raw := r.LastPrice.Mul(factor).Shift(-4) // exact, unlike Div
 	pf := f.Price
 	var price decimal.Decimal
 	if r.Side == SideBuy {
@@ -285,7 +287,7 @@ func (f *Filters) checkMinimums(r Request, qty, lo decimal.Decimal, by Limit) er
 		minQty, filter = f.MarketLotSize.MinQty, FilterMarketLotSize
 	}
 	if !qty.IsPositive() || qty.LessThan(minQty) {
-		return skipf(ReasonBelowMinQty, "%s: %s %s affordable (limited by %s), below %s minQty %s",
+		return skipf(ReasonBelowMinQty, "%s: %s %s available (limited by %s), below %s minQty %s",
 			what(), qty, f.BaseAsset, by, filter, minQty)
 	}
 	notional := lo.Mul(qty)

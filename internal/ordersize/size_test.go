@@ -180,9 +180,9 @@ func TestSizeSkips(t *testing.T) {
 			r := buy(TypeLimit, "65000", "100")
 			r.PositionRoom = d("0.5")
 			return r
-		}, ReasonBelowMinQty, "0.00000769 BTC affordable (limited by PositionRoom), below LOT_SIZE minQty 0.00001"},
+		}, ReasonBelowMinQty, "0.00000769 BTC available (limited by PositionRoom), below LOT_SIZE minQty 0.00001"},
 		{"dust position", nil, func() Request { return sell(TypeMarket, "65000", "0.000009") },
-			ReasonBelowMinQty, "0.000009 BTC affordable (limited by Position), below LOT_SIZE minQty 0.00001"},
+			ReasonBelowMinQty, "0.000009 BTC available (limited by Position), below LOT_SIZE minQty 0.00001"},
 		{"no position", nil, func() Request { return sell(TypeMarket, "65000", "0") }, ReasonNoPosition, "holds no BTC"},
 		{"no free base", nil, func() Request {
 			r := sell(TypeMarket, "65000", "1")

@@ -51,7 +51,10 @@ type Prices struct {
 	// price so it never spends more than its budget, MARKET notionals must
 	// pass at the lowest (minimum) and highest (maximum) tolerated price,
 	// and percent-price bands are narrowed by it. Zero trusts the prices
-	// exactly.
+	// exactly. For a MARKET BUY it must also cover the half spread and the
+	// depth the order walks, since the fill price, not LastPrice, is what
+	// is spent; and when AvgPrice is not given it must cover the distance
+	// between LastPrice and Binance's average price.
 	Tolerance decimal.Decimal
 }
 
