@@ -161,7 +161,7 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 			return nil, fmt.Errorf("reading %s's open orders: %w", sym, err)
 		}
 		for _, o := range open {
-			if !IsOwnOrderID(o.ClientOrderID) {
+			if !isOwnOrder(o.ClientOrderID, e.cfg.BotUID) {
 				continue
 			}
 			t := &tracked{OrderSummary: summaryOf(o)}
