@@ -237,6 +237,7 @@ func TestReconcilers(t *testing.T) {
 		{"TradingBot/CircuitBreaker", testBotCircuitBreaker},
 		{"SymbolWatch/Lifecycle", testWatchLifecycle},
 		{"Signals/ReplayAndStall", testSignals},
+		{"Trading/HaltAndResume", testTrading},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
