@@ -13,6 +13,8 @@
 #                                recomputing each window, memory), and the latency
 #                                from a kline's close to its signal through the hub
 #                                to 1 000 bots (internal/botgroup)
+#   trading.*                    order sizing against every simulator symbol's
+#                                filters (internal/ordersize)
 #
 # Every figure is printed once; the script fails if one is missing or repeated.
 set -euo pipefail
@@ -70,6 +72,8 @@ measure signal "internal/signal: 10 000 strategies over 1 000 symbols, and again
 	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/signal/
 measure signalpath "internal/botgroup: kline close to signal through the hub to 1 000 bots (about 40 s)" \
 	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/botgroup/
+measure sizing "internal/ordersize: 10 000 random orders across every simulator symbol (about 10 s)" \
+	env TRADING_BENCH=1 go test -count=1 -run '^TestDrillNoFilterRejections$' -v ./internal/ordersize/
 
 {
 	echo "sim.rest_place_order_per_sec: $(metric "$work/sim" '^BenchmarkRESTPlaceOrder-' req/s)"
@@ -82,11 +86,12 @@ measure signalpath "internal/botgroup: kline close to signal through the hub to 
 	figures "$work/recording" | grep '^recording\.' || true
 	figures "$work/signal" | grep '^signal\.' || true
 	figures "$work/signalpath" | grep '^signal\.' || true
+	figures "$work/sizing" | grep '^trading\.' || true
 } >"$work/figures"
 
 # Each package must have printed its figures, each exactly once.
 bad=0
-for prefix in sim batching limits pooling hub recording signal; do
+for prefix in sim batching limits pooling hub recording signal trading; do
 	if ! grep -q "^$prefix\." "$work/figures"; then
 		echo "==> FAILED: no $prefix.* figure was printed (see $log)" >&2
 		bad=1
