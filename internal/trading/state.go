@@ -350,6 +350,13 @@ func (e *Executor) place(ctx context.Context, p *pending, now time.Time) (retry 
 	rq := risk.Order{ID: p.id, Symbol: sig.Symbol, Side: risk.Side(sig.Side), Quote: order.Notional}
 	if side == ordersize.SideBuy {
 		rq.Quote = order.MaxSpend
+	} else {
+		// A SELL is sized to the whole position: leaving a position is
+		// not limited by the entry budget. The checker's per-order cap
+		// would refuse every SELL of a position worth more than
+		// maxOrderQuote (two BUYs in a row), and the bot could never
+		// leave it; the other checks still apply.
+		rq.Quote = decimal.Min(rq.Quote, e.cfg.Limits.MaxOrderQuote)
 	}
 	if p.attempts == 0 {
 		d := st.checker.Admit(now, rq, st.ledger)
