@@ -476,6 +476,14 @@ func (e *Executor) orderChanged(sum OrderSummary) {
 	if !ok {
 		return
 	}
+	if t.unknown {
+		// The stream proves an order whose answer was lost exists. Look it
+		// up at the next tick: the lookup marks the signal Acted and counts
+		// the order as placed; closing it here would leave the signal
+		// waiting for a lookup that no longer happens.
+		t.nextLook = e.cfg.Now()
+		return
+	}
 	changed := t.Status != sum.Status || !t.ExecutedQuantity.Equal(sum.ExecutedQuantity)
 	t.Status, t.ExecutedQuantity = sum.Status, sum.ExecutedQuantity
 	if changed && e.cfg.Record != nil {
