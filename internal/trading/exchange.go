@@ -35,10 +35,26 @@ type AccountExchange struct {
 	Policy  exchange.CallPolicy
 }
 
-var _ Exchange = AccountExchange{}
+var (
+	_ Exchange = AccountExchange{}
+	_ Resolver = AccountExchange{}
+)
+
+// Resolver is what an Exchange may also offer: settling an order whose
+// outcome PlaceOrder left unknown, from the timestamp and recvWindow its
+// request was signed with (exchange.Account.ResolveOrder). An executor
+// whose Exchange has it re-sends such an order as soon as the exchange's
+// clock proves it was not placed; without it, a minute after sending.
+type Resolver interface {
+	ResolveOrder(ctx context.Context, pending exchange.PendingOrder) (exchange.Order, error)
+}
 
 func (a AccountExchange) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
 	return a.Account.PlaceOrder(ctx, a.Policy, req)
+}
+
+func (a AccountExchange) ResolveOrder(ctx context.Context, pending exchange.PendingOrder) (exchange.Order, error) {
+	return a.Account.ResolveOrder(ctx, a.Policy, pending)
 }
 
 func (a AccountExchange) GetOrder(ctx context.Context, symbol, id string) (exchange.Order, error) {

@@ -75,8 +75,11 @@ type tracked struct {
 	// settled it yet.
 	unknown  bool
 	nextLook time.Time
-	p        *pending // for unknown orders found not placed: tried again
-	quote    decimal.Decimal
+	// pend is the unknown order's request as the exchange layer reported
+	// it (timestamp and recvWindow), when it did.
+	pend  *exchange.PendingOrder
+	p     *pending // for unknown orders found not placed: tried again
+	quote decimal.Decimal
 }
 
 // start reads the exchange's rules and the account, and rebuilds the ledger
@@ -347,6 +350,13 @@ func (e *Executor) place(ctx context.Context, p *pending, now time.Time) (retry 
 	rq := risk.Order{ID: p.id, Symbol: sig.Symbol, Side: risk.Side(sig.Side), Quote: order.Notional}
 	if side == ordersize.SideBuy {
 		rq.Quote = order.MaxSpend
+	} else {
+		// A SELL is sized to the whole position: leaving a position is
+		// not limited by the entry budget. The checker's per-order cap
+		// would refuse every SELL of a position worth more than
+		// maxOrderQuote (two BUYs in a row), and the bot could never
+		// leave it; the other checks still apply.
+		rq.Quote = decimal.Min(rq.Quote, e.cfg.Limits.MaxOrderQuote)
 	}
 	if p.attempts == 0 {
 		d := st.checker.Admit(now, rq, st.ledger)
@@ -374,7 +384,12 @@ func (e *Executor) place(ctx context.Context, p *pending, now time.Time) (retry 
 	case errors.Is(err, exchange.ErrOutcomeUnknown):
 		// Looked up in onTick until the exchange says; never sent again
 		// before it has said the order does not exist.
-		st.orders[p.id] = &tracked{OrderSummary: sum, unknown: true, nextLook: e.cfg.Now().Add(time.Second), p: p, quote: rq.Quote}
+		t := &tracked{OrderSummary: sum, unknown: true, nextLook: e.cfg.Now().Add(time.Second), p: p, quote: rq.Quote}
+		var ue *exchange.UnresolvedOrderError
+		if errors.As(err, &ue) {
+			t.pend = &ue.Order
+		}
+		st.orders[p.id] = t
 		st.last = &sum
 		e.mark(p.entryID, signal.StateAccepted, "order "+p.id+" sent; its outcome is being looked up")
 		return false
@@ -459,6 +474,14 @@ func (e *Executor) orderChanged(sum OrderSummary) {
 	st := e.st
 	t, ok := st.orders[sum.ClientOrderID]
 	if !ok {
+		return
+	}
+	if t.unknown {
+		// The stream proves an order whose answer was lost exists. Look it
+		// up at the next tick: the lookup marks the signal Acted and counts
+		// the order as placed; closing it here would leave the signal
+		// waiting for a lookup that no longer happens.
+		t.nextLook = e.cfg.Now()
 		return
 	}
 	changed := t.Status != sum.Status || !t.ExecutedQuantity.Equal(sum.ExecutedQuantity)
@@ -589,6 +612,24 @@ func (e *Executor) onTick(ctx context.Context) {
 // lookUp asks the exchange what became of an order whose answer was lost.
 func (e *Executor) lookUp(ctx context.Context, id string, t *tracked, now time.Time) {
 	st := e.st
+	if r, ok := e.cfg.Exchange.(Resolver); ok && t.pend != nil {
+		// The exchange's clock, not ours, says when a request can no
+		// longer be accepted: once it has passed the request's timestamp +
+		// recvWindow and a lookup finds nothing, the order was not placed.
+		rctx, cancel := context.WithTimeout(ctx, resolveWait)
+		o, err := r.ResolveOrder(rctx, *t.pend)
+		cancel()
+		switch {
+		case err == nil:
+			delete(st.orders, id)
+			e.placed(t.p, o, t.quote)
+		case errors.Is(err, exchange.ErrOrderNotPlaced):
+			e.notPlaced(id, t, now)
+		default:
+			t.nextLook = now.Add(2 * time.Second)
+		}
+		return
+	}
 	o, err := e.cfg.Exchange.GetOrder(ctx, t.Symbol, id)
 	switch {
 	case err == nil:
@@ -598,17 +639,29 @@ func (e *Executor) lookUp(ctx context.Context, id string, t *tracked, now time.T
 		// The exchange has not got it, and a request that old would now be
 		// refused for its timestamp: it was not placed. Send it again, with
 		// the same id.
-		delete(st.orders, id)
-		st.checker.Closed(id)
-		t.p.nextTry = now
-		st.pending = append(st.pending, t.p)
+		e.notPlaced(id, t, now)
 	default:
 		t.nextLook = now.Add(2 * time.Second)
 	}
 }
 
-// lookupWindow is past any recvWindow the exchange layer sends with.
+// notPlaced puts an unknown order found not placed back among the pending
+// signals, to be sent again with the same id.
+func (e *Executor) notPlaced(id string, t *tracked, now time.Time) {
+	st := e.st
+	delete(st.orders, id)
+	st.checker.Closed(id)
+	t.p.nextTry = now
+	st.pending = append(st.pending, t.p)
+}
+
+// lookupWindow is past any recvWindow the exchange layer sends with; it
+// settles unknown orders when the exchange cannot resolve them itself.
 const lookupWindow = time.Minute
+
+// resolveWait bounds one attempt to settle an unknown order, which may
+// wait for the request's deadline on the exchange's clock.
+const resolveWait = 3 * time.Second
 
 // markPrices marks every symbol at its latest market price.
 func (e *Executor) markPrices(st *state) {
