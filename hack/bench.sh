@@ -14,7 +14,8 @@
 #                                from a kline's close to its signal through the hub
 #                                to 1 000 bots (internal/botgroup)
 #   trading.*                    order sizing against every simulator symbol's
-#                                filters (internal/ordersize)
+#                                filters (internal/ordersize); signal to order
+#                                acknowledged, and a burst of 1 000 bots (internal/trading)
 #
 # Every figure is printed once; the script fails if one is missing or repeated.
 set -euo pipefail
@@ -74,6 +75,8 @@ measure signalpath "internal/botgroup: kline close to signal through the hub to 
 	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/botgroup/
 measure sizing "internal/ordersize: 10 000 random orders across every simulator symbol (about 10 s)" \
 	env TRADING_BENCH=1 go test -count=1 -run '^TestDrillNoFilterRejections$' -v ./internal/ordersize/
+measure executor "internal/trading: signal to acknowledged order, and 1 000 bots at once (about 60 s)" \
+	env TRADING_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/trading/
 
 {
 	echo "sim.rest_place_order_per_sec: $(metric "$work/sim" '^BenchmarkRESTPlaceOrder-' req/s)"
@@ -87,6 +90,7 @@ measure sizing "internal/ordersize: 10 000 random orders across every simulator 
 	figures "$work/signal" | grep '^signal\.' || true
 	figures "$work/signalpath" | grep '^signal\.' || true
 	figures "$work/sizing" | grep '^trading\.' || true
+	figures "$work/executor" | grep '^trading\.' || true
 } >"$work/figures"
 
 # Each package must have printed its figures, each exactly once.
