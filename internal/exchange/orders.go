@@ -333,6 +333,11 @@ func (a *Account) OpenOrders(ctx context.Context, p CallPolicy, symbol string) (
 	if err != nil {
 		return nil, err
 	}
+	return ordersFrom(raw)
+}
+
+// ordersFrom converts an order list answer.
+func ordersFrom(raw []*binance.Order) ([]Order, error) {
 	out := make([]Order, 0, len(raw))
 	for _, r := range raw {
 		o, err := orderFromOrder(r)

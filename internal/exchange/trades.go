@@ -107,13 +107,5 @@ func (a *Account) OrdersSince(ctx context.Context, p CallPolicy, symbol string, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Order, 0, len(raw))
-	for _, r := range raw {
-		o, err := orderFromOrder(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return ordersFrom(raw)
 }

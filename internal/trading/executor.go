@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -96,9 +95,8 @@ type Executor struct {
 
 	// Owned by Run's goroutine.
 	st *state
-	mu sync.Mutex // guards dropped
 	// dropped counts signals and events refused because a queue was full.
-	dropped int64
+	dropped atomic.Int64
 }
 
 // New checks cfg and returns an Executor.
@@ -153,7 +151,7 @@ func (e *Executor) Offer(p signal.Prepared) bool {
 	case e.signals <- p:
 		return true
 	default:
-		e.countDropped()
+		e.dropped.Add(1)
 		if e.cfg.Store != nil {
 			id := p.Signal().ID()
 			e.cfg.Store.Update(id, func(en *signal.Entry) {
@@ -170,7 +168,7 @@ func (e *Executor) OnUserData(ev userdata.Event) {
 	select {
 	case e.account <- ev:
 	default:
-		e.countDropped()
+		e.dropped.Add(1)
 		e.Resync()
 	}
 }
@@ -196,12 +194,6 @@ func (e *Executor) Resume(token string) {
 // Snapshot is the latest published state.
 func (e *Executor) Snapshot() Snapshot { return *e.snap.Load() }
 
-func (e *Executor) countDropped() {
-	e.mu.Lock()
-	e.dropped++
-	e.mu.Unlock()
-}
-
 // Run trades until ctx ends. It returns an error only when it cannot start
 // (the exchange's rules or the account cannot be read); the supervisor
 // restarts it.
@@ -226,8 +218,8 @@ func (e *Executor) Run(ctx context.Context) error {
 			e.onAccount(ctx, ev)
 		case <-e.resync:
 			if err := e.reconcile(ctx); err != nil && ctx.Err() == nil {
+				// reconcile set resyncAt: onTick tries again.
 				e.cfg.Logger.Info("reconciliation failed; trying again", "error", err.Error())
-				time.AfterFunc(5*time.Second, e.Resync)
 			}
 		case token := <-e.resume:
 			e.onResume(token)

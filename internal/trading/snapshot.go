@@ -65,9 +65,7 @@ func (e *Executor) publish() {
 		l := *st.last
 		s.Last = &l
 	}
-	e.mu.Lock()
-	s.Dropped = e.dropped
-	e.mu.Unlock()
+	s.Dropped = e.dropped.Load()
 	if old := e.snap.Load(); !old.sameAs(s) {
 		e.snap.Store(s)
 		e.cfg.Metrics.observe(e.cfg.Name, s)
