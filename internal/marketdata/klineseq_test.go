@@ -97,7 +97,7 @@ func TestKlineSequencing(t *testing.T) {
 		want: []string{"c0", "o1", "c1"},
 	}, {
 		name:    "gap found by an open kline is backfilled first",
-		fetcher: &fakeFetcher{minutes: []int{1, 2, 3}},
+		fetcher: &fakeFetcher{minutes: []int{1, 2, 3}, release: make(chan struct{})},
 		before:  []Event{kline(0, true, 60), kline(3, false, 181), kline(3, true, 240)},
 		// the open update of minute 3 waited, and its close superseded it
 		want:       []string{"c0", "b1", "b2", "c3"},
