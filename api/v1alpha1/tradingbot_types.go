@@ -163,6 +163,11 @@ type TradingBotStatus struct {
 // TradingStatus reports a bot's orders, positions and profit and loss, in
 // the quote asset.
 type TradingStatus struct {
+	// The order counts are the UTC day's: they start again at 00:00 UTC.
+	// After an operator restart, placed, filled and canceled orders are
+	// counted again from the exchange's record of the day; rejected and
+	// skipped ones (which leave no record there) from the restart on.
+
 	// ordersPlaced is how many orders the exchange accepted.
 	// +optional
 	OrdersPlaced int64 `json:"ordersPlaced,omitempty"`

@@ -26,6 +26,7 @@ type weightBudget struct {
 
 	mu         sync.Mutex
 	limit      int // the server's REQUEST_WEIGHT per minute
+	learned    bool // limit came from exchangeInfo, not defaultWeightLimit
 	window     int64
 	reserved   int // weight reserved by us in window
 	serverUsed int // the highest X-MBX-USED-WEIGHT-1M seen for window
@@ -51,7 +52,7 @@ func (b *weightBudget) allowed() int {
 func (b *weightBudget) setLimit(limit int, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.limit = limit
+	b.limit, b.learned = limit, true
 	r, burst := b.bucketShape()
 	b.bucket.SetLimitAt(now, r)
 	b.bucket.SetBurstAt(now, burst)
@@ -64,6 +65,10 @@ func (b *weightBudget) bucketShape() (rate.Limit, int) {
 	a := b.allowed()
 	return rate.Limit(float64(a) / minute.Seconds()), max(a/4, maxRequestWeight)
 }
+
+// budgetRecheck is the longest a waiting caller sleeps before it looks at
+// the budget again.
+const budgetRecheck = time.Second
 
 // maxRequestWeight is the heaviest request the package sends (24 h tickers
 // or open orders of every symbol).
@@ -112,6 +117,25 @@ func (b *weightBudget) tryReserve(w int64, windowEnds, now time.Time, n int) (we
 	}
 	b.reserved = used + n
 	return weightTicket{window: w, n: n}, 0, true
+}
+
+// reserveToLearn reserves n for the request that reads the limit while
+// the limit is still the assumed default, without waiting. Without it, a
+// process started on an IP whose server count already passes the default
+// (another replica, or this process before a restart, on an exchange that
+// allows more) would wait for the next window to learn that it need not
+// have. Only one such request runs at a time (exchangeInfo is coalesced),
+// and at worst it earns one 429, whose pause every caller then honours.
+// ok is false once the limit is known: the caller acquires as usual.
+func (b *weightBudget) reserveToLearn(w int64, n int) (weightTicket, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.learned {
+		return weightTicket{}, false
+	}
+	b.roll(w)
+	b.reserved = max(b.reserved, b.serverUsed) + n
+	return weightTicket{window: w, n: n}, true
 }
 
 // refund gives back a reservation whose request was never sent.
@@ -177,7 +201,11 @@ func (b *weightBudget) acquire(ctx context.Context, clk clock, win windower, n i
 		if start.IsZero() {
 			start = now
 		}
-		if err := clk.sleep(ctx, wait); err != nil {
+		// Waits are checked again at least every budgetRecheck: a limit
+		// learned meanwhile from exchangeInfo (larger than the default
+		// assumed at start) or a new window releases the caller then,
+		// not at the end of a wait computed under the old limit.
+		if err := clk.sleep(ctx, min(wait, budgetRecheck)); err != nil {
 			b.recordWait(clk.now().Sub(start))
 			return weightTicket{}, err
 		}

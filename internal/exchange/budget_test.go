@@ -117,3 +117,30 @@ func TestWeightBudgetSmoothsBursts(t *testing.T) {
 		t.Fatalf("used = %d, want 1520 (the refused reservation left nothing behind)", got)
 	}
 }
+
+// TestWeightBudgetLearnsLimitPastDefault: a process that starts when the
+// server's count for the minute already passes the assumed default may
+// still read exchangeInfo at once; once the limit is known, the usual
+// rules hold.
+func TestWeightBudgetLearnsLimitPastDefault(t *testing.T) {
+	b := newWeightBudget(defaultWeightLimit, 0.95)
+	w := windowIndex(minuteStart, minute)
+	end := windowEnd(w, minute)
+	b.observe(w, 9000) // another process on this IP, under a larger limit
+	if _, _, ok := b.tryReserve(w, end, minuteStart, 20); ok {
+		t.Fatal("an ordinary request went past the assumed limit")
+	}
+	if _, ok := b.reserveToLearn(w, 20); !ok {
+		t.Fatal("the request that learns the limit had to wait")
+	}
+	if got := b.used(w); got != 9020 {
+		t.Fatalf("used = %d, want 9020", got)
+	}
+	b.setLimit(100_000, minuteStart)
+	if _, ok := b.reserveToLearn(w, 20); ok {
+		t.Fatal("a learning reservation bypassed a known limit")
+	}
+	if _, _, ok := b.tryReserve(w, end, minuteStart, 20); !ok {
+		t.Fatal("refused under the learned limit")
+	}
+}

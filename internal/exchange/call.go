@@ -19,6 +19,9 @@ type Call struct {
 	// Idempotent calls (reads) are retried; others only when their
 	// request never left the process.
 	Idempotent bool
+	// LearnsLimits marks the exchangeInfo request, which may go before
+	// the weight budget allows while the endpoint's limit is not known.
+	LearnsLimits bool
 	// Fn makes exactly one request with c and ctx.
 	Fn func(ctx context.Context, c *binance.Client) error
 }
@@ -113,9 +116,15 @@ func (e *Endpoint) attemptOnce(ctx context.Context, p CallPolicy, call Call, c c
 			share.refund()
 			return err
 		}
-		if ticket, err = e.budget.acquire(ctx, e.clock, e, call.Weight); err != nil {
-			share.refund()
-			return &Error{Class: ClassCanceled, Path: call.Path, Err: err}
+		learning := false
+		if call.LearnsLimits {
+			ticket, learning = e.budget.reserveToLearn(windowIndex(e.windowTime(e.clock.now()), minute), call.Weight)
+		}
+		if !learning {
+			if ticket, err = e.budget.acquire(ctx, e.clock, e, call.Weight); err != nil {
+				share.refund()
+				return &Error{Class: ClassCanceled, Path: call.Path, Err: err}
+			}
 		}
 		// A pause may have begun while we waited for the budget.
 		if e.gateOpen(e.clock.now()) {

@@ -65,7 +65,7 @@ func (e *Endpoint) exchangeInfo(ctx context.Context, p CallPolicy) (*infoEntry, 
 
 func (e *Endpoint) fetchExchangeInfo(ctx context.Context, p CallPolicy, gen uint64) (*infoEntry, error) {
 	var info *binance.ExchangeInfo
-	err := e.Do(ctx, p, Call{Path: pathExchangeInfo, Weight: weightExchangeInfo, Idempotent: true,
+	err := e.Do(ctx, p, Call{Path: pathExchangeInfo, Weight: weightExchangeInfo, Idempotent: true, LearnsLimits: true,
 		Fn: func(ctx context.Context, c *binance.Client) error {
 			var err error
 			info, err = c.NewExchangeInfoService().Do(ctx)

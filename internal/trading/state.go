@@ -18,7 +18,9 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/userdata"
 )
 
-// Counts are the executor's order counters.
+// Counts are the executor's order counters for the UTC day: reset at
+// 00:00 UTC; after a restart, Placed, Filled and Canceled are read back
+// from the day's orders on the exchange.
 type Counts struct {
 	// Placed: the exchange accepted the order. Filled: it filled
 	// completely. Rejected: refused by the risk checks or the exchange.
@@ -158,6 +160,9 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 		}
 		for _, o := range orders {
 			st.used[o.ClientOrderID] = true
+			if isOwnOrder(o.ClientOrderID, e.cfg.BotUID) && !o.Time.Before(day) {
+				st.countToday(o)
+			}
 		}
 		open, err := x.OpenOrders(ctx, sym)
 		if err != nil {
@@ -177,6 +182,24 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 	}
 	e.markPrices(st)
 	return st, nil
+}
+
+// countToday counts one of the bot's orders of the day, read from the
+// exchange at start, as the executor counted it when it placed it: the
+// day's order counts and the last order survive a restart. Refusals and
+// skips leave nothing on the exchange and restart from zero.
+func (st *state) countToday(o exchange.Order) {
+	st.counts.Placed++
+	switch o.Status {
+	case binance.OrderStatusTypeFilled:
+		st.counts.Filled++
+	case binance.OrderStatusTypeCanceled:
+		st.counts.Canceled++
+	}
+	if st.last == nil || o.Time.After(st.last.Time) {
+		sum := summaryOf(o)
+		st.last = &sum
+	}
 }
 
 // tradesSince reads symbol's trades from since (or after trade id fromID),
@@ -600,6 +623,9 @@ func (e *Executor) onTick(ctx context.Context) {
 		if len(marks) == len(e.cfg.Symbols) {
 			if err := st.ledger.BeginDay(day, marks); err != nil {
 				e.cfg.Logger.Info("could not start the new day", "error", err.Error())
+			} else {
+				// The order counts are the day's, like the day's PnL.
+				st.counts = Counts{}
 			}
 		}
 	}
