@@ -25,7 +25,7 @@ type weightBudget struct {
 	safety float64
 
 	mu         sync.Mutex
-	limit      int // the server's REQUEST_WEIGHT per minute
+	limit      int  // the server's REQUEST_WEIGHT per minute
 	learned    bool // limit came from exchangeInfo, not defaultWeightLimit
 	window     int64
 	reserved   int // weight reserved by us in window
