@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -295,5 +296,48 @@ func TestHealthViewConcurrentReads(t *testing.T) {
 	wg.Wait()
 	if h := rv.Health(); !strings.HasPrefix(h.Endpoint, "http://127.0.0.1:") {
 		t.Errorf("endpoint %q", h.Endpoint)
+	}
+}
+
+// TestBenchFigures prints the shared health probe's figures as
+// "name: value" lines, for make bench. It runs only with SCALE_BENCH=1:
+//
+//	SCALE_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/exchange/ | grep '^scale\.'
+//
+// 10 000 idle views (SCALE_BENCH_VIEWS), as 10 000 idle bots' exchange-health
+// tasks would be, run on one endpoint of the simulator for ten minutes at the
+// default 15 s interval. The minutes are simulated: the simulator and the
+// registry share a clock the test steps a second at a time, waiting at each
+// due round for it to finish, so no interval is shortened. The weight is the
+// simulator's own count for the operator's IP, read at the end of each minute.
+//
+// scale.idle_weight_per_minute: that weight, averaged over the minutes (the
+// exchangeInfo refresh every 5 minutes included).
+// scale.idle_weight_share: the same divided by the endpoint's weight limit
+// (from exchangeInfo); the target is at most 0.05.
+func TestBenchFigures(t *testing.T) {
+	if os.Getenv("SCALE_BENCH") != "1" {
+		t.Log("set SCALE_BENCH=1 to print the benchmark figures")
+		return
+	}
+	views := 10000
+	if v := os.Getenv("SCALE_BENCH_VIEWS"); v != "" {
+		if _, err := fmt.Sscan(v, &views); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const minutes = 10
+	perMinute, limit := probeWeight(t, views, minutes, defaultProbeInterval)
+	total := 0
+	for _, w := range perMinute {
+		total += w
+	}
+	mean := float64(total) / float64(len(perMinute))
+	share := mean / float64(limit)
+	t.Logf("%d views, weight per minute %v, limit %d", views, perMinute, limit)
+	fmt.Printf("scale.idle_weight_per_minute: %.1f\n", mean)
+	fmt.Printf("scale.idle_weight_share: %.4f\n", share)
+	if share > 0.05 {
+		t.Errorf("idle views use %.4f of the weight limit, want at most 0.05", share)
 	}
 }
