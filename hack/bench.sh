@@ -6,6 +6,9 @@
 #   sim.*                        the exchange simulator's REST and stream throughput
 #                                (go benchmarks: BENCHTIME, default 2s; BENCHCOUNT, default 3)
 #   batching.* limits.* pooling.* internal/exchange's scenarios, run once each
+#   scale.*                      the weight 10 000 idle bots' health views spend on one
+#                                endpoint's shared probe, over ten simulated minutes
+#                                (internal/exchange)
 #   hub.*                        internal/marketdata's hub against go-binance, run once
 #   recording.*                  internal/recording against a throwaway influxd
 #                                (INFLUXD, or the one hack/tools.sh builds)
@@ -65,6 +68,8 @@ measure fan "exchange simulator: stream fan-out (go test -bench, $benchtime x $c
 	go test -run '^$' -bench BenchmarkFanOut -benchtime "$benchtime" -count "$count" ./internal/exchangesim/streams/
 measure exchange "internal/exchange: batching, limits and pooling scenarios (about 20 s)" \
 	go test -run '^$' -bench Figure -benchtime 1x ./internal/exchange/
+measure scale "internal/exchange: 10 000 idle health views on one endpoint, ten simulated minutes (about 10 s)" \
+	env SCALE_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/exchange/
 measure hub "internal/marketdata: the hub against go-binance, 1000 subscribers (about 40 s)" \
 	go test -run '^$' -bench '^BenchmarkHubFigures$' -benchtime 1x ./internal/marketdata/
 measure recording "internal/recording: ours and the official client into a real influxd, and an outage (about 30 s)" \
@@ -85,6 +90,7 @@ measure executor "internal/trading: signal to acknowledged order, and 1 000 bots
 	echo "sim.stream_msgs_per_sec_1_subscriber: $(metric "$work/fan" 'subscribers=1-' msgs/s)"
 	echo "sim.stream_msgs_per_sec_100_subscribers: $(metric "$work/fan" 'subscribers=100-' msgs/s)"
 	figures "$work/exchange"
+	figures "$work/scale" | grep '^scale\.' || true
 	figures "$work/hub"
 	figures "$work/recording" | grep '^recording\.' || true
 	figures "$work/signal" | grep '^signal\.' || true
@@ -95,7 +101,7 @@ measure executor "internal/trading: signal to acknowledged order, and 1 000 bots
 
 # Each package must have printed its figures, each exactly once.
 bad=0
-for prefix in sim batching limits pooling hub recording signal trading; do
+for prefix in sim batching limits pooling scale hub recording signal trading; do
 	if ! grep -q "^$prefix\." "$work/figures"; then
 		echo "==> FAILED: no $prefix.* figure was printed (see $log)" >&2
 		bad=1

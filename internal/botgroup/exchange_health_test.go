@@ -2,8 +2,11 @@ package botgroup
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -203,4 +206,63 @@ func TestExchangeHealthBreakerOpensAndCloses(t *testing.T) {
 	if rg.notified.Load() <= opened {
 		t.Errorf("no notification when the breaker closed")
 	}
+}
+
+// Groups on one endpoint share its probe: fifty groups send the pings of
+// one, by the simulator's count, and each still reports its own symbols.
+func TestExchangeHealthSharedByGroups(t *testing.T) {
+	sim := startSimulator(t)
+	reg := exchange.NewRegistry(exchange.RegistryOptions{Transport: sim.transport})
+	t.Cleanup(reg.Close)
+	ep := reg.Endpoint(exchange.URLs{REST: sim.url, Stream: "ws" + strings.TrimPrefix(sim.url, "http")})
+	const groups = 50
+	gs := make([]*Group, groups)
+	for i := range gs {
+		symbols := []string{"BTCUSDT"}
+		if i%2 == 1 {
+			symbols = append(symbols, fmt.Sprintf("NOPE%02dUSDT", i))
+		}
+		gs[i] = New(Config{Endpoint: ep, Symbols: symbols, ProbeInterval: 20 * time.Millisecond})
+		runTasks(t, gs[i])
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for gs[0].Snapshot().Exchange.Probes < 10 {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 10 probe rounds within %v", waitTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pings := sim.requests(t, "/api/v3/ping")
+	rounds := gs[0].Snapshot().Exchange.Probes
+	// A round may be under way as the count is read.
+	if pings > rounds+1 {
+		t.Errorf("%d groups sent %d pings in %d probe rounds, want one per round", groups, pings, rounds)
+	}
+	for i, g := range gs {
+		h := g.Snapshot().Exchange
+		want := []string(nil)
+		if i%2 == 1 {
+			want = []string{fmt.Sprintf("NOPE%02dUSDT", i)}
+		}
+		if !h.Probed || !slices.Equal(h.UnknownSymbols, want) {
+			t.Errorf("group %d: probed %v, unknown symbols %v; want probed, %v", i, h.Probed, h.UnknownSymbols, want)
+		}
+	}
+}
+
+// requests is how many requests the simulator saw for path
+// (GET /sim/v1/stats).
+func (s *simServer) requests(t *testing.T, path string) int64 {
+	t.Helper()
+	c := &http.Client{Transport: s.transport, Timeout: 10 * time.Second}
+	res, err := c.Get(s.url + "/sim/v1/stats")
+	if err != nil {
+		t.Fatalf("reading stats: %v", err)
+	}
+	defer res.Body.Close()
+	var st exchangesim.Stats
+	if err := json.NewDecoder(res.Body).Decode(&st); err != nil {
+		t.Fatalf("decoding stats: %v", err)
+	}
+	return st.Requests[path]
 }

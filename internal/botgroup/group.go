@@ -31,7 +31,8 @@ type Config struct {
 	// whose Secret is not needed yet.
 	Credentials *exchange.Credentials
 	Symbols     []string
-	// ProbeInterval is the exchange health task's period.
+	// ProbeInterval is the period the group asks of its endpoint's shared
+	// health probe (the endpoint probes at the shortest one asked for).
 	ProbeInterval time.Duration
 	Now           func() time.Time
 	// Hub is the shared market-data hub and Streams the stream names the
@@ -75,8 +76,11 @@ type Snapshot struct {
 // Group is the live state of one resource's goroutine group, and the factory
 // of its tasks.
 type Group struct {
-	cfg     Config
-	prober  *exchange.Prober
+	cfg Config
+	// health is the group's view of its endpoint's shared probe; the
+	// exchange-health task is the view's Run, so the group uses the probe
+	// exactly while that task runs.
+	health  *exchange.HealthView
 	snap    runtime.Published[Snapshot]
 	trading *groupTrading // nil: the group does not trade
 }
@@ -90,15 +94,13 @@ func New(cfg Config) *Group {
 		cfg.Notify = func() {}
 	}
 	g := &Group{cfg: cfg}
-	g.prober = exchange.NewProber(exchange.ProberOptions{
-		Endpoint: cfg.Endpoint,
+	g.health = cfg.Endpoint.HealthView(exchange.HealthOptions{
 		Policy:   cfg.Policy,
 		Symbols:  cfg.Symbols,
 		Interval: cfg.ProbeInterval,
-		Now:      cfg.Now,
 		Publish:  g.publishHealth,
 	})
-	g.snap.Store(&Snapshot{Exchange: g.prober.Health()})
+	g.snap.Store(&Snapshot{Exchange: g.health.Health()})
 	return g
 }
 
@@ -106,7 +108,7 @@ func New(cfg Config) *Group {
 // (weight, limits, breaker, pause, ban) read live.
 func (g *Group) Snapshot() Snapshot {
 	s := *g.snap.Load()
-	s.Exchange = g.prober.Health()
+	s.Exchange = g.health.Health()
 	if g.cfg.Recorder != nil {
 		s.Recording = g.cfg.Recorder.Stats()
 	}
@@ -122,7 +124,7 @@ func (g *Group) Snapshot() Snapshot {
 
 // Tasks returns the tasks the group runs, in start order.
 func (g *Group) Tasks() []runtime.Task {
-	tasks := []runtime.Task{{Name: TaskExchangeHealth, Run: g.prober.Run}}
+	tasks := []runtime.Task{{Name: TaskExchangeHealth, Run: g.health.Run}}
 	if g.cfg.Hub != nil && len(g.cfg.Streams) > 0 {
 		tasks = append(tasks, runtime.Task{Name: TaskMarketData, Run: g.runMarketData})
 	}

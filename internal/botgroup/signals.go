@@ -101,7 +101,7 @@ func (g *Group) warmupKlines(ctx context.Context, symbol, interval string, n int
 // is copied here, next to each other, rather than reached through the group.
 type signalSink struct {
 	g        *Group
-	prober   *exchange.Prober
+	health   *exchange.HealthView
 	strategy signal.Config
 	state    *SignalState
 	store    *signal.Store
@@ -120,7 +120,7 @@ type symbolCounters struct {
 
 func (g *Group) newSignalSink() *signalSink {
 	so := g.cfg.Signals
-	s := &signalSink{g: g, prober: g.prober, strategy: so.Strategy, state: so.State, store: so.State.Store,
+	s := &signalSink{g: g, health: g.health, strategy: so.Strategy, state: so.State, store: so.State.Store,
 		metrics: so.Metrics, now: g.cfg.Now, res: resourceLabels(g.cfg.Meta)}
 	if m := so.Metrics; m != nil {
 		for _, sym := range g.cfg.Symbols {
@@ -137,7 +137,7 @@ func (g *Group) newSignalSink() *signalSink {
 // minConfidence.
 func (s *signalSink) Deliver(d *signalfeed.Delivery) bool {
 	switch {
-	case klineIsStale(d, s.prober.ClockOffset()):
+	case klineIsStale(d, s.health.ClockOffset()):
 		s.state.stale.Add(1)
 		s.metrics.ignoredInc(s.res, "stale_data")
 		return false

@@ -73,7 +73,7 @@ func (g *Group) EnableTrading(o TradingOptions) error {
 	}
 	ud, err := userdata.New(userdata.Options{
 		URL: o.UserDataURL, Credentials: o.Credentials,
-		ServerNow: func() time.Time { return g.cfg.Now().Add(g.prober.ClockOffset()) },
+		ServerNow: func() time.Time { return g.cfg.Now().Add(g.health.ClockOffset()) },
 		OnEvent:   ex.OnUserData, OnSubscribed: ex.Resync, Logger: cfg.Logger,
 	})
 	if err != nil {
@@ -120,7 +120,7 @@ func (g *Group) tradeGate() (bool, string) {
 			return false, "market data stale: " + strings.Join(m.StaleStreams, ", ")
 		}
 	}
-	h := g.prober.Health()
+	h := g.health.Health()
 	switch {
 	case h.Breaker.State == exchange.BreakerOpen:
 		return false, "the exchange's circuit breaker is open"

@@ -44,7 +44,8 @@ type GroupSettings struct {
 	// StatusInterval is --status-interval: how often a running resource's
 	// status is refreshed when nothing important happens.
 	StatusInterval time.Duration
-	// ProbeInterval is how often a group checks its exchange's health.
+	// ProbeInterval is the period groups ask of their endpoint's shared
+	// health probe.
 	ProbeInterval time.Duration
 	Now           func() time.Time
 }

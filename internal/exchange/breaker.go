@@ -67,6 +67,13 @@ func (b *breaker) execute(fn func() error) (ran bool, err error) {
 	return ran, err
 }
 
+// observe counts the outcome of a request that did not go through b (the
+// shared health probe's) as if it had; while b is open it counts nothing,
+// as it would have refused the request.
+func (b *breaker) observe(err error) {
+	_, _ = b.execute(func() error { return err })
+}
+
 func (b *breaker) count(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -29,9 +29,26 @@ type Call struct {
 // caller is who makes a call: the breaker it goes through, the client it
 // signs with, and (for an account) where order-limit refusals go.
 type caller struct {
-	br      *breaker
-	client  func() *binance.Client
-	account *Account
+	// br refuses calls while open and counts their outcomes. It is nil only
+	// for the endpoint's shared health probe, which speaks for resources
+	// with different breaker settings: no one of their breakers may silence
+	// it, so it counts each attempt's outcome in observers instead.
+	br        *breaker
+	observers []*breaker
+	client    func() *binance.Client
+	account   *Account
+}
+
+// execute runs fn through the caller's breaker; ran says whether fn ran.
+func (c caller) execute(fn func() error) (ran bool, err error) {
+	if c.br != nil {
+		return c.br.execute(fn)
+	}
+	err = fn()
+	for _, b := range c.observers {
+		b.observe(err)
+	}
+	return true, err
 }
 
 // Do makes call on the endpoint's unsigned client, in this order: the
@@ -42,7 +59,18 @@ type caller struct {
 // honoured by the pause every caller waits for). Every error is an *Error.
 func (e *Endpoint) Do(ctx context.Context, p CallPolicy, call Call) error {
 	p = p.withDefaults()
-	return e.run(ctx, p, call, caller{br: e.breakers.get(p.Breaker), client: e.publicClient})
+	return e.run(ctx, p, call, e.publicCaller(p))
+}
+
+// publicCaller makes unsigned calls through p's breaker.
+func (e *Endpoint) publicCaller(p CallPolicy) caller {
+	return caller{br: e.breakers.get(p.Breaker), client: e.publicClient}
+}
+
+// probeCaller makes the shared health probe's unsigned calls: refused by
+// no breaker, counted in every one of observers.
+func (e *Endpoint) probeCaller(observers []*breaker) caller {
+	return caller{observers: observers, client: e.publicClient}
 }
 
 func (e *Endpoint) publicClient() *binance.Client { return e.public }
@@ -102,7 +130,7 @@ func (e *Endpoint) attempt(ctx context.Context, p CallPolicy, call Call, c calle
 }
 
 func (e *Endpoint) attemptOnce(ctx context.Context, p CallPolicy, call Call, c caller) error {
-	if c.br.snapshot().State == BreakerOpen {
+	if c.br != nil && c.br.snapshot().State == BreakerOpen {
 		// Fail before waiting for a budget the call would not use.
 		return &Error{Class: ClassTransient, Path: call.Path, Err: ErrCircuitOpen}
 	}
@@ -133,7 +161,7 @@ func (e *Endpoint) attemptOnce(ctx context.Context, p CallPolicy, call Call, c c
 		e.budget.refund(ticket)
 	}
 	client := c.client()
-	ran, err := c.br.execute(func() error { return e.send(ctx, call, c, client) })
+	ran, err := c.execute(func() error { return e.send(ctx, call, c, client) })
 	if !ran {
 		share.refund()
 		e.budget.refund(ticket)

@@ -27,13 +27,23 @@
 // that is not idempotent is tried again only when its request never left. Gather runs
 // fan-out work with bounded concurrency.
 //
-// The package also resolves a resource's endpoint to URLs, builds go-binance
-// REST clients that never use the library's process-wide defaults, reads
-// the rate-limit headers below go-binance in a RoundTripper, and probes an
-// endpoint's health for one resource (Prober).
+// Each Endpoint also owns its health probe: ping, server time (the
+// endpoint's one clock sync; its accounts sign with the offset it measures,
+// since they share the server's clock) and the symbols its users need, looked
+// up in the cached exchangeInfo. Resources do not probe: each reads the
+// endpoint's probe through a HealthView, which reports the resource's own
+// symbols and the breaker of its own settings. The probe runs while at least
+// one view's Run does, at the shortest interval they ask for, so an endpoint
+// with a thousand idle bots spends the weight of one probe.
 //
-// Nothing here holds package-level state: every budget, breaker and client
-// belongs to the value that created it. The only goroutines are those of
-// requests shared by several callers; each is owned by its request and
-// ends with it, and Registry.Close cancels and waits for them.
+// The package also resolves a resource's endpoint to URLs, builds go-binance
+// REST clients that never use the library's process-wide defaults, and
+// reads the rate-limit headers below go-binance in a RoundTripper.
+//
+// Nothing here holds package-level state: every budget, breaker, probe and
+// client belongs to the value that created it. The goroutines are those of
+// requests shared by several callers, each owned by its request and ending
+// with it, and one per endpoint for its health probe, started by the first
+// HealthView.Run and stopped (and waited for) by the last one's return.
+// Registry.Close cancels and waits for all of them.
 package exchange

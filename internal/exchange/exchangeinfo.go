@@ -34,14 +34,16 @@ type infoEntry struct {
 // the rate limits it lists to the endpoint. The result is shared: do not
 // modify it.
 func (e *Endpoint) ExchangeInfo(ctx context.Context, p CallPolicy) (*binance.ExchangeInfo, error) {
-	entry, err := e.exchangeInfo(ctx, p)
+	entry, err := e.exchangeInfo(ctx, p, e.publicCaller(p))
 	if err != nil {
 		return nil, err
 	}
 	return entry.info, nil
 }
 
-func (e *Endpoint) exchangeInfo(ctx context.Context, p CallPolicy) (*infoEntry, error) {
+// exchangeInfo returns the cached entry, refreshing it through cl (the
+// caller that finds it stale makes the request for everyone).
+func (e *Endpoint) exchangeInfo(ctx context.Context, p CallPolicy, cl caller) (*infoEntry, error) {
 	c := &e.info
 	c.mu.Lock()
 	if c.entry != nil && e.clock.now().Sub(c.entry.at) < e.reg.opts.ExchangeInfoTTL {
@@ -54,7 +56,7 @@ func (e *Endpoint) exchangeInfo(ctx context.Context, p CallPolicy) (*infoEntry, 
 		c.gen++
 		gen := c.gen
 		f = startFlight(e.reg, func(ctx context.Context) (*infoEntry, error) {
-			return e.fetchExchangeInfo(ctx, p, gen)
+			return e.fetchExchangeInfo(ctx, p, cl, gen)
 		})
 		c.flight = f
 	}
@@ -63,14 +65,14 @@ func (e *Endpoint) exchangeInfo(ctx context.Context, p CallPolicy) (*infoEntry, 
 	return entry, sharedError(pathExchangeInfo, err)
 }
 
-func (e *Endpoint) fetchExchangeInfo(ctx context.Context, p CallPolicy, gen uint64) (*infoEntry, error) {
+func (e *Endpoint) fetchExchangeInfo(ctx context.Context, p CallPolicy, cl caller, gen uint64) (*infoEntry, error) {
 	var info *binance.ExchangeInfo
-	err := e.Do(ctx, p, Call{Path: pathExchangeInfo, Weight: weightExchangeInfo, Idempotent: true, LearnsLimits: true,
+	err := e.run(ctx, p.withDefaults(), Call{Path: pathExchangeInfo, Weight: weightExchangeInfo, Idempotent: true, LearnsLimits: true,
 		Fn: func(ctx context.Context, c *binance.Client) error {
 			var err error
 			info, err = c.NewExchangeInfoService().Do(ctx)
 			return err
-		}})
+		}}, cl)
 	c := &e.info
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -109,7 +111,7 @@ func rateLimitsOf(info *binance.ExchangeInfo) (weight1m, orders10s, orders1d int
 // listed, notTrading are listed with a status other than TRADING. Both are
 // sorted and without duplicates.
 func (e *Endpoint) Symbols(ctx context.Context, p CallPolicy, symbols []string) (unknown, notTrading []string, err error) {
-	entry, err := e.exchangeInfo(ctx, p)
+	entry, err := e.exchangeInfo(ctx, p, e.publicCaller(p))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,8 +18,12 @@ const (
 
 // Ping checks that the endpoint answers.
 func (e *Endpoint) Ping(ctx context.Context, p CallPolicy) error {
-	return e.Do(ctx, p, Call{Path: "/api/v3/ping", Weight: weightPing, Idempotent: true,
-		Fn: func(ctx context.Context, c *binance.Client) error { return c.NewPingService().Do(ctx) }})
+	return e.ping(ctx, p, e.publicCaller(p))
+}
+
+func (e *Endpoint) ping(ctx context.Context, p CallPolicy, c caller) error {
+	return e.run(ctx, p.withDefaults(), Call{Path: "/api/v3/ping", Weight: weightPing, Idempotent: true,
+		Fn: func(ctx context.Context, c *binance.Client) error { return c.NewPingService().Do(ctx) }}, c)
 }
 
 // ServerTime measures the server's clock against ours: offset is server
@@ -34,16 +38,23 @@ func (e *Endpoint) ServerTime(ctx context.Context, p CallPolicy) (offset, rtt ti
 // readServerTime is ServerTime that also returns the time the server read
 // from its clock while answering.
 func (e *Endpoint) readServerTime(ctx context.Context, p CallPolicy) (server time.Time, offset, rtt time.Duration, err error) {
+	return e.readServerTimeVia(ctx, p, e.publicCaller(p))
+}
+
+// readServerTimeVia is readServerTime made by c. Every measurement, whoever
+// makes it, sets the endpoint's one offset: the accounts on an endpoint talk
+// to the same server clock, so they all sign with it.
+func (e *Endpoint) readServerTimeVia(ctx context.Context, p CallPolicy, c caller) (server time.Time, offset, rtt time.Duration, err error) {
 	var serverMs int64
 	var start, end, wallStart, wallEnd time.Time
-	err = e.Do(ctx, p, Call{Path: "/api/v3/time", Weight: weightTime, Idempotent: true,
+	err = e.run(ctx, p.withDefaults(), Call{Path: "/api/v3/time", Weight: weightTime, Idempotent: true,
 		Fn: func(ctx context.Context, c *binance.Client) error {
 			start, wallStart = e.clock.now(), time.Now()
 			var err error
 			serverMs, err = c.NewServerTimeService().Do(ctx)
 			end, wallEnd = e.clock.now(), time.Now()
 			return err
-		}})
+		}}, c)
 	if err != nil {
 		return time.Time{}, 0, 0, err
 	}

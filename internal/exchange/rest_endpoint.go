@@ -41,6 +41,7 @@ type Endpoint struct {
 	prices  *coalescer[decimal.Decimal]
 	tickers *coalescer[Ticker24h]
 	warm    *warmups
+	health  *healthProber
 }
 
 // orderLimits are ORDERS per 10 seconds and per day from exchangeInfo.
@@ -70,6 +71,7 @@ func newEndpoint(r *Registry, urls URLs) *Endpoint {
 	e.prices = newPriceCoalescer(e)
 	e.tickers = newTickerCoalescer(e)
 	e.warm = newWarmups(e, r.opts.WarmupConcurrency)
+	e.health = newHealthProber(e)
 	return e
 }
 
