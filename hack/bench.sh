@@ -18,7 +18,10 @@
 #                                to 1 000 bots (internal/botgroup)
 #   trading.*                    order sizing against every simulator symbol's
 #                                filters (internal/ordersize); signal to order
-#                                acknowledged, and a burst of 1 000 bots (internal/trading)
+#                                acknowledged, and a burst of 1 000 bots (internal/trading);
+#                                duplicate and lost orders when the real operator binary
+#                                is killed with SIGKILL 20 times (test/killdrill; needs
+#                                the control plane hack/tools.sh builds)
 #
 # Every figure is printed once; the script fails if one is missing or repeated.
 set -euo pipefail
@@ -82,6 +85,8 @@ measure sizing "internal/ordersize: 10 000 random orders across every simulator 
 	env TRADING_BENCH=1 go test -count=1 -run '^TestDrillNoFilterRejections$' -v ./internal/ordersize/
 measure executor "internal/trading: signal to acknowledged order, and 1 000 bots at once (about 60 s)" \
 	env TRADING_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/trading/
+measure killdrill "test/killdrill: 50 Paper bots, the operator killed with SIGKILL 20 times (about 4 min)" \
+	env TRADING_BENCH=1 KUBEBUILDER_ASSETS="$(hack/tools.sh control-plane)" go test -count=1 -timeout 15m -run '^TestKill9Drill$' -v ./test/killdrill/
 
 {
 	echo "sim.rest_place_order_per_sec: $(metric "$work/sim" '^BenchmarkRESTPlaceOrder-' req/s)"
@@ -97,6 +102,7 @@ measure executor "internal/trading: signal to acknowledged order, and 1 000 bots
 	figures "$work/signalpath" | grep '^signal\.' || true
 	figures "$work/sizing" | grep '^trading\.' || true
 	figures "$work/executor" | grep '^trading\.' || true
+	figures "$work/killdrill" | grep '^trading\.' || true
 } >"$work/figures"
 
 # Each package must have printed its figures, each exactly once.

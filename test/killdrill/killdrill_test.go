@@ -36,9 +36,9 @@ const (
 	// every bot reports from it again.
 	settleWait = 90 * time.Second
 	// statusLag is how far a bot's status may trail the exchange: the
-	// operator runs with --status-interval 1s, so a status read now holds
+	// operator runs with --status-interval 5s, so a status read now holds
 	// every trade older than this.
-	statusLag = 4 * time.Second
+	statusLag = 8 * time.Second
 )
 
 // symbols are the simulator's; each bot trades two of them.
@@ -77,7 +77,9 @@ func TestKill9Drill(t *testing.T) {
 		"--simulator-url", simURL,
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", "0",
-		"--status-interval", "1s",
+		// 50 status patches every 5 s stay within the API client's
+		// default 20 requests a second, with room for the reconciles.
+		"--status-interval", "5s",
 		"--probe-interval", "5s",
 	}}
 	t.Cleanup(op.stop)
@@ -296,6 +298,10 @@ func newJudge(t *testing.T, simURL string) *judge {
 	reg := exchange.NewRegistry(exchange.RegistryOptions{WeightSafety: 1})
 	t.Cleanup(reg.Close)
 	ep := reg.Endpoint(exchange.URLs{REST: simURL, Stream: "ws" + strings.TrimPrefix(simURL, "http")})
+	// The judge's budget learns the simulator's raised limit first.
+	if _, err := ep.ExchangeInfo(context.Background(), exchange.CallPolicy{}); err != nil {
+		t.Fatalf("reading the simulator's exchangeInfo: %v", err)
+	}
 	return &judge{t: t, ctx: context.Background(), endpoint: ep, accounts: map[string]*exchange.Account{}, reg: reg}
 }
 
