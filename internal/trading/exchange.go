@@ -24,9 +24,10 @@ type Exchange interface {
 	Balances(ctx context.Context) ([]exchange.Balance, error)
 	// Filters returns the symbol's trading rules.
 	Filters(ctx context.Context, symbol string) (ordersize.Filters, error)
-	// DayOpen is the open price of the first one-minute kline at or after
-	// day: the price positions held at 00:00 UTC are marked at.
-	DayOpen(ctx context.Context, symbol string, day time.Time) (decimal.Decimal, error)
+	// OpenAt is the open price of the first one-minute kline at or after
+	// at: the price positions held at 00:00 UTC are marked at, and the
+	// price a fee paid in a third asset is converted at.
+	OpenAt(ctx context.Context, symbol string, at time.Time) (decimal.Decimal, error)
 }
 
 // AccountExchange is Exchange over a shared account and endpoint.
@@ -94,13 +95,13 @@ func (a AccountExchange) Filters(ctx context.Context, symbol string) (ordersize.
 	return ordersize.Filters{}, fmt.Errorf("symbol %s is not listed by the exchange", symbol)
 }
 
-func (a AccountExchange) DayOpen(ctx context.Context, symbol string, day time.Time) (decimal.Decimal, error) {
-	ks, err := a.Account.Endpoint().Klines(ctx, a.Policy, symbol, "1m", day, 1)
+func (a AccountExchange) OpenAt(ctx context.Context, symbol string, at time.Time) (decimal.Decimal, error) {
+	ks, err := a.Account.Endpoint().Klines(ctx, a.Policy, symbol, "1m", at, 1)
 	if err != nil {
 		return decimal.Decimal{}, err
 	}
 	if len(ks) == 0 || !ks[0].Open.IsPositive() {
-		return decimal.Decimal{}, fmt.Errorf("no one-minute kline of %s since %s", symbol, day.Format(time.RFC3339))
+		return decimal.Decimal{}, fmt.Errorf("no one-minute kline of %s since %s", symbol, at.Format(time.RFC3339))
 	}
 	return ks[0].Open, nil
 }

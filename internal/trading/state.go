@@ -58,6 +58,8 @@ type state struct {
 	resumed string
 	// resyncAt, when set, is when a failed reconciliation is tried again.
 	resyncAt time.Time
+	// feesAt, when set, is when fees waiting for a price are tried again.
+	feesAt time.Time
 }
 
 // pending is a signal waiting for its order.
@@ -118,7 +120,7 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 	var openings []ledger.Opening
 	var fills []ledger.Fill
 	for _, m := range markets {
-		dayOpen, err := x.DayOpen(ctx, m.Symbol, day)
+		dayOpen, err := x.OpenAt(ctx, m.Symbol, day)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s's day-start price: %w", m.Symbol, err)
 		}
@@ -614,7 +616,7 @@ func (e *Executor) onTick(ctx context.Context) {
 	if day := ledger.DayStart(now); day.After(st.ledger.Day()) {
 		marks := map[string]decimal.Decimal{}
 		for _, sym := range e.cfg.Symbols {
-			p, err := e.cfg.Exchange.DayOpen(ctx, sym, day)
+			p, err := e.cfg.Exchange.OpenAt(ctx, sym, day)
 			if err != nil {
 				break
 			}
@@ -629,9 +631,56 @@ func (e *Executor) onTick(ctx context.Context) {
 			}
 		}
 	}
+	e.convertFees(ctx, now)
 	e.markPrices(st)
 	if st.checker.Evaluate(now, st.ledger) {
 		e.halted(now)
+	}
+}
+
+// feeRetry is how long fees whose price could not be read wait before
+// the next try.
+const feeRetry = 30 * time.Second
+
+// convertFees charges fees paid in a third asset (BNB, say) at the open of
+// the one-minute kline of their trade on that asset's market in the quote
+// asset (BNBUSDT): a price fixed by the trade alone, so a restart, reading
+// the same trades, converts them to the same figures. A fee whose asset
+// has no such market stays pending (status shows it as not yet charged).
+func (e *Executor) convertFees(ctx context.Context, now time.Time) {
+	st := e.st
+	if now.Before(st.feesAt) {
+		return
+	}
+	pending := st.ledger.PendingFees()
+	if len(pending) == 0 {
+		return
+	}
+	prices := map[string]decimal.Decimal{}
+	unpriced := map[string]bool{}
+	st.feesAt = time.Time{}
+	for _, pf := range pending {
+		at := pf.Time.UTC().Truncate(time.Minute)
+		market := pf.Asset + st.quote
+		key := market + "@" + at.Format(time.RFC3339)
+		if unpriced[key] {
+			continue
+		}
+		price, ok := prices[key]
+		if !ok {
+			p, err := e.cfg.Exchange.OpenAt(ctx, market, at)
+			if err != nil {
+				unpriced[key] = true
+				st.feesAt = now.Add(feeRetry)
+				e.cfg.Logger.Info("a fee paid in another asset could not be priced yet", "asset", pf.Asset,
+					"market", market, "trade", pf.TradeID, "error", err.Error())
+				continue
+			}
+			prices[key], price = p, p
+		}
+		if err := st.ledger.ConvertFee(pf.Symbol, pf.TradeID, price); err != nil {
+			e.cfg.Logger.Info("a fee could not be converted", "symbol", pf.Symbol, "trade", pf.TradeID, "error", err.Error())
+		}
 	}
 }
 
