@@ -161,7 +161,7 @@ func assembleAll(o buildOptions, bins [][][]byte) ([]builtImage, error) {
 				return nil, fmt.Errorf("%s for %s/%s: %w", s.name, p.OS, p.Architecture, err)
 			}
 			b.images = append(b.images, img)
-			adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+			adds = append(adds, mutate.IndexAddendum{Add: plainImage{img}, Descriptor: v1.Descriptor{Platform: &p}})
 		}
 		idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
 		b.index = mutate.Annotations(idx, labels).(v1.ImageIndex)
@@ -169,6 +169,14 @@ func assembleAll(o buildOptions, bins [][][]byte) ([]builtImage, error) {
 	}
 	return built, nil
 }
+
+// plainImage keeps go-containerregistry from giving the image's index entry
+// an artifactType (it copies the config's media type there), which marks
+// artifacts, not runnable images, and which docker's and buildx's indexes
+// do not carry.
+type plainImage struct{ v1.Image }
+
+func (plainImage) ArtifactType() (string, error) { return "", nil }
 
 // imageLabels are the OCI labels of the images' configs and the index's
 // annotations.

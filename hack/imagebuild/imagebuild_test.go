@@ -135,9 +135,9 @@ func elfMachine(t *testing.T, arch string) elf.Machine {
 	return 0
 }
 
-// checkImage checks everything about one platform's image and returns its
-// binary.
-func checkImage(t *testing.T, f *fixture, s imageSpec, p v1.Platform, img v1.Image) []byte {
+// checkOCI checks that the manifest, config and layers are OCI's. (A
+// docker-archive read back has docker's: its reader makes up the manifest.)
+func checkOCI(t *testing.T, img v1.Image) {
 	t.Helper()
 	m, err := img.Manifest()
 	if err != nil {
@@ -146,6 +146,17 @@ func checkImage(t *testing.T, f *fixture, s imageSpec, p v1.Platform, img v1.Ima
 	if m.MediaType != types.OCIManifestSchema1 || m.Config.MediaType != types.OCIConfigJSON {
 		t.Errorf("media types: manifest %q, config %q; want OCI", m.MediaType, m.Config.MediaType)
 	}
+	for _, l := range m.Layers {
+		if l.MediaType != types.OCILayer {
+			t.Errorf("layer media type %q, want %q", l.MediaType, types.OCILayer)
+		}
+	}
+}
+
+// checkImage checks the config and the files of one platform's image and
+// returns its binary.
+func checkImage(t *testing.T, f *fixture, s imageSpec, p v1.Platform, img v1.Image) []byte {
+	t.Helper()
 	cf, err := img.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
@@ -179,9 +190,6 @@ func checkImage(t *testing.T, f *fixture, s imageSpec, p v1.Platform, img v1.Ima
 	}
 	if len(layers) != 1 {
 		t.Fatalf("%d layers, want 1", len(layers))
-	}
-	if mt, err := layers[0].MediaType(); err != nil || mt != types.OCILayer {
-		t.Errorf("layer media type %q (%v), want %q", mt, err, types.OCILayer)
 	}
 	bin := layerFiles(t, f, layers[0], s.path)
 	checkELF(t, bin, p.Architecture)
@@ -286,10 +294,14 @@ func TestLayoutReadBack(t *testing.T) {
 				if d.Platform == nil || d.Platform.OS != p.OS || d.Platform.Architecture != p.Architecture {
 					t.Fatalf("manifest %d platform %+v, want %s/%s", i, d.Platform, p.OS, p.Architecture)
 				}
+				if d.MediaType != types.OCIManifestSchema1 || d.ArtifactType != "" {
+					t.Errorf("manifest %d: media type %q, artifactType %q; want a plain OCI image", i, d.MediaType, d.ArtifactType)
+				}
 				img, err := idx.Image(d.Digest)
 				if err != nil {
 					t.Fatal(err)
 				}
+				checkOCI(t, img)
 				checkImage(t, f, b.spec, p, img)
 			}
 		})
@@ -327,6 +339,13 @@ func TestDockerArchives(t *testing.T) {
 				wantCfg, _ := b.images[i].ConfigName()
 				if gotCfg != wantCfg {
 					t.Errorf("config %s, index's image has %s", gotCfg, wantCfg)
+				}
+				gotLayers, _ := img.Layers()
+				wantLayers, _ := b.images[i].Layers()
+				gotLayer, _ := gotLayers[0].Digest()
+				wantLayer, _ := wantLayers[0].Digest()
+				if gotLayer != wantLayer {
+					t.Errorf("layer %s, index's image has %s", gotLayer, wantLayer)
 				}
 			})
 		}
@@ -367,6 +386,7 @@ func TestPushPull(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				checkOCI(t, img)
 				checkImage(t, f, b.spec, p, img)
 			}
 		})

@@ -35,7 +35,7 @@ func archivePath(out, image string, p v1.Platform) string {
 // write replaces out/NAME with the image's OCI layout and docker-archives,
 // each tagged NAME:tag.
 func write(out string, b builtImage, platforms []v1.Platform, tag string) (written, error) {
-	ref, err := name.NewTag(b.spec.name+":"+tag, name.StrictValidation)
+	ref, err := name.NewTag(b.spec.name + ":" + tag)
 	if err != nil {
 		return written{}, fmt.Errorf("image tag: %w", err)
 	}
