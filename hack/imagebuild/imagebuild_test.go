@@ -467,17 +467,19 @@ func TestReproducible(t *testing.T) {
 		sameFile(t, filepath.Join(layoutDir(f.out, b.spec.name), "index.json"), filepath.Join(layoutDir(out, b.spec.name), "index.json"))
 	}
 
+	// The simulator's image, the last and smallest, is enough for that
+	// (compressing a layer again is slow under -race).
+	smallest := len(f.built) - 1
 	later := f.opts
 	later.created = later.created.Add(time.Second)
-	moved, err := assembleAll(later, f.bins)
+	later.specs = f.opts.specs[smallest:]
+	moved, err := assembleAll(later, f.bins[smallest:])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, b := range moved {
-		first, _ := f.built[i].index.Digest()
-		if second, _ := b.index.Digest(); first == second {
-			t.Errorf("%s: a different creation time gave the same digest %s", b.spec.name, first)
-		}
+	first, _ := f.built[smallest].index.Digest()
+	if second, _ := moved[0].index.Digest(); first == second {
+		t.Errorf("%s: a different creation time gave the same digest %s", moved[0].spec.name, first)
 	}
 }
 
