@@ -8,7 +8,8 @@
 // the files written under the output directory. There is no base image: the
 // binaries carry their own CA roots and time-zone data.
 //
-//	imagebuild build [-out dist] [-version V] [-revision R] [-created UNIX] [-platforms linux/amd64,linux/arm64]
+//	imagebuild build [-out dist] [-version V] [-revision R] [-created UNIX] [-source URL]
+//	                 [-platforms linux/amd64,linux/arm64] [-images NAME,...]
 //	imagebuild push [-insecure] -image REGISTRY/REPO:TAG DIR
 //
 // build writes, for each image NAME (tradebot-operator, tradebot-exchange-sim):

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -193,7 +195,34 @@ func checkImage(t *testing.T, f *fixture, s imageSpec, p v1.Platform, img v1.Ima
 	}
 	bin := layerFiles(t, f, layers[0], s.path)
 	checkELF(t, bin, p.Architecture)
+	checkBuild(t, bin, p.Architecture)
 	return bin
+}
+
+// checkBuild checks how the binary was built, from what the toolchain
+// recorded in it, and that it carries what an empty base lacks.
+func checkBuild(t *testing.T, bin []byte, arch string) {
+	t.Helper()
+	info, err := buildinfo.Read(bytes.NewReader(bin))
+	if err != nil {
+		t.Fatalf("no build info: %v", err)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	for k, want := range map[string]string{"CGO_ENABLED": "0", "-trimpath": "true", "GOOS": "linux", "GOARCH": arch} {
+		if settings[k] != want {
+			t.Errorf("built with %s=%q, want %q", k, settings[k], want)
+		}
+	}
+	if !slices.ContainsFunc(info.Deps, func(m *debug.Module) bool { return m.Path == "golang.org/x/crypto/x509roots/fallback" }) {
+		t.Error("the binary lacks the fallback CA roots")
+	}
+	// A zone name appears only where time/tzdata's archive is linked in.
+	if !bytes.Contains(bin, []byte("Europe/Amsterdam")) {
+		t.Error("the binary lacks the time-zone database")
+	}
 }
 
 // layerFiles checks the layer's entries and headers and returns the binary.
