@@ -554,6 +554,12 @@ func TestOptionErrors(t *testing.T) {
 	if _, err := parsePlatforms("linux/amd64,linux"); err == nil {
 		t.Error("platform without an architecture accepted")
 	}
+	if _, err := parsePlatforms("linux/amd64,linux/amd64"); err == nil {
+		t.Error("a platform given twice accepted")
+	}
+	if got := archivePath("d", "x", v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}); got != filepath.Join("d", "x", "linux-arm-v7.tar") {
+		t.Errorf("archive path %q", got)
+	}
 	if ps, err := parsePlatforms("linux/amd64, linux/arm64"); err != nil || len(ps) != 2 || ps[1].Architecture != "arm64" {
 		t.Errorf("parsePlatforms = %+v, %v", ps, err)
 	}

@@ -170,6 +170,9 @@ func parsePlatforms(s string) ([]v1.Platform, error) {
 		if p.OS == "" || p.Architecture == "" {
 			return nil, fmt.Errorf("platform %q: want OS/ARCH", f)
 		}
+		if slices.ContainsFunc(ps, p.Equals) {
+			return nil, fmt.Errorf("platform %q given twice", f)
+		}
 		ps = append(ps, *p)
 	}
 	return ps, nil

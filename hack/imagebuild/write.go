@@ -29,7 +29,11 @@ type written struct {
 func layoutDir(out, image string) string { return filepath.Join(out, image, "oci") }
 
 func archivePath(out, image string, p v1.Platform) string {
-	return filepath.Join(out, image, p.OS+"-"+p.Architecture+".tar")
+	base := p.OS + "-" + p.Architecture
+	if p.Variant != "" {
+		base += "-" + p.Variant
+	}
+	return filepath.Join(out, image, base+".tar")
 }
 
 // write replaces out/NAME with the image's OCI layout and docker-archives,
