@@ -32,9 +32,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// The real build (two binaries for two platforms) takes minutes on a busy
-// two-core machine, so the package's tests share one, made on first use.
-// This is test state only; the builder itself keeps none.
+// The real build (two binaries for two platforms) takes seconds with a warm
+// build cache and many minutes with a cold one on two cores, so the
+// package's tests share one, made on first use. This is test state only;
+// the builder itself keeps none.
 var shared lazyBuild
 
 func TestMain(m *testing.M) {
