@@ -76,6 +76,30 @@ build: ## Build bin/manager and bin/exchange-sim.
 	$(GO) build -o $(BIN)/exchange-sim ./cmd/exchange-sim
 	@if [ -f cmd/main.go ]; then $(GO) build -o $(BIN)/manager ./cmd; fi
 
+# What make image stamps: the chart's appVersion is the tag (the chart's
+# default image tag), the commit is the revision (marked -dirty when the tree
+# has uncommitted changes) and its time the creation time of everything in
+# the image, so a commit always gives the same digests.
+VERSION ?= $(shell sed -n 's/^appVersion: *"*\([^"]*\)"*$$/\1/p' $(CHART)/Chart.yaml)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+PLATFORMS ?= linux/amd64,linux/arm64
+DIST ?= dist
+
+.PHONY: image
+image: ## Build the operator's and the simulator's images (linux/amd64, linux/arm64) into dist/: OCI layouts and docker-archives, no container engine needed.
+	$(GO) run ./hack/imagebuild build -out $(DIST) -version $(VERSION) -revision $(REVISION) \
+		-created $(SOURCE_DATE_EPOCH) -platforms $(PLATFORMS)
+
+.PHONY: image-push
+image-push: image-push-check image ## Build, then push the operator's image index to IMAGE=registry/repo:tag (and the simulator's to SIM_IMAGE, if set).
+	$(GO) run ./hack/imagebuild push -image $(IMAGE) $(DIST)/tradebot-operator/oci
+	@if [ -n "$(SIM_IMAGE)" ]; then $(GO) run ./hack/imagebuild push -image $(SIM_IMAGE) $(DIST)/tradebot-exchange-sim/oci; fi
+
+.PHONY: image-push-check
+image-push-check:
+	@test -n "$(IMAGE)" || { echo "make image-push: set IMAGE=registry/repository:tag"; exit 1; }
+
 .PHONY: control-plane
 control-plane: ## Build (once, cached) kube-apiserver, etcd and kubectl.
 	@hack/tools.sh control-plane

@@ -9,7 +9,11 @@ import (
 	"fmt"
 	"os"
 	"time"
+	// The image has no OS files: the binary carries the time-zone database
+	// and the CA roots (the latter used only where the system has none).
+	_ "time/tzdata"
 
+	_ "golang.org/x/crypto/x509roots/fallback"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -42,6 +46,7 @@ type options struct {
 	allowLive        bool
 	stopTimeout      time.Duration
 	recording        recording.Flags
+	showVersion      bool
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) {
@@ -58,8 +63,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	o.recording.Bind(fs)
 	zo := &zap.Options{Development: false}
 	zo.BindFlags(fs)
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and revision, then exit")
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
+	}
+	if o.showVersion {
+		return o, zo, nil
 	}
 	if o.statusInterval < time.Second {
 		return o, nil, fmt.Errorf("--status-interval must be at least 1s, got %s", o.statusInterval)
@@ -78,6 +87,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	if o.showVersion {
+		fmt.Println(versionLine("tradebot-operator"))
+		return
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(zo)))
 	if err := run(ctrl.SetupSignalHandler(), o); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,10 @@ func defaultSymbolList() string {
 	}
 	return strings.Join(names, ",")
 }
+
+// errShowVersion is what parseFlags returns for --version: print the
+// version instead of serving.
+var errShowVersion = errors.New("--version")
 
 // parseFlags maps the command line onto an exchangesim.Config.
 func parseFlags(args []string, output io.Writer) (exchangesim.Config, error) {
@@ -42,8 +47,12 @@ func parseFlags(args []string, output io.Writer) (exchangesim.Config, error) {
 	fs.Float64Var(&cfg.BanScale, "ban-scale", cfg.BanScale, "multiplier of 418 ban lengths (first ban 2m)")
 	fs.StringVar(&cfg.ReplayFile, "replay", "", "CSV of klines to replay instead of random prices")
 	fs.StringVar(&cfg.AccountsFile, "accounts", "", "JSON file of accounts to create at start")
+	showVersion := fs.Bool("version", false, "print the version and revision, then exit")
 	if err := fs.Parse(args); err != nil {
 		return exchangesim.Config{}, err
+	}
+	if *showVersion {
+		return exchangesim.Config{}, errShowVersion
 	}
 	if fs.NArg() > 0 {
 		return exchangesim.Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())

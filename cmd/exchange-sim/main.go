@@ -16,6 +16,11 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	// The image has no OS files: the binary carries the time-zone database
+	// and the CA roots (the latter used only where the system has none).
+	_ "time/tzdata"
+
+	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 )
@@ -38,6 +43,10 @@ func main() {
 // run parses the flags, serves the simulator and returns when ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, errShowVersion) {
+		_, err = fmt.Fprintln(stdout, versionLine("exchange-sim"))
+		return err
+	}
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,16 @@ func TestParseFlagsErrors(t *testing.T) {
 	}
 }
 
+func TestRunVersion(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"--version"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "exchange-sim version ") || !strings.Contains(out.String(), " revision ") {
+		t.Fatalf("--version printed %q", out.String())
+	}
+}
+
 func TestRunServesUntilCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

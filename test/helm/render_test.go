@@ -1,6 +1,8 @@
 package helm
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -89,8 +91,11 @@ func TestDefaults(t *testing.T) {
 	if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
 		t.Errorf("replicas = %v, want 1", d.Spec.Replicas)
 	}
-	if c.Image != "tradebot-operator:0.1.0" {
-		t.Errorf("image = %q, want the appVersion tag", c.Image)
+	if want := "tradebot-operator:" + appVersion(t); c.Image != want {
+		t.Errorf("image = %q, want %q (the name and the appVersion tag that make image gives)", c.Image, want)
+	}
+	if !slices.Equal(c.Command, []string{"/manager"}) {
+		t.Errorf("command = %q, want the image's entrypoint /manager", c.Command)
 	}
 	pod := d.Spec.Template.Spec
 	if pod.ServiceAccountName != release {
@@ -288,3 +293,27 @@ func TestBadValuesAreRefused(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestImage checks that a repository and tag set replace the defaults.
+func TestImage(t *testing.T) {
+	_, c := render(t, "--set", "image.repository=registry.example/tradebot/operator", "--set", "image.tag=1.2.3").deployment(t)
+	if c.Image != "registry.example/tradebot/operator:1.2.3" {
+		t.Errorf("image = %q", c.Image)
+	}
+}
+
+// appVersion is the chart's appVersion, the default image tag.
+func appVersion(t *testing.T) string {
+	t.Helper()
+	var chart struct {
+		AppVersion string `json:"appVersion"`
+	}
+	b, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &chart); err != nil || chart.AppVersion == "" {
+		t.Fatalf("Chart.yaml appVersion %q: %v", chart.AppVersion, err)
+	}
+	return chart.AppVersion
+}
