@@ -26,6 +26,13 @@ HELM=${HELM:-$(hack/tools.sh helm)}
 export HELM
 echo "    HELM=$HELM"
 
+# The image tests cross-compile the operator and the simulator for two
+# platforms; on a cold Go build cache that alone takes many minutes, so it
+# is done here, once, outside any test's timeout (make image builds exactly
+# what the tests build, and they then find it in the cache).
+echo "==> make image (warms the Go build cache for the image tests; the first run takes several minutes)"
+make --no-print-directory image >/dev/null
+
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./... "$@"
 
