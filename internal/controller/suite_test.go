@@ -75,7 +75,7 @@ type envSuite struct {
 	// statusWrites records the manager's requests that write a resource's
 	// status, as they leave for the API server.
 	statusWrites *writeLog
-	logs     *syncBuffer
+	logs         *syncBuffer
 	// sim is the simulator behind the Simulator endpoint.
 	sim *simServer
 	// groupTransport is the transport every group's exchange client uses.
