@@ -259,6 +259,7 @@ func testSteadyStatusWrites(t *testing.T, s *envSuite) {
 		wake(rkey, 1)
 		written, woken := s.statusWrites.count(rkey)-writes, s.reads.get(rkey)-reads
 		after := get(t, s, rnn, newBotObj)
+		t.Logf("window %d: %d status writes, %d reconciles in %v", attempt, written, woken, window)
 		if transitioned(before, after, start) && attempt < 3 {
 			// Something readers act on changed, which is written at once;
 			// look at a quieter window.
