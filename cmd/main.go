@@ -17,7 +17,10 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/flowcontrol"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -45,9 +48,27 @@ type options struct {
 	probeInterval    time.Duration
 	allowLive        bool
 	stopTimeout      time.Duration
-	recording        recording.Flags
-	showVersion      bool
+	// maxConcurrentReconciles is the workers of each controller.
+	maxConcurrentReconciles int
+	// kubeAPIQPS and kubeAPIBurst are the one request budget that every
+	// client of the manager shares (see clientConfigs).
+	kubeAPIQPS   float64
+	kubeAPIBurst int
+	recording    recording.Flags
+	showVersion  bool
 }
+
+// The request budget's defaults. Reads come from the manager's cache, so
+// the budget is spent on writes: status (at most once per --status-interval
+// per resource, and only when it changed), finalizers and Events. 10 000
+// running bots at the default interval would ask for up to 1 000 status
+// writes a second; the budget holds the API server's load from this
+// operator to 50 a second (bursts of 100), and each bot's figures then
+// refresh about every 10 000/50 = 200 s instead.
+const (
+	defaultKubeAPIQPS   = 50
+	defaultKubeAPIBurst = 100
+)
 
 func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) {
 	var o options
@@ -59,7 +80,10 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	fs.DurationVar(&o.statusInterval, "status-interval", 10*time.Second, "how often a running resource's status is refreshed")
 	fs.DurationVar(&o.probeInterval, "probe-interval", 15*time.Second, "how often each exchange endpoint's shared health probe runs")
 	fs.BoolVar(&o.allowLive, "allow-live-trading", false, "allow TradingBots with mode Live to run (they trade real money)")
-	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long stopping one resource's tasks may take")
+	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long stopping one resource's tasks may take before it is reported as stuck (and the bound on stopping every group at shutdown)")
+	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "how many resources of each kind are reconciled at once")
+	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", defaultKubeAPIQPS, "requests per second to the Kubernetes API server, shared by every bot and watch (status, finalizers, Events)")
+	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", defaultKubeAPIBurst, "requests allowed at once above --kube-api-qps")
 	o.recording.Bind(fs)
 	zo := &zap.Options{Development: false}
 	zo.BindFlags(fs)
@@ -75,6 +99,15 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	}
 	if o.probeInterval < time.Second {
 		return o, nil, fmt.Errorf("--probe-interval must be at least 1s, got %s", o.probeInterval)
+	}
+	if o.maxConcurrentReconciles < 1 {
+		return o, nil, fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", o.maxConcurrentReconciles)
+	}
+	if o.kubeAPIQPS <= 0 {
+		return o, nil, fmt.Errorf("--kube-api-qps must be above 0, got %v", o.kubeAPIQPS)
+	}
+	if o.kubeAPIBurst < 1 {
+		return o, nil, fmt.Errorf("--kube-api-burst must be at least 1, got %d", o.kubeAPIBurst)
 	}
 	if _, err := (exchange.Resolver{SimulatorURL: o.simulatorURL}).Resolve(exchange.EndpointSimulator, "", ""); err != nil {
 		return o, nil, fmt.Errorf("--simulator-url: %w", err)
@@ -105,14 +138,20 @@ func run(ctx context.Context, o options) error {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(tradingv1alpha1.AddToScheme(scheme))
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg, leaderCfg := clientConfigs(ctrl.GetConfigOrDie(), o)
+	if !o.leaderElect {
+		leaderCfg = nil
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
+		Controller:             config.Controller{MaxConcurrentReconciles: o.maxConcurrentReconciles},
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       o.leaderElectionID,
 		// Stop running bots promptly when leadership is lost.
 		LeaderElectionReleaseOnCancel: true,
+		LeaderElectionConfig:          leaderCfg,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -201,11 +240,26 @@ func run(ctx context.Context, o options) error {
 	if o.allowLive {
 		log.Info("live trading is ALLOWED: TradingBots with mode Live trade real money")
 	}
-	log.Info("starting the operator", "simulatorURL", o.simulatorURL, "statusInterval", o.statusInterval)
+	log.Info("starting the operator", "simulatorURL", o.simulatorURL, "statusInterval", o.statusInterval,
+		"maxConcurrentReconciles", o.maxConcurrentReconciles, "kubeAPIQPS", o.kubeAPIQPS, "kubeAPIBurst", o.kubeAPIBurst)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// clientConfigs returns the manager's config, whose clients all draw on one
+// token bucket of --kube-api-qps and --kube-api-burst (client-go would
+// otherwise give each resource type's client a bucket of its own), and the
+// leader election's, which keeps base's limits: renewing the lease must not
+// queue behind status writes, or a busy operator would lose it.
+func clientConfigs(base *rest.Config, o options) (mgr, leader *rest.Config) {
+	leader = rest.CopyConfig(base)
+	mgr = rest.CopyConfig(base)
+	mgr.QPS = float32(o.kubeAPIQPS)
+	mgr.Burst = o.kubeAPIBurst
+	mgr.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(mgr.QPS, mgr.Burst)
+	return mgr, leader
 }
 
 // newRecordingSink returns the process's InfluxDB sink, or nil when the

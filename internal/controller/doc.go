@@ -1,10 +1,18 @@
 // Package controller holds the TradingBot and SymbolWatch reconcilers.
 //
-// A reconciler never trades and never waits on the network: it reads the
-// resource, resolves its credentials Secret and endpoint, ensures the
-// resource's goroutine group in the runtime supervisor (which returns at once),
-// reads the group's latest immutable snapshot, computes status with pure
-// functions (the *_status.go files, table-tested without an API server) and
-// patches status once. Status is refreshed every --status-interval and at
-// once when a group reports an important change through the change feed.
+// A reconciler never trades and never waits on the network or on a group:
+// it reads the resource, resolves its credentials Secret and endpoint, and
+// tells the runtime supervisor what it wants (start this version of the
+// group, or stop it) without waiting for it to happen. A group that is still
+// stopping leaves the status as it was; the supervisor's notification that
+// it has gone comes back through the change feed and reconciles the resource
+// again, which is also how a deletion's finalizer is removed only once the
+// group has stopped. Then the reconciler reads the group's latest immutable
+// snapshot and computes status with pure functions (the *_status.go files,
+// table-tested without an API server).
+//
+// Every reconcile of a live resource ends in reconcileEnd.finish, deferred:
+// at most one status patch, none when the status is stored unchanged, and
+// changes in figures alone at most once per --status-interval per resource;
+// it is also the one place deciding when to reconcile again.
 package controller

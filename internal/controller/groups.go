@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
@@ -107,16 +110,21 @@ func (r groupRequest) version() string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// ensureGroup makes the supervisor run key's group as req describes. An
-// unchanged request returns the running group untouched; a changed one
-// restarts it.
-func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, error) {
+// ensureGroup makes the supervisor run key's group as req describes,
+// without waiting for anything: an unchanged request returns the running
+// group untouched; a changed one first stops the old generation and, while
+// that is still stopping, returns stopping (and no view) so the caller can
+// return and be woken by the change feed once the old group has gone.
+func (s GroupSettings) ensureGroup(ctx context.Context, key string, req groupRequest) (view *groupView, stopping bool, err error) {
 	version := req.version()
-	if cur, ok := s.Supervisor.Version(key); ok && cur == version {
-		// A group that is still stopping (an earlier Stop timed out) is not
-		// running: Ensure must replace it once it has stopped.
-		if v := s.view(key); v != nil && !v.Runtime.Stopping {
-			return v, nil
+	if cur, ok := s.Supervisor.Version(key); ok {
+		// A group that is still stopping (an earlier stop has not finished)
+		// is not running: it must be gone before this one starts.
+		if v := s.view(key); cur == version && v != nil && !v.Runtime.Stopping {
+			return v, false, nil
+		}
+		if !s.stopGroup(ctx, key) {
+			return nil, true, nil
 		}
 	}
 	ep := s.Registry.Endpoint(req.URLs)
@@ -131,7 +139,7 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 	}
 	signals, err := s.signalOptions(key, req.Signals)
 	if err != nil {
-		return nil, fmt.Errorf("strategy: %w", err)
+		return nil, false, fmt.Errorf("strategy: %w", err)
 	}
 	g := botgroup.New(botgroup.Config{
 		Endpoint:      ep,
@@ -151,16 +159,22 @@ func (s GroupSettings) ensureGroup(key string, req groupRequest) (*groupView, er
 	})
 	if req.Trading != nil {
 		if err := s.enableTrading(g, ep, req.Credentials, req.Trading); err != nil {
-			return nil, fmt.Errorf("trading: %w", err)
+			return nil, false, fmt.Errorf("trading: %w", err)
 		}
 	}
-	if _, err := s.Supervisor.Ensure(key, version, g, g.Tasks()...); err != nil {
-		return nil, fmt.Errorf("starting group %s: %w", key, err)
+	if _, err := s.Supervisor.EnsureNoWait(key, version, g, g.Tasks()...); err != nil {
+		if errors.Is(err, runtime.ErrGroupStopping) {
+			// Only another caller for the same key could have started a
+			// group since the check above; reconciles of one key do not
+			// overlap, so this is a safety net.
+			return nil, true, nil
+		}
+		return nil, false, fmt.Errorf("starting group %s: %w", key, err)
 	}
 	if s.Changes != nil {
 		s.Changes.track(key, req.URLs.REST)
 	}
-	return s.view(key), nil
+	return s.view(key), false, nil
 }
 
 // view reads a group's snapshots; nil when no group runs under key.
@@ -179,11 +193,14 @@ func (s GroupSettings) view(key string) *groupView {
 		Recorded: g.Recording(), Signals: snap.Signals, Trading: snap.Trading, Executor: g.Executor()}
 }
 
-// releaseGroup stops key's group and lets its recording writer go once it
-// has delivered what it holds: the resource is being deleted.
-func (s GroupSettings) releaseGroup(ctx context.Context, key string) error {
-	if err := s.stopGroup(ctx, key); err != nil {
-		return err
+// releaseGroup stops key's group and, once it has gone, lets its
+// recording writer go (after it has delivered what it holds) and forgets
+// the resource's signal state and metrics: the resource is being deleted.
+// It never waits: it reports whether the group has gone, and if not, the
+// change feed wakes the reconciler when it has.
+func (s GroupSettings) releaseGroup(ctx context.Context, key string) (gone bool) {
+	if !s.stopGroup(ctx, key) {
+		return false
 	}
 	if s.Sink != nil {
 		s.Sink.Release(recordingKey(key))
@@ -195,15 +212,34 @@ func (s GroupSettings) releaseGroup(ctx context.Context, key string) error {
 		s.SignalMetrics.Forget(nn.Namespace, kind, nn.Name)
 		s.TradingMetrics.Forget(nn.Namespace + "/" + nn.Name)
 	}
-	return nil
+	return true
 }
 
-// stopGroup stops key's group, if any, within the supervisor's stop timeout.
-func (s GroupSettings) stopGroup(ctx context.Context, key string) error {
+// stopGroup tells key's group, if any, to stop, and reports whether no
+// group is listed for key any more. It does not wait: the supervisor's
+// change notification when the group leaves the list wakes the reconciler.
+// A stop that has taken longer than --stop-timeout is logged with the tasks
+// that ignore their cancellation.
+func (s GroupSettings) stopGroup(ctx context.Context, key string) (gone bool) {
 	if s.Changes != nil {
 		s.Changes.untrack(key)
 	}
-	return s.Supervisor.Stop(ctx, key)
+	if s.Supervisor.BeginStop(key) {
+		return true
+	}
+	if snap, ok := s.Supervisor.Snapshot(key); ok && !snap.StopAt.IsZero() {
+		if took := time.Since(snap.StopAt); took > s.Supervisor.StopTimeout() {
+			var stuck []string
+			for _, t := range snap.Tasks {
+				if t.State == runtime.TaskRunning || t.State == runtime.TaskBackoff {
+					stuck = append(stuck, t.Name)
+				}
+			}
+			log.FromContext(ctx).Error(nil, "the group's tasks have not stopped within --stop-timeout; waiting for them",
+				"group", key, "stopping", took.Truncate(time.Second).String(), "tasks", stuck)
+		}
+	}
+	return false
 }
 
 // recordingKey names a group's recording writer "namespace/Kind/name", so

@@ -48,6 +48,13 @@ const (
 	probeInterval  = 300 * time.Millisecond
 	waitTimeout    = 30 * time.Second
 	pollInterval   = 100 * time.Millisecond
+	// maxConcurrentReconciles is the workers per controller: fewer than the
+	// cases running at once, so a reconcile that blocked would hold up
+	// others (testSlowStopBlocksNoOne blocks every worker that could).
+	maxConcurrentReconciles = 2
+	// stopTimeout is longer than any wait of a test, so a reconcile that
+	// waited for a stuck stop would fail the test rather than outlast it.
+	stopTimeout = 2 * waitTimeout
 )
 
 // envSuite is one control plane (kube-apiserver and etcd), one manager
@@ -65,7 +72,10 @@ type envSuite struct {
 	reads *keyCounter
 	// notified counts the supervisor's change notifications per group key.
 	notified *keyCounter
-	logs     *syncBuffer
+	// statusWrites records the manager's requests that write a resource's
+	// status, as they leave for the API server.
+	statusWrites *writeLog
+	logs         *syncBuffer
 	// sim is the simulator behind the Simulator endpoint.
 	sim *simServer
 	// groupTransport is the transport every group's exchange client uses.
@@ -108,6 +118,7 @@ func startSuite(t *testing.T) *envSuite {
 	s := &envSuite{
 		reads:          newKeyCounter(),
 		notified:       newKeyCounter(),
+		statusWrites:   &writeLog{},
 		logs:           &syncBuffer{},
 		groupTransport: &http.Transport{MaxIdleConnsPerHost: 16},
 		changes:        NewChangeFeed(),
@@ -122,21 +133,23 @@ func startSuite(t *testing.T) *envSuite {
 	// controller-runtime's informers log only through its process-wide
 	// logger; without one it complains on stderr once the process is 30s old.
 	ctrllog.SetLogger(logger)
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg.Wrap(s.statusWrites.wrap)
+	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
 		Scheme:                 scheme,
 		Logger:                 logger,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		// controller-runtime refuses a controller name seen before in the
 		// process, which `go test -count=N` would otherwise trip over.
-		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
+		Controller: config.Controller{SkipNameValidation: &skipNameValidation, MaxConcurrentReconciles: maxConcurrentReconciles},
 	})
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}
 	s.supervisor = runtime.NewSupervisor(runtime.Options{
 		Logger:      logger.WithName("supervisor"),
-		StopTimeout: 10 * time.Second,
+		StopTimeout: stopTimeout,
 		BackoffBase: 100 * time.Millisecond,
 		BackoffMax:  time.Second,
 		OnChange: func(key string) {
@@ -238,6 +251,9 @@ func TestReconcilers(t *testing.T) {
 		{"SymbolWatch/Lifecycle", testWatchLifecycle},
 		{"Signals/ReplayAndStall", testSignals},
 		{"Trading/HaltAndResume", testTrading},
+		{"NonBlocking/SlowStopBlocksNoOne", testSlowStopBlocksNoOne},
+		{"NonBlocking/DeleteWaitsForStop", testDeleteWaitsForStop},
+		{"StatusWrites/Steady", testSteadyStatusWrites},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,10 +2,8 @@ package controller
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,11 +17,14 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 )
 
-// SymbolWatchReconciler reconciles SymbolWatch resources into goroutine groups.
+// SymbolWatchReconciler reconciles SymbolWatch resources into goroutine
+// groups; like the TradingBot reconciler, it never waits for a group.
 type SymbolWatchReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Settings GroupSettings
+
+	writes statusWrites
 }
 
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;update;patch
@@ -32,73 +33,83 @@ type SymbolWatchReconciler struct {
 
 // Reconcile brings one SymbolWatch's group in line with its spec and reports
 // the group's state in status.
-func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
 	key := groupKey(kindSymbolWatch, req.NamespacedName)
 	var sw tradingv1alpha1.SymbolWatch
 	if err := r.Get(ctx, req.NamespacedName, &sw); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, r.Settings.releaseGroup(ctx, key)
+			return released(ctx, r.Settings, &r.writes, key), nil
 		}
 		return ctrl.Result{}, err
 	}
 	if !sw.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, finalize(ctx, r.Client, r.Settings, &sw, key)
+		return finalize(ctx, r.Client, r.Settings, &r.writes, &sw, key)
 	}
 	if err := ensureFinalizer(ctx, r.Client, &sw); err != nil {
 		return ctrl.Result{}, err
 	}
 
+	end := &reconcileEnd{c: r.Client, writes: &r.writes, interval: r.Settings.StatusInterval,
+		now: r.Settings.now(), key: key, obj: &sw}
+	defer func() { res, err = end.finish(ctx, err) }()
+
 	spec := *sw.Spec.DeepCopy()
 	spec.SetDefaults()
-	in := watchInputs{Generation: sw.Generation, Spec: spec, Previous: sw.Status, Now: r.Settings.now(),
+	in := watchInputs{Generation: sw.Generation, Spec: spec, Previous: sw.Status, Now: end.now,
 		SinkConfigured: r.Settings.Sink != nil}
-	running := false
-	if spec.Suspend {
-		if err := r.Settings.stopGroup(ctx, key); err != nil {
-			return ctrl.Result{}, err
-		}
-	} else {
-		urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
-		if err != nil {
-			in.EndpointError = "spec.exchange: " + err.Error()
-			if err := r.Settings.stopGroup(ctx, key); err != nil {
-				return ctrl.Result{}, err
-			}
-		} else {
-			view, err := r.Settings.ensureGroup(key, groupRequest{
-				URLs:      urls,
-				Symbols:   spec.Symbols,
-				Streams:   watchStreams(spec),
-				Recording: recordingOptions(spec.Recording),
-				Meta:      recordingMeta(kindSymbolWatch, sw.Namespace, sw.Name, spec.Exchange),
-				Signals:   watchSignalRequest(&sw, spec, r.Recorder),
-				Extra:     []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
-			})
-			if err != nil {
-				return ctrl.Result{}, err
-			}
-			in.Group, running = view, true
-		}
+	if end.run, err = r.reconcileGroup(ctx, &sw, key, &in); err != nil || end.run == groupStopping {
+		return ctrl.Result{}, err
 	}
-
 	status := symbolWatchStatus(in)
-	if !equality.Semantic.DeepEqual(sw.Status, status) {
+	changed, urgent := watchStatusChange(&sw.Status, &status)
+	end.status = &statusChange{changed: changed, urgent: urgent, apply: func() func() {
 		before := sw.Status
-		patch := client.MergeFromWithOptions(sw.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		sw.Status = status
-		if err := r.Status().Patch(ctx, &sw, patch); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: staleRetryDelay}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+		return func() {
+			emitTransitions(r.Recorder, &sw, string(before.Phase), string(status.Phase),
+				breakerOf(before.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
 		}
-		emitTransitions(r.Recorder, &sw, string(before.Phase), string(status.Phase),
-			breakerOf(before.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
-	}
-	if running {
-		return ctrl.Result{RequeueAfter: r.Settings.StatusInterval}, nil
-	}
+	}}
 	return ctrl.Result{}, nil
+}
+
+// reconcileGroup starts, restarts or stops the watch's group without
+// waiting for it, and fills the inputs of its status.
+func (r *SymbolWatchReconciler) reconcileGroup(ctx context.Context, sw *tradingv1alpha1.SymbolWatch, key string, in *watchInputs) (groupRun, error) {
+	spec := in.Spec
+	if spec.Suspend {
+		return r.stop(ctx, key), nil
+	}
+	urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
+	if err != nil {
+		in.EndpointError = "spec.exchange: " + err.Error()
+		return r.stop(ctx, key), nil
+	}
+	view, stopping, err := r.Settings.ensureGroup(ctx, key, groupRequest{
+		URLs:      urls,
+		Symbols:   spec.Symbols,
+		Streams:   watchStreams(spec),
+		Recording: recordingOptions(spec.Recording),
+		Meta:      recordingMeta(kindSymbolWatch, sw.Namespace, sw.Name, spec.Exchange),
+		Signals:   watchSignalRequest(sw, spec, r.Recorder),
+		Extra:     []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
+	})
+	switch {
+	case err != nil:
+		return groupIdle, err
+	case stopping:
+		return groupStopping, nil
+	}
+	in.Group = view
+	return groupRunning, nil
+}
+
+// stop asks for key's group to stop and says whether the watch must wait for it.
+func (r *SymbolWatchReconciler) stop(ctx context.Context, key string) groupRun {
+	if r.Settings.stopGroup(ctx, key) {
+		return groupIdle
+	}
+	return groupStopping
 }
 
 // SetupWithManager registers the reconciler.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -27,10 +26,14 @@ import (
 const Finalizer = "trading.tradebot.dev/stop-group"
 
 // TradingBotReconciler reconciles TradingBot resources into goroutine groups.
+// Its reconciles never wait for a group: starting and stopping are handed to
+// the supervisor, and the change feed brings the bot back when they are done.
 type TradingBotReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Settings GroupSettings
+
+	writes statusWrites
 }
 
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots,verbs=get;list;watch;update;patch
@@ -41,73 +44,68 @@ type TradingBotReconciler struct {
 
 // Reconcile brings one TradingBot's group in line with its spec and reports
 // the group's state in status.
-func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
 	key := groupKey(kindTradingBot, req.NamespacedName)
 	var bot tradingv1alpha1.TradingBot
 	if err := r.Get(ctx, req.NamespacedName, &bot); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Gone without our finalizer (e.g. it was removed by hand):
 			// make sure nothing keeps running for it.
-			return ctrl.Result{}, r.Settings.releaseGroup(ctx, key)
+			return released(ctx, r.Settings, &r.writes, key), nil
 		}
 		return ctrl.Result{}, err
 	}
 
 	if !bot.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, finalize(ctx, r.Client, r.Settings, &bot, key)
+		return finalize(ctx, r.Client, r.Settings, &r.writes, &bot, key)
 	}
 	if err := ensureFinalizer(ctx, r.Client, &bot); err != nil {
 		return ctrl.Result{}, err
 	}
 
+	end := &reconcileEnd{c: r.Client, writes: &r.writes, interval: r.Settings.StatusInterval,
+		now: r.Settings.now(), key: key, obj: &bot}
+	defer func() { res, err = end.finish(ctx, err) }()
+
 	spec := *bot.Spec.DeepCopy()
 	spec.SetDefaults()
-	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: r.Settings.now(),
+	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: end.now,
 		SinkConfigured: r.Settings.Sink != nil}
-	running, err := r.reconcileGroup(ctx, &bot, key, &in)
-	if err != nil {
+	if end.run, err = r.reconcileGroup(ctx, &bot, key, &in); err != nil || end.run == groupStopping {
 		return ctrl.Result{}, err
 	}
-
 	status := tradingBotStatus(in)
-	if !equality.Semantic.DeepEqual(bot.Status, status) {
+	changed, urgent := botStatusChange(&bot.Status, &status)
+	end.status = &statusChange{changed: changed, urgent: urgent, apply: func() func() {
 		before := bot.Status
-		patch := client.MergeFromWithOptions(bot.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		bot.Status = status
-		if err := r.Status().Patch(ctx, &bot, patch); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: staleRetryDelay}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+		return func() {
+			emitTransitions(r.Recorder, &bot, string(before.Phase), string(status.Phase),
+				breakerOf(before.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
 		}
-		emitTransitions(r.Recorder, &bot, string(before.Phase), string(status.Phase),
-			breakerOf(before.Exchange), breakerOf(status.Exchange), readyMessage(status.Conditions))
-	}
-	if running {
-		return ctrl.Result{RequeueAfter: r.Settings.StatusInterval}, nil
-	}
-	// Nothing runs: a change to the bot, its Secret or the operator's flags
-	// (a restart) is what will wake it, not a timer.
+	}}
 	return ctrl.Result{}, nil
 }
 
 // reconcileGroup starts, restarts or stops the bot's group and fills the
-// inputs of its status. It reports whether a group runs.
-func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv1alpha1.TradingBot, key string, in *botInputs) (bool, error) {
+// inputs of its status. It never waits for a group: it reports whether one
+// runs, or is still stopping (then the status is left as it is until the
+// group has gone, so it never claims a stop that has not happened).
+func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv1alpha1.TradingBot, key string, in *botInputs) (groupRun, error) {
 	spec := in.Spec
 	switch {
 	case spec.Suspend:
-		return false, r.Settings.stopGroup(ctx, key)
+		return r.stop(ctx, key), nil
 	case spec.Mode == tradingv1alpha1.ModeLive && !r.Settings.AllowLiveTrading:
 		in.LiveRefused = true
 		in.Credentials = credentialsResult{OK: false, Reason: tradingv1alpha1.ReasonLiveTradingDisabled,
 			Message: "credentials are not read while live trading is disabled"}
-		return false, r.Settings.stopGroup(ctx, key)
+		return r.stop(ctx, key), nil
 	}
 
 	creds, err := resolveCredentials(ctx, r.Client, bot.Namespace, spec.Exchange)
 	if err != nil {
-		return false, err
+		return groupIdle, err
 	}
 	in.Credentials = creds
 	urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
@@ -115,11 +113,11 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		in.EndpointError = "spec.exchange: " + err.Error()
 	}
 	if !creds.OK || in.EndpointError != "" {
-		return false, r.Settings.stopGroup(ctx, key)
+		return r.stop(ctx, key), nil
 	}
 
 	policy, share := botPolicy(spec)
-	view, err := r.Settings.ensureGroup(key, groupRequest{
+	view, stopping, err := r.Settings.ensureGroup(ctx, key, groupRequest{
 		URLs:        urls,
 		Symbols:     spec.Symbols,
 		Policy:      policy,
@@ -134,8 +132,11 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 			Previous: bot.Status.Trading, ResumeToken: bot.Annotations[ResumeAnnotation], Object: bot.DeepCopy(), Recorder: r.Recorder},
 		Extra: []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
 	})
-	if err != nil {
-		return false, err
+	switch {
+	case err != nil:
+		return groupIdle, err
+	case stopping:
+		return groupStopping, nil
 	}
 	in.Group = view
 	if view != nil && view.Executor != nil {
@@ -143,7 +144,15 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 			view.Executor.Resume(token)
 		}
 	}
-	return true, nil
+	return groupRunning, nil
+}
+
+// stop asks for key's group to stop and says whether the bot must wait for it.
+func (r *TradingBotReconciler) stop(ctx context.Context, key string) groupRun {
+	if r.Settings.stopGroup(ctx, key) {
+		return groupIdle
+	}
+	return groupStopping
 }
 
 // SetupWithManager registers the reconciler: it watches TradingBots, the

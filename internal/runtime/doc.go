@@ -6,6 +6,9 @@
 // built from); [Supervisor.Ensure] replaces a group only when the version
 // changes, and always waits for the old generation to stop before starting the
 // new one, so two generations of one bot never trade at the same time.
+// [Supervisor.EnsureNoWait] and [Supervisor.BeginStop] keep that rule without
+// blocking their caller: they start the stop and return, and the group's
+// leaving the list is reported through [Options.OnChange].
 //
 // Each group publishes an immutable [GroupSnapshot] through an atomic pointer,
 // so readers such as the reconciler never wait on a task, and sends a

@@ -24,6 +24,7 @@ type group struct {
 	tasks    []*taskRun
 	live     int  // task goroutines not yet returned
 	stopping bool // beginStop was called
+	stopAt   time.Time
 	done     chan struct{}
 }
 
@@ -119,6 +120,7 @@ func (g *group) beginStop() {
 		g.cancel()
 	}
 	now := g.sup.opts.Now()
+	g.stopAt = now
 	for _, t := range g.tasks {
 		if !t.live && t.status.State == TaskPending {
 			t.status.State, t.status.Since = TaskStopped, now
@@ -204,6 +206,7 @@ func (g *group) publishLocked() {
 		Version:  g.version,
 		Started:  g.started,
 		Stopping: g.stopping,
+		StopAt:   g.stopAt,
 		Tasks:    make([]TaskStatus, len(g.tasks)),
 	}
 	for i, t := range g.tasks {

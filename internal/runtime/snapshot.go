@@ -14,8 +14,9 @@ type GroupSnapshot struct {
 	// Started is when the group's tasks were launched; zero while the
 	// supervisor has not started.
 	Started time.Time
-	// Stopping is true once the group has been told to stop.
+	// Stopping is true once the group has been told to stop, at StopAt.
 	Stopping bool
+	StopAt   time.Time
 	// Tasks are in the order they were added.
 	Tasks []TaskStatus
 }

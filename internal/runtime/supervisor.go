@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
 )
@@ -111,31 +112,14 @@ func (s *Supervisor) Ensure(key, version string, state any, tasks ...Task) (rest
 		return false, err
 	}
 	for {
-		s.mu.Lock()
-		if s.phase == phaseClosed {
-			s.mu.Unlock()
-			return false, ErrStopped
-		}
-		old := s.groups[key]
+		restarted, old, err := s.ensureStep(key, version, state, tasks)
 		if old == nil {
-			g := newGroup(s, key, version, state, tasks)
-			s.groups[key] = g
-			if s.phase == phaseRunning {
-				g.launch(s.ctx)
-			}
-			s.mu.Unlock()
-			return true, nil
+			return restarted, err
 		}
-		if old.version == version && !old.isStopping() {
-			s.mu.Unlock()
-			return false, nil
-		}
-		s.mu.Unlock()
-
 		// Stop the old generation outside the lock; other keys carry on.
 		old.beginStop()
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.StopTimeout)
-		err := old.wait(ctx)
+		err = old.wait(ctx)
 		cancel()
 		if err != nil {
 			return false, fmt.Errorf("supervisor: replacing group %q: %w", key, err)
@@ -143,6 +127,51 @@ func (s *Supervisor) Ensure(key, version string, state any, tasks ...Task) (rest
 		s.forget(old)
 		// Loop: another caller may have ensured this key meanwhile.
 	}
+}
+
+// EnsureNoWait is Ensure for callers that must not block, such as a
+// reconciler: where Ensure would wait for an older generation to stop, it
+// tells that generation to stop and returns ErrGroupStopping (wrapped)
+// without starting anything. OnChange(key) is called once the old group has
+// left the list; calling EnsureNoWait again then starts the new one.
+func (s *Supervisor) EnsureNoWait(key, version string, state any, tasks ...Task) (restarted bool, err error) {
+	if err := validateTasks(tasks); err != nil {
+		return false, err
+	}
+	for {
+		restarted, old, err := s.ensureStep(key, version, state, tasks)
+		if old == nil {
+			return restarted, err
+		}
+		if !s.beginStopGroup(old) {
+			return false, fmt.Errorf("%w: %q: waiting for the previous generation", ErrGroupStopping, key)
+		}
+		// The old group had nothing left to wait for: start the new one.
+	}
+}
+
+// ensureStep does the part of Ensure that needs no waiting: it starts the
+// group if none is listed under key, or leaves a group at version alone.
+// Otherwise it returns the group in the way, which the caller must stop.
+func (s *Supervisor) ensureStep(key, version string, state any, tasks []Task) (restarted bool, old *group, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.phase == phaseClosed {
+		return false, nil, ErrStopped
+	}
+	old = s.groups[key]
+	if old == nil {
+		g := newGroup(s, key, version, state, tasks)
+		s.groups[key] = g
+		if s.phase == phaseRunning {
+			g.launch(s.ctx)
+		}
+		return true, nil, nil
+	}
+	if old.version == version && !old.isStopping() {
+		return false, nil, nil
+	}
+	return false, old, nil
 }
 
 // AddTask adds task to the running group key. It starts at once if the
@@ -184,6 +213,35 @@ func (s *Supervisor) Stop(ctx context.Context, key string) error {
 	s.forget(g)
 	return nil
 }
+
+// BeginStop cancels the group key without waiting for its tasks, and
+// reports whether no group is listed under key any more. When it reports
+// false, the group leaves the list once its last task returns, and
+// OnChange(key) says so. Stopping an unknown key does nothing and reports
+// true.
+func (s *Supervisor) BeginStop(key string) (gone bool) {
+	g := s.group(key)
+	if g == nil {
+		return true
+	}
+	return s.beginStopGroup(g)
+}
+
+// beginStopGroup cancels g and, if it has no task left running, removes it
+// from the list at once. It reports whether g has left the list.
+func (s *Supervisor) beginStopGroup(g *group) bool {
+	g.beginStop()
+	select {
+	case <-g.done:
+		s.forget(g)
+		return true
+	default:
+		return false
+	}
+}
+
+// StopTimeout is how long a stop may take before it counts as stuck.
+func (s *Supervisor) StopTimeout() time.Duration { return s.opts.StopTimeout }
 
 // Snapshot returns the latest published state of group key. It takes no
 // lock a task could hold, so it never waits on tasks.

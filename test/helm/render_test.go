@@ -31,7 +31,8 @@ func TestLint(t *testing.T) {
 func TestArgs(t *testing.T) {
 	base := []string{"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
 		"--leader-elect", "--leader-election-id=tradebot-operator.trading.tradebot.dev"}
-	intervals := []string{"--status-interval=10s", "--probe-interval=15s"}
+	intervals := []string{"--status-interval=10s", "--probe-interval=15s",
+		"--max-concurrent-reconciles=4", "--kube-api-qps=50", "--kube-api-burst=100"}
 	tests := []struct {
 		name string
 		args []string
@@ -39,8 +40,7 @@ func TestArgs(t *testing.T) {
 	}{
 		{"defaults", nil, slices.Concat(base, intervals)},
 		{"no leader election", []string{"--set", "leaderElection.enabled=false"},
-			[]string{"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
-				"--status-interval=10s", "--probe-interval=15s"}},
+			slices.Concat([]string{"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"}, intervals)},
 		{"ports", []string{"--set", "operator.metricsPort=9090,operator.probePort=9091"},
 			slices.Concat([]string{"--metrics-bind-address=:9090", "--health-probe-bind-address=:9091"},
 				base[2:], intervals)},
@@ -56,6 +56,7 @@ func TestArgs(t *testing.T) {
 			slices.Concat(base, []string{
 				"--simulator-url=http://exchange-sim.tradebot-system:18090",
 				"--status-interval=5s", "--probe-interval=30s",
+				"--max-concurrent-reconciles=8", "--kube-api-qps=12.5", "--kube-api-burst=40",
 				"--influx-url=http://influxdb.monitoring:8086",
 				"--influx-org=trading",
 				"--influx-token-file=/etc/tradebot/influx/admin-token",

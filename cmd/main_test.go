@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+)
+
+func parse(t *testing.T, args ...string) (options, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o, _, err := parseFlags(fs, args)
+	return o, err
+}
+
+func TestScaleFlags(t *testing.T) {
+	o, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.maxConcurrentReconciles != 4 || o.kubeAPIQPS != defaultKubeAPIQPS || o.kubeAPIBurst != defaultKubeAPIBurst {
+		t.Errorf("defaults: %d workers, qps %v, burst %d; want 4, %v, %d",
+			o.maxConcurrentReconciles, o.kubeAPIQPS, o.kubeAPIBurst, defaultKubeAPIQPS, defaultKubeAPIBurst)
+	}
+	o, err = parse(t, "--max-concurrent-reconciles=16", "--kube-api-qps=12.5", "--kube-api-burst=25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.maxConcurrentReconciles != 16 || o.kubeAPIQPS != 12.5 || o.kubeAPIBurst != 25 {
+		t.Errorf("set: %d workers, qps %v, burst %d; want 16, 12.5, 25", o.maxConcurrentReconciles, o.kubeAPIQPS, o.kubeAPIBurst)
+	}
+	for _, bad := range []string{"--max-concurrent-reconciles=0", "--kube-api-qps=0", "--kube-api-qps=-1", "--kube-api-burst=0"} {
+		if _, err := parse(t, bad); err == nil || !strings.Contains(err.Error(), strings.SplitN(bad, "=", 2)[0]) {
+			t.Errorf("%s: error %v, want one naming the flag", bad, err)
+		}
+	}
+}
+
+// Every client built from the manager's config draws on one bucket; the
+// leader election's config keeps the base's limits and no shared bucket.
+func TestClientConfigsShareOneBudget(t *testing.T) {
+	base := &rest.Config{Host: "https://127.0.0.1:6443", QPS: -1}
+	mgr, leader := clientConfigs(base, options{kubeAPIQPS: 7, kubeAPIBurst: 9})
+	if mgr.QPS != 7 || mgr.Burst != 9 || mgr.RateLimiter == nil {
+		t.Fatalf("manager config: qps %v, burst %d, limiter %v; want 7, 9 and a limiter", mgr.QPS, mgr.Burst, mgr.RateLimiter)
+	}
+	if mgr.RateLimiter.QPS() != 7 {
+		t.Errorf("limiter qps = %v, want 7", mgr.RateLimiter.QPS())
+	}
+	if base.RateLimiter != nil || base.QPS != -1 {
+		t.Errorf("the base config was changed: qps %v, limiter %v", base.QPS, base.RateLimiter)
+	}
+	if leader.RateLimiter != nil || leader.QPS != -1 {
+		t.Errorf("leader election config: qps %v, limiter %v; want the base's", leader.QPS, leader.RateLimiter)
+	}
+
+	// Two resource types' clients, built the way controller-runtime does
+	// (from a copy of the config): the same bucket.
+	restClient := func(gv schema.GroupVersion) *rest.RESTClient {
+		c := rest.CopyConfig(mgr)
+		c.GroupVersion = &gv
+		c.APIPath = "/apis"
+		c.NegotiatedSerializer = clientgoscheme.Codecs.WithoutConversion()
+		rc, err := rest.RESTClientFor(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	a := restClient(schema.GroupVersion{Group: "trading.tradebot.dev", Version: "v1alpha1"})
+	b := restClient(schema.GroupVersion{Group: "events.k8s.io", Version: "v1"})
+	if a.GetRateLimiter() == nil || a.GetRateLimiter() != b.GetRateLimiter() {
+		t.Errorf("clients of two resource types have limiters %p and %p; want one shared", a.GetRateLimiter(), b.GetRateLimiter())
+	}
+}
