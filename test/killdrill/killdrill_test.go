@@ -164,14 +164,14 @@ func TestKill9Drill(t *testing.T) {
 		seen := map[string]int{}
 		open := 0
 		for _, sym := range b.symbols {
-			os, err := judge.account(b.uid).OrdersSince(judge.ctx, exchange.CallPolicy{}, sym, start.Add(-time.Minute))
+			list, err := judge.account(b.uid).OrdersSince(judge.ctx, exchange.CallPolicy{}, sym, start.Add(-time.Minute))
 			if err != nil {
 				t.Fatalf("%s: orders of %s: %v", b.name, sym, err)
 			}
 			// The bots trade on while they are judged: every kline up to
 			// now may have given an order.
 			ids := ownIDs(b, start.Add(-time.Minute), time.Now())
-			for _, o := range os {
+			for _, o := range list {
 				orders++
 				seen[o.ClientOrderID]++
 				if !ids[o.ClientOrderID] {
