@@ -239,6 +239,81 @@ type TradingStatus struct {
 	// pnl is realizedPnL plus unrealizedPnL, for display.
 	// +optional
 	PnL string `json:"pnl,omitempty"`
+
+	// openings are the bot's books per symbol at the start of the current
+	// UTC day. After an operator restart the bot rebuilds its positions
+	// from them and the trades since, read from the exchange, so entry
+	// prices and lifetime realized PnL and fees carry over; without them
+	// (or when they are more than 7 days old) a position is valued at the
+	// day-start price and lifetime figures start again from the day's
+	// trades. Written by the operator; not meant to be edited.
+	// +listType=map
+	// +listMapKey=symbol
+	// +optional
+	Openings []PositionOpening `json:"openings,omitempty"`
+}
+
+// PositionOpening is one symbol's books at the start of a UTC day. Money
+// figures are decimal strings in the quote asset.
+type PositionOpening struct {
+	// symbol is the market.
+	// +required
+	Symbol string `json:"symbol"`
+
+	// day is the 00:00 UTC the figures describe.
+	// +required
+	Day metav1.Time `json:"day"`
+
+	// quantity is the base quantity held then, and costBasis what it cost.
+	// +optional
+	Quantity string `json:"quantity,omitempty"`
+	// +optional
+	CostBasis string `json:"costBasis,omitempty"`
+
+	// realizedPnL and fees are the lifetime figures up to day.
+	// +optional
+	RealizedPnL string `json:"realizedPnL,omitempty"`
+	// +optional
+	Fees string `json:"fees,omitempty"`
+
+	// oversold is the quantity sold beyond what the books held (a flag
+	// for a person: some holding was not known to the bot).
+	// +optional
+	Oversold string `json:"oversold,omitempty"`
+
+	// dayStartPrice is the open of the day's first one-minute kline.
+	// +optional
+	DayStartPrice string `json:"dayStartPrice,omitempty"`
+
+	// lastTradeId is the highest trade id counted in these figures.
+	// +optional
+	LastTradeID int64 `json:"lastTradeId,omitempty"`
+
+	// entryEstimated is true when the cost was not known and the quantity
+	// was valued at a day-start price.
+	// +optional
+	EntryEstimated bool `json:"entryEstimated,omitempty"`
+
+	// pendingFees are fees of earlier days, paid in a third asset, not yet
+	// converted to the quote asset.
+	// +listType=atomic
+	// +optional
+	PendingFees []PendingFeeStatus `json:"pendingFees,omitempty"`
+}
+
+// PendingFeeStatus is a fee waiting for a price in the quote asset.
+type PendingFeeStatus struct {
+	// tradeId is the trade that paid it.
+	// +required
+	TradeID int64 `json:"tradeId"`
+	// asset and amount are the fee as charged.
+	// +required
+	Asset string `json:"asset"`
+	// +required
+	Amount string `json:"amount"`
+	// time is when the trade happened.
+	// +required
+	Time metav1.Time `json:"time"`
 }
 
 // PositionStatus is the open position in one symbol.

@@ -201,8 +201,10 @@ func testDeleteWaitsForStop(t *testing.T, s *envSuite) {
 		t.Errorf("group listed %v, snapshot %+v; want it still stopping", ok, snap)
 	}
 
+	// The delete was sent above; once released, the group stops, the
+	// finalizer comes off and the object goes on its own.
 	releaseAll()
-	deleteAndWait(t, s, nn, newBotObj)
+	waitGone(t, s, nn, newBotObj)
 	if v, ok := s.supervisor.Version(key); ok {
 		t.Errorf("the bot is gone but its group is still listed (version %s)", v)
 	}

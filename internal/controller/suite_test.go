@@ -337,6 +337,12 @@ func deleteAndWait[T client.Object](t *testing.T, s *envSuite, nn types.Namespac
 	if err := s.c.Delete(context.Background(), get(t, s, nn, newObj)); err != nil {
 		t.Fatalf("deleting %s: %v", nn, err)
 	}
+	waitGone(t, s, nn, newObj)
+}
+
+// waitGone waits until the object is gone from the API server.
+func waitGone[T client.Object](t *testing.T, s *envSuite, nn types.NamespacedName, newObj func() T) {
+	t.Helper()
 	eventually(t, fmt.Sprintf("%T %s deleted", newObj(), nn), func() (bool, string) {
 		obj := newObj()
 		err := s.c.Get(context.Background(), nn, obj)

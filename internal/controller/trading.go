@@ -98,6 +98,13 @@ func (s GroupSettings) enableTrading(g *botgroup.Group, ep *exchange.Endpoint, c
 			rec.Eventf(obj, nil, kind, reason, action, "%s", note)
 		}
 	}
+	if req.Previous != nil {
+		ops, day, err := openingsFromStatus(req.Previous.Openings)
+		if err != nil && cfg.Announce != nil {
+			cfg.Announce(true, "OpeningsUnreadable", "Rebuild", err.Error()+"; positions are valued from the balances at today's start")
+		}
+		cfg.Openings, cfg.OpeningsDay = ops, day
+	}
 	return g.EnableTrading(botgroup.TradingOptions{
 		Executor: cfg, Account: acct, Credentials: *c, Setup: setup,
 		UserDataURL: s.Resolver.WSAPIURL(ep.URLs()),
@@ -178,6 +185,7 @@ func tradingStatus(sn *trading.Snapshot, previous *tradingv1alpha1.TradingStatus
 			RealizedPnL: p.Realized.String(), UnrealizedPnL: p.Unrealized.StringFixed(8),
 		})
 	}
+	st.Openings = openingsToStatus(sn.Openings, sn.Ledger.Day)
 	if l := sn.Last; l != nil {
 		at := metav1.NewTime(l.Time)
 		st.LastOrder = &tradingv1alpha1.OrderSummary{

@@ -45,6 +45,12 @@ func testTrading(t *testing.T, s *envSuite) {
 	if tr.HaltedAt == nil || tr.LastOrder == nil || tr.LastOrder.ClientOrderID == "" || tr.PnL == "" {
 		t.Fatalf("halted trading status %+v", tr)
 	}
+	// The day's openings reach status through the API server's schema,
+	// for a restart to rebuild from.
+	if ops := tr.Openings; len(ops) != 1 || ops[0].Symbol != "BTCUSDT" || ops[0].DayStartPrice == "" ||
+		!ops[0].Day.UTC().Equal(time.Now().UTC().Truncate(24*time.Hour)) {
+		t.Errorf("status.trading.openings %+v; want today's opening of BTCUSDT", ops)
+	}
 	cond := apimeta.FindStatusCondition(halted.Status.Conditions, tradingv1alpha1.ConditionRiskHalted)
 	if cond == nil || cond.Status != metav1.ConditionTrue || cond.Reason != tradingv1alpha1.ReasonDailyLossLimit {
 		t.Fatalf("RiskHalted %+v", cond)

@@ -50,6 +50,13 @@ type Config struct {
 	// and ResumedWith the resume token it had acted on.
 	Restore     *risk.State
 	ResumedWith string
+	// Openings are the books at the start of the UTC day OpeningsDay
+	// that an earlier process reported (status.trading.openings). The
+	// executor rebuilds from them and the trades since, so that entry
+	// prices, lifetime realized PnL and fees carry over a restart; a
+	// symbol without one is valued from the balance (EntryEstimated).
+	Openings    []ledger.Opening
+	OpeningsDay time.Time
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Announce emits a Kubernetes Event (warning or normal); it must not

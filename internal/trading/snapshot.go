@@ -46,6 +46,10 @@ type Snapshot struct {
 	ResumedWith string
 	// Dropped counts signals and account events refused by a full queue.
 	Dropped int64
+	// Openings are the books at the start of the current UTC day
+	// (Ledger.Day), what a restarted executor is given back as
+	// Config.Openings.
+	Openings []ledger.Opening
 }
 
 func (e *Executor) publish() {
@@ -60,6 +64,7 @@ func (e *Executor) publish() {
 		Ledger:      st.ledger.Snapshot(),
 		Risk:        st.checker.State(),
 		ResumedWith: st.resumed,
+		Openings:    st.ledger.Openings(),
 	}
 	if st.last != nil {
 		l := *st.last
@@ -92,5 +97,21 @@ func (a *Snapshot) sameAs(b *Snapshot) bool {
 		a.Last.Status != b.Last.Status || !a.Last.ExecutedQuantity.Equal(b.Last.ExecutedQuantity))) {
 		return false
 	}
-	return a.Ledger.String() == b.Ledger.String()
+	return a.Ledger.String() == b.Ledger.String() && sameOpenings(a.Openings, b.Openings)
+}
+
+func sameOpenings(a, b []ledger.Opening) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Symbol != y.Symbol || x.LastTradeID != y.LastTradeID || x.EntryEstimated != y.EntryEstimated ||
+			len(x.PendingFees) != len(y.PendingFees) || !x.Qty.Equal(y.Qty) || !x.CostBasis.Equal(y.CostBasis) ||
+			!x.Realized.Equal(y.Realized) || !x.Fees.Equal(y.Fees) || !x.Oversold.Equal(y.Oversold) ||
+			!x.DayStartPrice.Equal(y.DayStartPrice) {
+			return false
+		}
+	}
+	return true
 }

@@ -116,31 +116,11 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 		st.free[b.Asset] = b.Free
 		held[b.Asset] = b.Free.Add(b.Locked)
 	}
-	day := ledger.DayStart(now)
-	var openings []ledger.Opening
-	var fills []ledger.Fill
-	for _, m := range markets {
-		dayOpen, err := x.OpenAt(ctx, m.Symbol, day)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s's day-start price: %w", m.Symbol, err)
-		}
-		symFills, err := e.tradesSince(ctx, m.Symbol, day, 0)
-		if err != nil {
-			return nil, err
-		}
-		op, err := ledger.OpeningFromBalance(m, day, dayOpen, held[m.Base], symFills)
-		if err != nil {
-			return nil, fmt.Errorf("opening %s: %w", m.Symbol, err)
-		}
-		openings = append(openings, op)
-		fills = append(fills, symFills...)
-		for _, f := range symFills {
-			st.lastTrade[m.Symbol] = max(st.lastTrade[m.Symbol], f.TradeID)
-		}
+	fills, err := e.rebuildLedger(ctx, st, markets, held, now)
+	if err != nil {
+		return nil, err
 	}
-	if st.ledger, err = ledger.Rebuild(st.quote, markets, day, openings, fills); err != nil {
-		return nil, fmt.Errorf("rebuilding positions: %w", err)
-	}
+	day := st.ledger.Day()
 	st.checker, err = risk.NewChecker(e.cfg.Limits)
 	if err != nil {
 		return nil, err
@@ -186,6 +166,105 @@ func (e *Executor) start(ctx context.Context) (*state, error) {
 	return st, nil
 }
 
+// maxCatchUp is how old persisted openings may be: a restart reads the
+// trades of every day since, and one day-start price per symbol and day.
+const maxCatchUp = 7 * 24 * time.Hour
+
+// rebuildLedger rebuilds the ledger from the openings an earlier process
+// persisted, if they are recent enough, and the trades since; symbols
+// without one are valued from the balance at today's start. It returns the
+// fills it read.
+func (e *Executor) rebuildLedger(ctx context.Context, st *state, markets []ledger.Market, held map[string]decimal.Decimal, now time.Time) ([]ledger.Fill, error) {
+	x := e.cfg.Exchange
+	today := ledger.DayStart(now)
+	from, persisted := e.usableOpenings(today)
+	var openings []ledger.Opening
+	var fills []ledger.Fill
+	for _, m := range markets {
+		symFills, err := e.tradesFromDay(ctx, m.Symbol, from, today)
+		if err != nil {
+			return nil, err
+		}
+		op, ok := persisted[m.Symbol]
+		if !ok {
+			dayOpen, err := x.OpenAt(ctx, m.Symbol, from)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s's day-start price: %w", m.Symbol, err)
+			}
+			if op, err = ledger.OpeningFromBalance(m, from, dayOpen, held[m.Base], symFills); err != nil {
+				return nil, fmt.Errorf("opening %s: %w", m.Symbol, err)
+			}
+		}
+		openings = append(openings, op)
+		fills = append(fills, symFills...)
+		for _, f := range symFills {
+			st.lastTrade[m.Symbol] = max(st.lastTrade[m.Symbol], f.TradeID)
+		}
+	}
+	l, err := ledger.Rebuild(st.quote, markets, from, openings, fills)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding positions: %w", err)
+	}
+	// Carry the books over each midnight since, as a running bot would
+	// have, at each day's start price.
+	for day := from.Add(24 * time.Hour); !day.After(today); day = day.Add(24 * time.Hour) {
+		marks := make(map[string]decimal.Decimal, len(markets))
+		for _, m := range markets {
+			p, err := x.OpenAt(ctx, m.Symbol, day)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s's day-start price of %s: %w", m.Symbol, day.Format(time.DateOnly), err)
+			}
+			marks[m.Symbol] = p
+		}
+		if err := l.BeginDay(day, marks); err != nil {
+			return nil, fmt.Errorf("carrying positions over to %s: %w", day.Format(time.DateOnly), err)
+		}
+	}
+	st.ledger = l
+	return fills, nil
+}
+
+// usableOpenings returns the day to rebuild from and the persisted openings
+// by symbol: those of Config.Openings when they describe a day start at
+// most maxCatchUp before today, else today and none.
+func (e *Executor) usableOpenings(today time.Time) (time.Time, map[string]ledger.Opening) {
+	day := e.cfg.OpeningsDay.UTC()
+	switch {
+	case len(e.cfg.Openings) == 0:
+		return today, nil
+	case !day.Equal(ledger.DayStart(day)) || day.After(today):
+		e.cfg.Logger.Info("ignoring the persisted openings: their day is not a past 00:00 UTC", "day", day)
+		return today, nil
+	case today.Sub(day) > maxCatchUp:
+		e.cfg.Logger.Info("ignoring the persisted openings: too old to catch up; entry prices are estimated", "day", day, "maxCatchUp", maxCatchUp)
+		return today, nil
+	}
+	byID := make(map[string]ledger.Opening, len(e.cfg.Openings))
+	for _, o := range e.cfg.Openings {
+		byID[o.Symbol] = o
+	}
+	return day, byID
+}
+
+// tradesFromDay reads symbol's trades from the start of day from until now.
+// Each earlier day is read from its own start, so that the answer does not
+// depend on how far past its startTime the exchange answers a trade query.
+func (e *Executor) tradesFromDay(ctx context.Context, symbol string, from, today time.Time) ([]ledger.Fill, error) {
+	var out []ledger.Fill
+	for day := from; day.Before(today); day = day.Add(24 * time.Hour) {
+		fills, err := e.tradesBetween(ctx, symbol, day, day.Add(24*time.Hour), 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fills...)
+	}
+	fills, err := e.tradesSince(ctx, symbol, today, 0)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, fills...), nil
+}
+
 // countToday counts one of the bot's orders of the day, read from the
 // exchange at start, as the executor counted it when it placed it: the
 // day's order counts and the last order survive a restart. Refusals and
@@ -207,6 +286,12 @@ func (st *state) countToday(o exchange.Order) {
 // tradesSince reads symbol's trades from since (or after trade id fromID),
 // every page of them, as ledger fills.
 func (e *Executor) tradesSince(ctx context.Context, symbol string, since time.Time, fromID int64) ([]ledger.Fill, error) {
+	return e.tradesBetween(ctx, symbol, since, time.Time{}, fromID)
+}
+
+// tradesBetween reads symbol's trades from since (or after trade id
+// fromID) and before until (zero: no end), as ledger fills.
+func (e *Executor) tradesBetween(ctx context.Context, symbol string, since, until time.Time, fromID int64) ([]ledger.Fill, error) {
 	var out []ledger.Fill
 	q := exchange.TradesQuery{Symbol: symbol, Since: since, FromID: fromID}
 	for {
@@ -214,13 +299,18 @@ func (e *Executor) tradesSince(ctx context.Context, symbol string, since time.Ti
 		if err != nil {
 			return nil, fmt.Errorf("reading %s's trades: %w", symbol, err)
 		}
+		past := false
 		for _, t := range trades {
+			if !until.IsZero() && !t.Time.Before(until) {
+				past = true
+				continue
+			}
 			if t.ID < fromID || t.Time.Before(since) {
 				continue
 			}
 			out = append(out, fillOf(t))
 		}
-		if len(trades) < exchange.MaxTradesPerCall {
+		if len(trades) < exchange.MaxTradesPerCall || past {
 			return out, nil
 		}
 		q = exchange.TradesQuery{Symbol: symbol, FromID: trades[len(trades)-1].ID + 1}
