@@ -48,6 +48,8 @@ type options struct {
 	probeInterval    time.Duration
 	allowLive        bool
 	stopTimeout      time.Duration
+	// requestTimeout bounds each attempt of each exchange request.
+	requestTimeout time.Duration
 	// maxConcurrentReconciles is the workers of each controller.
 	maxConcurrentReconciles int
 	// kubeAPIQPS and kubeAPIBurst are the one request budget that every
@@ -81,6 +83,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	fs.DurationVar(&o.probeInterval, "probe-interval", 15*time.Second, "how often each exchange endpoint's shared health probe runs")
 	fs.BoolVar(&o.allowLive, "allow-live-trading", false, "allow TradingBots with mode Live to run (they trade real money)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long stopping one resource's tasks may take before it is reported as stuck (and the bound on stopping every group at shutdown)")
+	fs.DurationVar(&o.requestTimeout, "exchange-request-timeout", 10*time.Second, "how long one attempt of an exchange request may take; an order whose answer does not come within it is looked up, never sent again blindly")
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "how many resources of each kind are reconciled at once")
 	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", defaultKubeAPIQPS, "requests per second to the Kubernetes API server, shared by every bot and watch (status, finalizers, Events)")
 	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", defaultKubeAPIBurst, "requests allowed at once above --kube-api-qps")
@@ -99,6 +102,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	}
 	if o.probeInterval < time.Second {
 		return o, nil, fmt.Errorf("--probe-interval must be at least 1s, got %s", o.probeInterval)
+	}
+	if o.requestTimeout < 100*time.Millisecond || o.requestTimeout > 5*time.Minute {
+		return o, nil, fmt.Errorf("--exchange-request-timeout must be between 100ms and 5m, got %s", o.requestTimeout)
 	}
 	if o.maxConcurrentReconciles < 1 {
 		return o, nil, fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", o.maxConcurrentReconciles)
@@ -159,10 +165,11 @@ func run(ctx context.Context, o options) error {
 
 	changes := controller.NewChangeFeed()
 	registry := exchange.NewRegistry(exchange.RegistryOptions{
-		Transport: exchange.NewTransport(exchange.TransportOptions{}),
-		Logger:    ctrl.Log.WithName("exchange"),
-		Metrics:   exchange.NewMetrics(metrics.Registry),
-		OnChange:  changes.NotifyEndpoint,
+		Transport:      exchange.NewTransport(exchange.TransportOptions{}),
+		RequestTimeout: o.requestTimeout,
+		Logger:         ctrl.Log.WithName("exchange"),
+		Metrics:        exchange.NewMetrics(metrics.Registry),
+		OnChange:       changes.NotifyEndpoint,
 	})
 	defer registry.Close()
 	supervisor := runtime.NewSupervisor(runtime.Options{

@@ -31,7 +31,7 @@ func TestLint(t *testing.T) {
 func TestArgs(t *testing.T) {
 	base := []string{"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
 		"--leader-elect", "--leader-election-id=tradebot-operator.trading.tradebot.dev"}
-	intervals := []string{"--status-interval=10s", "--probe-interval=15s",
+	intervals := []string{"--status-interval=10s", "--probe-interval=15s", "--exchange-request-timeout=10s",
 		"--max-concurrent-reconciles=4", "--kube-api-qps=50", "--kube-api-burst=100"}
 	tests := []struct {
 		name string
@@ -55,7 +55,7 @@ func TestArgs(t *testing.T) {
 		{"everything on", []string{"--values", everythingOn},
 			slices.Concat(base, []string{
 				"--simulator-url=http://exchange-sim.tradebot-system:18090",
-				"--status-interval=5s", "--probe-interval=30s",
+				"--status-interval=5s", "--probe-interval=30s", "--exchange-request-timeout=2500ms",
 				"--max-concurrent-reconciles=8", "--kube-api-qps=12.5", "--kube-api-burst=40",
 				"--influx-url=http://influxdb.monitoring:8086",
 				"--influx-org=trading",
