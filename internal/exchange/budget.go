@@ -24,11 +24,16 @@ const defaultWeightLimit = 6000
 type weightBudget struct {
 	safety float64
 
+	// share is this process's part of the budget when several replicas
+	// spend from one IP's (1: all of it).
+	share float64
+
 	mu         sync.Mutex
 	limit      int  // the server's REQUEST_WEIGHT per minute
 	learned    bool // limit came from exchangeInfo, not defaultWeightLimit
 	window     int64
-	reserved   int // weight reserved by us in window
+	reserved   int // weight reserved in window: the server's count when we reserved, plus ours since
+	own        int // weight this process reserved in window (held to its share)
 	serverUsed int // the highest X-MBX-USED-WEIGHT-1M seen for window
 	bucket     *rate.Limiter
 	waits      int64
@@ -37,15 +42,34 @@ type weightBudget struct {
 
 // newWeightBudget starts with a full bucket.
 func newWeightBudget(limit int, safety float64) *weightBudget {
-	b := &weightBudget{safety: safety, limit: limit}
+	b := &weightBudget{safety: safety, share: 1, limit: limit}
 	r, burst := b.bucketShape()
 	b.bucket = rate.NewLimiter(r, burst)
 	return b
 }
 
-// allowed is the weight we allow ourselves per window.
+// allowed is the weight this process allows itself per window.
 func (b *weightBudget) allowed() int {
+	return max(int(float64(b.limit)*b.safety*b.share), 1)
+}
+
+// allowedTotal is the weight every user of the IP together may spend per
+// window, as far as the server's count shows them.
+func (b *weightBudget) allowedTotal() int {
 	return max(int(float64(b.limit)*b.safety), 1)
+}
+
+// setShare gives this process share (0 < share ≤ 1) of the budget.
+func (b *weightBudget) setShare(share float64, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if share == b.share {
+		return
+	}
+	b.share = share
+	r, burst := b.bucketShape()
+	b.bucket.SetLimitAt(now, r)
+	b.bucket.SetBurstAt(now, burst)
 }
 
 // setLimit applies a new server limit (from exchangeInfo).
@@ -77,7 +101,7 @@ const maxRequestWeight = 80
 // roll moves to window w, forgetting the older window's counts.
 func (b *weightBudget) roll(w int64) {
 	if w != b.window {
-		b.window, b.reserved, b.serverUsed = w, 0, 0
+		b.window, b.reserved, b.own, b.serverUsed = w, 0, 0, 0
 	}
 }
 
@@ -106,8 +130,10 @@ func (b *weightBudget) tryReserve(w int64, windowEnds, now time.Time, n int) (we
 	b.roll(w)
 	used := max(b.reserved, b.serverUsed)
 	// A request heavier than the whole allowance may still go alone into an
-	// empty window; anything else waits for the next window.
-	if used > 0 && used+n > b.allowed() {
+	// empty window; anything else waits for the next window. Our own
+	// weight keeps to our share, and everyone's (the server's count) to
+	// the whole.
+	if used > 0 && (used+n > b.allowedTotal() || b.own+n > b.allowed()) {
 		return weightTicket{}, windowEnds.Sub(now), false
 	}
 	r := b.bucket.ReserveN(now, min(n, b.bucket.Burst()))
@@ -116,6 +142,7 @@ func (b *weightBudget) tryReserve(w int64, windowEnds, now time.Time, n int) (we
 		return weightTicket{}, d, false
 	}
 	b.reserved = used + n
+	b.own += n
 	return weightTicket{window: w, n: n}, 0, true
 }
 
@@ -135,6 +162,7 @@ func (b *weightBudget) reserveToLearn(w int64, n int) (weightTicket, bool) {
 	}
 	b.roll(w)
 	b.reserved = max(b.reserved, b.serverUsed) + n
+	b.own += n
 	return weightTicket{window: w, n: n}, true
 }
 
@@ -147,6 +175,7 @@ func (b *weightBudget) refund(t weightTicket) {
 	defer b.mu.Unlock()
 	if t.window == b.window {
 		b.reserved = max(b.reserved-t.n, 0)
+		b.own = max(b.own-t.n, 0)
 	}
 }
 

@@ -144,3 +144,60 @@ func TestWeightBudgetLearnsLimitPastDefault(t *testing.T) {
 		t.Fatal("refused under the learned limit")
 	}
 }
+
+// TestWeightBudgetShare: a replica given a third of the budget keeps its
+// own weight to that third, and everyone's (the server's count) to the
+// whole; a new share applies at once.
+func TestWeightBudgetShare(t *testing.T) {
+	b := newWeightBudget(100, 0.95) // 95 allowed in all
+	w := windowIndex(minuteStart, minute)
+	now := minuteStart.Add(time.Second)
+	try := func(n int) bool {
+		_, _, ok := b.tryReserve(w, windowEnd(w, minute), now, n)
+		return ok
+	}
+	b.setShare(1.0/3, now) // 31 for us
+	if !try(31) {
+		t.Fatal("our third refused")
+	}
+	if try(1) {
+		t.Fatal("a request past our third was let through")
+	}
+	b.setShare(1, now)
+	if !try(10) {
+		t.Fatal("the whole budget given back, and still refused")
+	}
+
+	// Next window: the others spent 60; our third still fits, but not
+	// past the whole.
+	w++
+	now = windowEnd(w-1, minute)
+	b.setShare(1.0/3, now)
+	b.observe(w, 60)
+	if !try(30) {
+		t.Fatal("30 of our 31 refused with 60 of 95 used by others")
+	}
+	b.setShare(1, now)
+	if try(6) {
+		t.Fatal("the whole budget overrun: 60 + 30 + 6 > 95")
+	}
+}
+
+// TestRegistryWeightShare: the share reaches endpoints made before and
+// after it is set; a share out of range counts as the whole.
+func TestRegistryWeightShare(t *testing.T) {
+	r := NewRegistry(RegistryOptions{})
+	defer r.Close()
+	before := r.Endpoint(URLs{REST: "http://127.0.0.1:1"})
+	r.SetWeightShare(0.25)
+	after := r.Endpoint(URLs{REST: "http://127.0.0.1:2"})
+	for _, e := range []*Endpoint{before, after} {
+		if a := e.budget.allowed(); a != 1425 { // 6000 × 0.95 / 4
+			t.Errorf("%s allows %d, want 1425", e.urls.REST, a)
+		}
+	}
+	r.SetWeightShare(0)
+	if a := before.budget.allowed(); a != 5700 {
+		t.Errorf("share 0 gives %d, want the whole 5700", a)
+	}
+}

@@ -62,6 +62,7 @@ type Registry struct {
 
 	mu        sync.Mutex
 	closed    bool
+	share     float64 // of each endpoint's weight budget; see SetWeightShare
 	endpoints map[string]*Endpoint
 	accounts  map[accountKey]*Account
 	work      sync.WaitGroup // goroutines of flights in progress
@@ -94,6 +95,7 @@ func NewRegistry(opts RegistryOptions) *Registry {
 	}
 	r := &Registry{
 		opts:      opts,
+		share:     1,
 		transport: opts.Transport,
 		endpoints: make(map[string]*Endpoint),
 		accounts:  make(map[accountKey]*Account),
@@ -119,8 +121,31 @@ func (r *Registry) Endpoint(urls URLs) *Endpoint {
 	}
 	urls.REST = key
 	e := newEndpoint(r, urls)
+	e.budget.setShare(r.share, r.opts.Now())
 	r.endpoints[key] = e
 	return e
+}
+
+// SetWeightShare gives this process share (0 < share ≤ 1; anything else
+// counts as 1) of every endpoint's request weight: operator replicas that
+// send from one IP split the IP's budget between them, each taking
+// 1/replicas, so that together they stay within it even before the
+// server's count of their weight reaches them.
+func (r *Registry) SetWeightShare(share float64) {
+	if !(share > 0 && share <= 1) {
+		share = 1
+	}
+	r.mu.Lock()
+	r.share = share
+	eps := make([]*Endpoint, 0, len(r.endpoints))
+	for _, e := range r.endpoints {
+		eps = append(eps, e)
+	}
+	r.mu.Unlock()
+	now := r.opts.Now()
+	for _, e := range eps {
+		e.budget.setShare(share, now)
+	}
 }
 
 // Account returns the account for creds on ep, creating it on first use.
