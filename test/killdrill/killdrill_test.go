@@ -4,27 +4,20 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
-	"github.com/tradebot-operator/tradebot-operator/internal/paperaccount"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
+	"github.com/tradebot-operator/tradebot-operator/test/opdrill"
 )
 
 const (
@@ -48,31 +41,17 @@ func TestKill9Drill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the kill drill takes about two minutes")
 	}
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Fatal("the kill drill needs kube-apiserver and etcd, and KUBEBUILDER_ASSETS is not set.\n" +
-			"Run `make test`, or: export KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)")
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opdrill.RequireControlPlane(t, "the kill drill")
+	root := opdrill.RepoRoot(t)
 	dir := t.TempDir()
 	// The operator's logs outlive a failed drill.
-	logs, err := os.MkdirTemp("", "killdrill-logs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if !t.Failed() {
-			os.RemoveAll(logs)
-		}
-	})
-	bin := buildOperator(t, root, dir)
-	kubeconfig, c := startControlPlane(t, root, dir)
-	simURL := startSimulator(t)
-	judge := newJudge(t, simURL)
+	logs := opdrill.LogDir(t, "killdrill-logs-")
+	bin := opdrill.BuildOperator(t, root, dir)
+	kubeconfig, c := opdrill.StartControlPlane(t, root, dir)
+	sim, simURL := opdrill.StartSimulator(t)
+	ref := judge{opdrill.NewJudge(t, simURL)}
 
-	op := &operator{t: t, bin: bin, dir: logs, args: []string{
+	op := &opdrill.Operator{T: t, Bin: bin, Dir: logs, Args: []string{
 		"--kubeconfig", kubeconfig,
 		"--simulator-url", simURL,
 		"--metrics-bind-address", "0",
@@ -81,9 +60,10 @@ func TestKill9Drill(t *testing.T) {
 		// default 20 requests a second, with room for the reconciles.
 		"--status-interval", "5s",
 		"--probe-interval", "5s",
+		"--exchange-request-timeout", requestTimeout.String(),
 	}}
-	t.Cleanup(op.stop)
-	op.start()
+	t.Cleanup(op.Stop)
+	op.Start()
 
 	ctx := context.Background()
 	start := time.Now()
@@ -111,12 +91,14 @@ func TestKill9Drill(t *testing.T) {
 	})
 	t.Logf("all %d bots Running and trading after %s", drillBots, time.Since(start).Round(time.Millisecond))
 
+	// First the exchange misbehaves while the bots trade.
+	mismatches := runFaultPhases(t, op, c, sim, simURL, ref, bots)
+
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kill moments from seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 9))
 	var kills []time.Time
 	var restarts []time.Duration
-	mismatches := 0
 	for k := range drillKills {
 		time.Sleep(time.Duration(500+rng.IntN(2500)) * time.Millisecond)
 		if k%2 == 1 {
@@ -126,11 +108,11 @@ func TestKill9Drill(t *testing.T) {
 			time.Sleep(now.Truncate(time.Second).Add(time.Second + time.Duration(rng.IntN(60))*time.Millisecond).Sub(now))
 		}
 		kills = append(kills, time.Now())
-		op.kill()
+		op.Kill()
 		// What the killed run reported is wiped, so that what follows
 		// comes from the new run, rebuilt from the exchange alone.
 		clearTrading(t, c)
-		op.start()
+		op.Start()
 		restarted := time.Now()
 		waitFor(t, op, settleWait, fmt.Sprintf("every bot to report from the operator started after kill %d", k+1), func() (bool, string) {
 			fresh, behind := 0, ""
@@ -146,7 +128,7 @@ func TestKill9Drill(t *testing.T) {
 		restarts = append(restarts, time.Since(restarted))
 		t.Logf("kill %d: every bot reported again %s after the restart", k+1, restarts[k].Round(time.Millisecond))
 		for _, b := range bots {
-			if err := judge.checkBooks(c, b); err != nil {
+			if err := ref.checkBooks(c, b); err != nil {
 				mismatches++
 				t.Errorf("after kill %d: %v", k+1, err)
 			}
@@ -157,14 +139,14 @@ func TestKill9Drill(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	var orders, duplicates, strays, lost, nearKill int
 	for _, b := range bots {
-		if err := judge.checkBooks(c, b); err != nil {
+		if err := ref.checkBooks(c, b); err != nil {
 			lost++
 			t.Errorf("at the end: %v", err)
 		}
 		seen := map[string]int{}
 		open := 0
 		for _, sym := range b.symbols {
-			list, err := judge.account(b.uid).OrdersSince(judge.ctx, exchange.CallPolicy{}, sym, start.Add(-time.Minute))
+			list, err := ref.Account(b.uid).OrdersSince(ref.Ctx, exchange.CallPolicy{}, sym, start.Add(-time.Minute))
 			if err != nil {
 				t.Fatalf("%s: orders of %s: %v", b.name, sym, err)
 			}
@@ -183,7 +165,7 @@ func TestKill9Drill(t *testing.T) {
 						nearKill++
 					}
 				}
-				if !terminalStatus(string(o.Status)) {
+				if !opdrill.TerminalStatus(string(o.Status)) {
 					open++
 				}
 			}
@@ -195,7 +177,7 @@ func TestKill9Drill(t *testing.T) {
 			}
 		}
 		var got tradingv1alpha1.TradingBot
-		if err := c.Get(judge.ctx, client.ObjectKey{Namespace: namespace, Name: b.name}, &got); err != nil {
+		if err := c.Get(ref.Ctx, client.ObjectKey{Namespace: namespace, Name: b.name}, &got); err != nil {
 			t.Fatal(err)
 		}
 		tr := got.Status.Trading
@@ -216,8 +198,8 @@ func TestKill9Drill(t *testing.T) {
 	sort.Slice(restarts, func(i, j int) bool { return restarts[i] < restarts[j] })
 	t.Logf("%d kills; restarts until every bot reported again: median %s, max %s", len(kills),
 		restarts[len(restarts)/2].Round(time.Millisecond), restarts[len(restarts)-1].Round(time.Millisecond))
-	t.Logf("%d orders on the exchange, %d accepted by it within 250 ms before a kill; %d book checks after restarts, %d mismatched",
-		orders, nearKill, drillKills*drillBots, mismatches)
+	t.Logf("%d orders on the exchange, %d accepted by it within 250 ms before a kill; %d book checks after the faults and the restarts, %d mismatched",
+		orders, nearKill, (drillKills+1)*drillBots, mismatches)
 	t.Logf("duplicates %d, stray orders %d, lost %d", duplicates, strays, lost)
 	if orders < 4*drillBots {
 		t.Errorf("only %d orders in the drill: too few for it to show anything", orders)
@@ -277,44 +259,6 @@ func ownIDs(b bot, from, to time.Time) map[string]bool {
 	return ids
 }
 
-func terminalStatus(s string) bool {
-	switch s {
-	case "FILLED", "CANCELED", "REJECTED", "EXPIRED", "EXPIRED_IN_MATCH":
-		return true
-	}
-	return false
-}
-
-// judge reads the simulator's records with each bot's paper credentials,
-// through a registry of its own.
-type judge struct {
-	t        *testing.T
-	ctx      context.Context
-	endpoint *exchange.Endpoint
-	accounts map[string]*exchange.Account
-	reg      *exchange.Registry
-}
-
-func newJudge(t *testing.T, simURL string) *judge {
-	reg := exchange.NewRegistry(exchange.RegistryOptions{WeightSafety: 1})
-	t.Cleanup(reg.Close)
-	ep := reg.Endpoint(exchange.URLs{REST: simURL, Stream: "ws" + strings.TrimPrefix(simURL, "http")})
-	// The judge's budget learns the simulator's raised limit first.
-	if _, err := ep.ExchangeInfo(context.Background(), exchange.CallPolicy{}); err != nil {
-		t.Fatalf("reading the simulator's exchangeInfo: %v", err)
-	}
-	return &judge{t: t, ctx: context.Background(), endpoint: ep, accounts: map[string]*exchange.Account{}, reg: reg}
-}
-
-func (j *judge) account(uid string) *exchange.Account {
-	a := j.accounts[uid]
-	if a == nil {
-		a = j.reg.Account(j.endpoint, paperaccount.Credentials(uid))
-		j.accounts[uid] = a
-	}
-	return a
-}
-
 // checkBooks compares b's status with the account's trades: the status
 // must equal the reckoning of the trades up to some point, and that point
 // must hold every trade older than statusLag. A status that trails by a
@@ -333,7 +277,7 @@ func (j *judge) checkBooks(c client.Client, b bot) error {
 func (j *judge) compare(c client.Client, b bot) error {
 	read := time.Now()
 	var got tradingv1alpha1.TradingBot
-	if err := c.Get(j.ctx, client.ObjectKey{Namespace: namespace, Name: b.name}, &got); err != nil {
+	if err := c.Get(j.Ctx, client.ObjectKey{Namespace: namespace, Name: b.name}, &got); err != nil {
 		return fmt.Errorf("%s: %w", b.name, err)
 	}
 	tr := got.Status.Trading
@@ -346,7 +290,7 @@ func (j *judge) compare(c client.Client, b bot) error {
 	}
 	totalFees := decimal.Zero
 	for _, sym := range b.symbols {
-		trades, err := j.account(b.uid).Trades(j.ctx, exchange.CallPolicy{}, exchange.TradesQuery{Symbol: sym, Since: read.Add(-24 * time.Hour)})
+		trades, err := j.Account(b.uid).Trades(j.Ctx, exchange.CallPolicy{}, exchange.TradesQuery{Symbol: sym, Since: read.Add(-24 * time.Hour)})
 		if err != nil {
 			return fmt.Errorf("%s: trades of %s: %w", b.name, sym, err)
 		}
@@ -453,133 +397,22 @@ func decimalOf(s string) decimal.Decimal {
 	return d
 }
 
-// operator is the operator binary, started and killed by the drill. Each
-// run logs to a file of its own.
-type operator struct {
-	t      *testing.T
-	bin    string
-	dir    string
-	args   []string
-	runs   int
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
-func (o *operator) logPath(run int) string {
-	return filepath.Join(o.dir, fmt.Sprintf("operator-%02d.log", run))
-}
-
-func (o *operator) start() {
-	o.t.Helper()
-	o.runs++
-	logf, err := os.Create(o.logPath(o.runs))
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	cmd := exec.Command(o.bin, o.args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// The operator dies with the test, even when the test binary is
-	// killed by its timeout.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		o.t.Fatalf("starting the operator: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		logf.Close()
-		close(exited)
-	}()
-	o.cmd, o.exited = cmd, exited
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (o *operator) kill() {
-	if o.cmd == nil {
-		return
-	}
-	_ = o.cmd.Process.Signal(syscall.SIGKILL)
-	<-o.exited
-	o.cmd = nil
-}
-
-func (o *operator) stop() {
-	if o.t.Failed() && o.runs > 0 {
-		if b, err := os.ReadFile(o.logPath(o.runs)); err == nil {
-			lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-			o.t.Logf("last 40 lines of the operator's log (run %d):\n%s", o.runs, strings.Join(lines[max(0, len(lines)-40):], "\n"))
-		}
-	}
-	o.kill()
-}
-
-// dumpGoroutines has the Go runtime write every goroutine's stack to the
-// run's log (SIGQUIT), which ends the run.
-func (o *operator) dumpGoroutines() {
-	if o.cmd == nil {
-		return
-	}
-	_ = o.cmd.Process.Signal(syscall.SIGQUIT)
-	select {
-	case <-o.exited:
-		o.cmd = nil
-	case <-time.After(10 * time.Second):
-	}
-}
-
-// running reports whether the current run is alive.
-func (o *operator) running() bool {
-	select {
-	case <-o.exited:
-		return false
-	default:
-		return true
-	}
-}
-
 // waitFor polls cond until it holds, the timeout passes or the operator
 // exits on its own.
-func waitFor(t *testing.T, op *operator, timeout time.Duration, what string, cond func() (bool, string)) {
+func waitFor(t *testing.T, op *opdrill.Operator, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if !op.running() {
-			t.Fatalf("the operator exited while waiting for %s (%s); its log is %s", what, state, op.logPath(op.runs))
-		}
-		if time.Now().After(deadline) {
-			op.dumpGoroutines()
-			t.Fatalf("waiting for %s: still %s after %s; the operator's goroutines are in %s", what, state, timeout, op.logPath(op.runs))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	opdrill.WaitFor(t, []*opdrill.Operator{op}, timeout, what, cond)
 }
+
+// judge is opdrill's judge with the kill drill's book checks.
+type judge struct{ *opdrill.Judge }
 
 func listBots(t *testing.T, c client.Client) []tradingv1alpha1.TradingBot {
 	t.Helper()
-	var list tradingv1alpha1.TradingBotList
-	if err := c.List(context.Background(), &list, client.InNamespace(namespace)); err != nil {
-		t.Fatalf("listing the bots: %v", err)
-	}
-	return list.Items
+	return opdrill.ListBots(t, c, namespace)
 }
 
-// describe is what a bot's status says of its state, for a failure.
-func describe(b tradingv1alpha1.TradingBot) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s phase %s;", b.Name, b.Status.Phase)
-	for _, c := range b.Status.Conditions {
-		fmt.Fprintf(&sb, " %s=%s (%s: %s);", c.Type, c.Status, c.Reason, c.Message)
-	}
-	for _, tk := range b.Status.Tasks {
-		fmt.Fprintf(&sb, " task %s %s, %d restarts;", tk.Name, tk.State, tk.Restarts)
-	}
-	return sb.String()
-}
+func describe(b tradingv1alpha1.TradingBot) string { return opdrill.Describe(b) }
 
 // clearTrading removes status.trading from every bot.
 func clearTrading(t *testing.T, c client.Client) {
@@ -590,82 +423,4 @@ func clearTrading(t *testing.T, c client.Client) {
 			t.Fatalf("clearing %s's status.trading: %v", b.Name, err)
 		}
 	}
-}
-
-// buildOperator builds ./cmd into dir.
-func buildOperator(t *testing.T, root, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "manager")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the operator: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startControlPlane starts etcd and kube-apiserver with the CRDs and
-// writes an admin kubeconfig for the operator.
-func startControlPlane(t *testing.T, root, dir string) (string, client.Client) {
-	t.Helper()
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	admin, err := env.AddUser(envtest.User{Name: "drill-operator", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := admin.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(path, kc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	scheme := k8sruntime.NewScheme()
-	if err := tradingv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, c
-}
-
-// startSimulator serves the exchange simulator on the loopback. Its
-// per-IP weight limit is raised: the operator, restarted twenty times in
-// two minutes, and the judge share one IP, and the drill is about orders,
-// not about the weight budget (which the exchange layer's own tests cover).
-func startSimulator(t *testing.T) string {
-	t.Helper()
-	cfg := exchangesim.DefaultConfig()
-	cfg.History = 30 * time.Minute
-	cfg.WeightLimit = 1_000_000
-	sim, err := exchangesim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = sim.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
-		sim.Close()
-	})
-	return srv.URL
 }

@@ -1,0 +1,159 @@
+package opdrill
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+)
+
+// RequireControlPlane fails the test when KUBEBUILDER_ASSETS is not set.
+func RequireControlPlane(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Fatal(what + " needs kube-apiserver and etcd, and KUBEBUILDER_ASSETS is not set.\n" +
+			"Run `make test`, or: export KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)")
+	}
+}
+
+// RepoRoot is the repository's root, from a package two levels below it.
+func RepoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// LogDir is a directory for the operators' logs that outlives a failed
+// test (and is removed after a passing one).
+func LogDir(t *testing.T, prefix string) string {
+	t.Helper()
+	logs, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			os.RemoveAll(logs)
+		}
+	})
+	return logs
+}
+
+// BuildOperator builds ./cmd into dir.
+func BuildOperator(t *testing.T, root, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "manager")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the operator: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// StartControlPlane starts etcd and kube-apiserver with the CRDs and
+// writes an admin kubeconfig for the operator into dir.
+func StartControlPlane(t *testing.T, root, dir string) (kubeconfig string, c client.Client) {
+	t.Helper()
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting the control plane: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping the control plane: %v", err)
+		}
+	})
+	admin, err := env.AddUser(envtest.User{Name: "drill-operator", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := admin.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(path, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scheme := k8sruntime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := tradingv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c, err = client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, c
+}
+
+// StartSimulator serves the exchange simulator on the loopback, with a
+// weight limit so high that the drills are about orders, not about the
+// weight budget (which the exchange layer's own tests cover).
+func StartSimulator(t *testing.T) (*exchangesim.Simulator, string) {
+	t.Helper()
+	cfg := exchangesim.DefaultConfig()
+	cfg.History = 30 * time.Minute
+	cfg.WeightLimit = 1_000_000
+	sim, err := exchangesim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sim.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+		sim.Close()
+	})
+	return sim, srv.URL
+}
+
+// ListBots lists the TradingBots of namespace.
+func ListBots(t *testing.T, c client.Client, namespace string) []tradingv1alpha1.TradingBot {
+	t.Helper()
+	var list tradingv1alpha1.TradingBotList
+	if err := c.List(context.Background(), &list, client.InNamespace(namespace)); err != nil {
+		t.Fatalf("listing the bots: %v", err)
+	}
+	return list.Items
+}
+
+// Describe is what a bot's status says of its state, for a failure.
+func Describe(b tradingv1alpha1.TradingBot) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s phase %s;", b.Name, b.Status.Phase)
+	for _, c := range b.Status.Conditions {
+		fmt.Fprintf(&sb, " %s=%s (%s: %s);", c.Type, c.Status, c.Reason, c.Message)
+	}
+	for _, tk := range b.Status.Tasks {
+		fmt.Fprintf(&sb, " task %s %s, %d restarts;", tk.Name, tk.State, tk.Restarts)
+	}
+	return sb.String()
+}
