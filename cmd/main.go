@@ -32,8 +32,8 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
@@ -164,6 +164,7 @@ func run(ctx context.Context, o options) error {
 	}
 
 	changes := controller.NewChangeFeed()
+	resolver := exchange.Resolver{SimulatorURL: o.simulatorURL}
 	registry := exchange.NewRegistry(exchange.RegistryOptions{
 		Transport:      exchange.NewTransport(exchange.TransportOptions{}),
 		RequestTimeout: o.requestTimeout,
@@ -172,14 +173,6 @@ func run(ctx context.Context, o options) error {
 		OnChange:       changes.NotifyEndpoint,
 	})
 	defer registry.Close()
-	supervisor := runtime.NewSupervisor(runtime.Options{
-		Logger:      ctrl.Log.WithName("supervisor"),
-		StopTimeout: o.stopTimeout,
-		OnChange:    changes.Notify,
-	})
-	if err := mgr.Add(supervisor); err != nil {
-		return fmt.Errorf("adding the supervisor: %w", err)
-	}
 	hubMetrics, err := marketdata.NewMetrics(metrics.Registry)
 	if err != nil {
 		return fmt.Errorf("market-data metrics: %w", err)
@@ -211,32 +204,26 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("trading metrics: %w", err)
 	}
-	settings := controller.GroupSettings{
-		TradingMetrics:   tradingMetrics,
-		SignalStates:     controller.NewSignalStates(),
-		SignalMetrics:    signalMetrics,
-		Supervisor:       supervisor,
-		Resolver:         exchange.Resolver{SimulatorURL: o.simulatorURL},
-		Registry:         registry,
+	assembler := botgroup.NewAssembler(botgroup.AssemblerOptions{
+		Registry:       registry,
+		Resolver:       resolver,
+		Hub:            hub,
+		Feeds:          feeds,
+		Sink:           sink,
+		SignalMetrics:  signalMetrics,
+		TradingMetrics: tradingMetrics,
+		ProbeInterval:  o.probeInterval,
+		HealthEvery:    o.statusInterval,
+	})
+	if _, err := controller.Setup(ctx, mgr, controller.Options{
+		Assembler:        assembler,
+		Resolver:         resolver,
 		Changes:          changes,
-		Hub:              hub,
-		Feeds:            feeds,
-		Sink:             sink,
+		Supervisor:       supervisor.Options{Logger: ctrl.Log.WithName("supervisor"), StopTimeout: o.stopTimeout},
 		AllowLiveTrading: o.allowLive,
 		StatusInterval:   o.statusInterval,
-		ProbeInterval:    o.probeInterval,
-	}
-	if err := (&controller.TradingBotReconciler{
-		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("tradebot-operator"),
-		Settings: settings,
-	}).SetupWithManager(ctx, mgr); err != nil {
-		return fmt.Errorf("setting up the TradingBot controller: %w", err)
-	}
-	if err := (&controller.SymbolWatchReconciler{
-		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("tradebot-operator"),
-		Settings: settings,
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the SymbolWatch controller: %w", err)
+	}); err != nil {
+		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err

@@ -7,4 +7,9 @@
 // trading join them later — and the live state those tasks publish. The
 // controller reads that state as an immutable Snapshot and never waits on
 // the tasks.
+//
+// Its Assembler builds a group from a Request (what the controller derived
+// from a resource's spec) and keeps what a resource carries from one
+// generation of its group to the next: its signal state and its recording
+// writer. The controller runs the group through the supervisor.
 package botgroup

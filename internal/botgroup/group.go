@@ -7,8 +7,8 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
@@ -81,7 +81,7 @@ type Group struct {
 	// exchange-health task is the view's Run, so the group uses the probe
 	// exactly while that task runs.
 	health  *exchange.HealthView
-	snap    runtime.Published[Snapshot]
+	snap    supervisor.Published[Snapshot]
 	trading *groupTrading // nil: the group does not trade
 }
 
@@ -123,20 +123,20 @@ func (g *Group) Snapshot() Snapshot {
 }
 
 // Tasks returns the tasks the group runs, in start order.
-func (g *Group) Tasks() []runtime.Task {
-	tasks := []runtime.Task{{Name: TaskExchangeHealth, Run: g.health.Run}}
+func (g *Group) Tasks() []supervisor.Task {
+	tasks := []supervisor.Task{{Name: TaskExchangeHealth, Run: g.health.Run}}
 	if g.cfg.Hub != nil && len(g.cfg.Streams) > 0 {
-		tasks = append(tasks, runtime.Task{Name: TaskMarketData, Run: g.runMarketData})
+		tasks = append(tasks, supervisor.Task{Name: TaskMarketData, Run: g.runMarketData})
 	}
 	if g.cfg.Hub != nil && g.cfg.Signals != nil && len(g.cfg.Symbols) > 0 {
-		tasks = append(tasks, runtime.Task{Name: TaskSignals, Run: g.runSignals})
+		tasks = append(tasks, supervisor.Task{Name: TaskSignals, Run: g.runSignals})
 	}
 	if g.trading != nil {
-		tasks = append(tasks, runtime.Task{Name: TaskTrading, Run: g.runTrading},
-			runtime.Task{Name: TaskUserData, Run: g.runUserData})
+		tasks = append(tasks, supervisor.Task{Name: TaskTrading, Run: g.runTrading},
+			supervisor.Task{Name: TaskUserData, Run: g.runUserData})
 	}
 	if g.cfg.Recorder != nil && g.cfg.HealthEvery > 0 {
-		tasks = append(tasks, runtime.Task{Name: TaskRecordHealth, Run: g.runHealthRecording})
+		tasks = append(tasks, supervisor.Task{Name: TaskRecordHealth, Run: g.runHealthRecording})
 	}
 	return tasks
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // marketPublishEvery bounds how often the market-data task republishes the
@@ -73,7 +73,7 @@ func (g *Group) runMarketData(ctx context.Context) error {
 	if err != nil {
 		// Stream names come from a validated spec: retrying cannot help.
 		g.publishMarket(func(m *MarketSnapshot) { m.LastError = err.Error() })
-		return runtime.Permanent(fmt.Errorf("subscribing to market data: %w", err))
+		return supervisor.Permanent(fmt.Errorf("subscribing to market data: %w", err))
 	}
 	defer sub.Close()
 

@@ -10,9 +10,9 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // TaskSignals is the signal task's name in status.tasks.
@@ -48,7 +48,7 @@ type SignalOptions struct {
 func (g *Group) runSignals(ctx context.Context) error {
 	so := g.cfg.Signals
 	if g.cfg.Feeds == nil {
-		return runtime.Permanent(errors.New("signals need the process's signal feeds"))
+		return supervisor.Permanent(errors.New("signals need the process's signal feeds"))
 	}
 	sink := g.newSignalSink()
 	keys := make([]signalfeed.Key, len(g.cfg.Symbols))
@@ -60,7 +60,7 @@ func (g *Group) runSignals(ctx context.Context) error {
 	// once, and the signal handed to each.
 	sub, err := g.cfg.Feeds.Subscribe(keys, sink, g.warmupKlines)
 	if err != nil {
-		return runtime.Permanent(fmt.Errorf("subscribing to signals: %w", err))
+		return supervisor.Permanent(fmt.Errorf("subscribing to signals: %w", err))
 	}
 	defer sub.Close()
 

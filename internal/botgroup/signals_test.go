@@ -17,8 +17,8 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim/replaytest"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // replayLegs shapes the replayed BTCUSDT market: a long fall first (the
@@ -74,7 +74,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 			},
 		},
 	})
-	if !slices.ContainsFunc(g.Tasks(), func(task runtime.Task) bool { return task.Name == TaskSignals }) {
+	if !slices.ContainsFunc(g.Tasks(), func(task supervisor.Task) bool { return task.Name == TaskSignals }) {
 		t.Fatalf("no %s task", TaskSignals)
 	}
 	runTasks(t, g)

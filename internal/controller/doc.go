@@ -1,9 +1,13 @@
-// Package controller holds the TradingBot and SymbolWatch reconcilers.
+// Package controller holds the TradingBot and SymbolWatch reconcilers, and
+// Setup, which builds the supervisor and the reconcilers and registers them
+// with a manager (the operator's main and the envtest suite both use it).
 //
 // A reconciler never trades and never waits on the network or on a group:
-// it reads the resource, resolves its credentials Secret and endpoint, and
-// tells the runtime supervisor what it wants (start this version of the
-// group, or stop it) without waiting for it to happen. A group that is still
+// it reads the resource, resolves its credentials Secret and endpoint,
+// derives a group request from its spec, has a GroupAssembler (an interface
+// of this package; botgroup.Assembler in the operator) build the group, and
+// tells the supervisor what it wants (start this version of the group, or
+// stop it) without waiting for it to happen. A group that is still
 // stopping leaves the status as it was; the supervisor's notification that
 // it has gone comes back through the change feed and reconciles the resource
 // again, which is also how a deletion's finalizer is removed only once the

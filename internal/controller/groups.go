@@ -2,9 +2,6 @@ package controller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,44 +10,42 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
-	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
-	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
-	"github.com/tradebot-operator/tradebot-operator/internal/trading"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
+
+// GroupAssembler builds the goroutine group of a TradingBot or a
+// SymbolWatch from the request the reconciler derived from its spec. The
+// reconcilers decide whether a group runs and hand it to the supervisor;
+// what a group is made of (endpoint, market data, signals, trading,
+// recording) is the assembler's business. The operator's is
+// botgroup.Assembler.
+type GroupAssembler interface {
+	// Assemble builds the group of req.Owner. Nothing runs until the
+	// supervisor starts its tasks.
+	Assemble(req botgroup.Request) (*botgroup.Group, error)
+	// Release forgets what the assembler keeps for owner across its
+	// groups (signal state, recording writer, metric series): the
+	// resource is gone and its group has stopped.
+	Release(owner botgroup.Owner)
+	// Recording reports whether groups can record at all (the operator
+	// has an InfluxDB sink).
+	Recording() bool
+}
 
 // GroupSettings are the operator-wide settings shared by both reconcilers.
 type GroupSettings struct {
-	Supervisor *runtime.Supervisor
+	Supervisor *supervisor.Supervisor
+	Assembler  GroupAssembler
 	Resolver   exchange.Resolver
-	// Registry holds the process's shared endpoints and accounts.
-	Registry *exchange.Registry
 	// Changes wakes reconcilers; it also learns which groups use which
 	// endpoint, so an endpoint's breaker, pause or ban wakes them all.
 	Changes *ChangeFeed
-	// Hub is the shared market-data stream hub (nil: no market data).
-	Hub *marketdata.Hub
-	// Feeds runs each distinct strategy once per market for every group
-	// that needs it (required for signals).
-	Feeds *signalfeed.Feeds
-	// Sink records points to InfluxDB (nil: the operator has none).
-	Sink *recording.Sink
-	// SignalStates keeps each resource's signals across its groups (nil:
-	// no signal tasks); SignalMetrics receives their figures.
-	SignalStates  *SignalStates
-	SignalMetrics *botgroup.SignalMetrics
-	// TradingMetrics receives the executors' figures.
-	TradingMetrics *trading.Metrics
 	// AllowLiveTrading is --allow-live-trading.
 	AllowLiveTrading bool
 	// StatusInterval is --status-interval: how often a running resource's
 	// status is refreshed when nothing important happens.
 	StatusInterval time.Duration
-	// ProbeInterval is the period groups ask of their endpoint's shared
-	// health probe.
-	ProbeInterval time.Duration
-	Now           func() time.Time
+	Now            func() time.Time
 }
 
 func (s GroupSettings) now() time.Time {
@@ -60,110 +55,30 @@ func (s GroupSettings) now() time.Time {
 	return time.Now()
 }
 
-// groupRequest is everything a resource's group is built from.
-type groupRequest struct {
-	URLs    exchange.URLs
-	Symbols []string
-	// Policy is the resource's call policy, without its Share (built from
-	// ShareLimits on the shared endpoint).
-	Policy      exchange.CallPolicy
-	ShareLimits exchange.ShareLimits
-	Credentials *exchange.Credentials
-	// Streams are the market-data streams to subscribe to.
-	Streams []string
-	// Recording is the resource's writer options; nil when its recording
-	// is disabled.
-	Recording *recording.WriterOptions
-	// Meta names the resource in recorded points.
-	Meta recording.Meta
-	// Signals, when set, runs the resource's strategy.
-	Signals *signalRequest
-	// Trading, when set, turns the strategy's signals into orders.
-	Trading *tradingRequest
-	// Extra are version inputs that are not part of the config: the
-	// resource's generation, the credentials Secret's resourceVersion.
-	Extra []string
-}
-
-// version fingerprints the request. Credentials enter only through the
-// Secret's resourceVersion in Extra, never by value.
-func (r groupRequest) version() string {
-	h := sha256.New()
-	p := r.Policy
-	p.Share = nil
-	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n%+v\n%q\n", r.URLs.REST, r.URLs.Stream, r.Symbols, p, r.ShareLimits, r.Streams)
-	if r.Recording != nil {
-		fmt.Fprintf(h, "recording %+v\n", *r.Recording)
-	}
-	if r.Signals != nil {
-		// JSON, not %+v: the spec holds pointers, whose addresses change
-		// from one read to the next.
-		spec, _ := json.Marshal(r.Signals.Spec)
-		fmt.Fprintf(h, "signals %s\n", spec)
-	}
-	if r.Trading != nil {
-		fmt.Fprintf(h, "trading %s\n", r.Trading.versionText())
-	}
-	for _, e := range r.Extra {
-		fmt.Fprintf(h, "%s\n", e)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
 // ensureGroup makes the supervisor run key's group as req describes,
 // without waiting for anything: an unchanged request returns the running
 // group untouched; a changed one first stops the old generation and, while
 // that is still stopping, returns stopping (and no view) so the caller can
 // return and be woken by the change feed once the old group has gone.
-func (s GroupSettings) ensureGroup(ctx context.Context, key string, req groupRequest) (view *groupView, stopping bool, err error) {
-	version := req.version()
+func (s GroupSettings) ensureGroup(ctx context.Context, key string, req botgroup.Request) (view *groupView, stopping bool, err error) {
+	version := req.Version()
 	if cur, ok := s.Supervisor.Version(key); ok {
 		// A group that is still stopping (an earlier stop has not finished)
 		// is not running: it must be gone before this one starts.
-		if v := s.view(key); cur == version && v != nil && !v.Runtime.Stopping {
+		if v := s.view(key); cur == version && v != nil && !v.Supervised.Stopping {
 			return v, false, nil
 		}
 		if !s.stopGroup(ctx, key) {
 			return nil, true, nil
 		}
 	}
-	ep := s.Registry.Endpoint(req.URLs)
-	policy := req.Policy
-	if req.ShareLimits != (exchange.ShareLimits{}) {
-		policy.Share = ep.NewShare(key, req.ShareLimits)
-	}
-	var writer *recording.Writer
-	if req.Recording != nil && s.Sink != nil {
-		// The same key across generations keeps the writer's counters.
-		writer = s.Sink.Writer(recordingKey(key), *req.Recording)
-	}
-	signals, err := s.signalOptions(key, req.Signals)
+	req.Notify = func() { s.Supervisor.Notify(key) }
+	g, err := s.Assembler.Assemble(req)
 	if err != nil {
-		return nil, false, fmt.Errorf("strategy: %w", err)
-	}
-	g := botgroup.New(botgroup.Config{
-		Endpoint:      ep,
-		Policy:        policy,
-		Credentials:   req.Credentials,
-		Symbols:       req.Symbols,
-		ProbeInterval: s.ProbeInterval,
-		Hub:           s.Hub,
-		Feeds:         s.Feeds,
-		Streams:       req.Streams,
-		Recorder:      writer,
-		Meta:          req.Meta,
-		HealthEvery:   s.StatusInterval,
-		Signals:       signals,
-		Now:           s.Now,
-		Notify:        func() { s.Supervisor.Notify(key) },
-	})
-	if req.Trading != nil {
-		if err := s.enableTrading(g, ep, req.Credentials, req.Trading); err != nil {
-			return nil, false, fmt.Errorf("trading: %w", err)
-		}
+		return nil, false, err
 	}
 	if _, err := s.Supervisor.EnsureNoWait(key, version, g, g.Tasks()...); err != nil {
-		if errors.Is(err, runtime.ErrGroupStopping) {
+		if errors.Is(err, supervisor.ErrGroupStopping) {
 			// Only another caller for the same key could have started a
 			// group since the check above; reconciles of one key do not
 			// overlap, so this is a safety net.
@@ -189,28 +104,20 @@ func (s GroupSettings) view(key string) *groupView {
 		return nil
 	}
 	snap := g.Snapshot()
-	return &groupView{Runtime: rs, Health: snap.Exchange, Market: snap.Market, Recording: snap.Recording,
+	return &groupView{Supervised: rs, Health: snap.Exchange, Market: snap.Market, Recording: snap.Recording,
 		Recorded: g.Recording(), Signals: snap.Signals, Trading: snap.Trading, Executor: g.Executor()}
 }
 
-// releaseGroup stops key's group and, once it has gone, lets its
-// recording writer go (after it has delivered what it holds) and forgets
-// the resource's signal state and metrics: the resource is being deleted.
+// releaseGroup stops key's group and, once it has gone, has the assembler
+// forget what it kept for the resource: the resource is being deleted.
 // It never waits: it reports whether the group has gone, and if not, the
 // change feed wakes the reconciler when it has.
 func (s GroupSettings) releaseGroup(ctx context.Context, key string) (gone bool) {
 	if !s.stopGroup(ctx, key) {
 		return false
 	}
-	if s.Sink != nil {
-		s.Sink.Release(recordingKey(key))
-	}
-	if s.SignalStates != nil {
-		s.SignalStates.release(key)
-	}
 	if kind, nn, ok := parseGroupKey(key); ok {
-		s.SignalMetrics.Forget(nn.Namespace, kind, nn.Name)
-		s.TradingMetrics.Forget(nn.Namespace + "/" + nn.Name)
+		s.Assembler.Release(botgroup.Owner{Kind: kind, Namespace: nn.Namespace, Name: nn.Name})
 	}
 	return true
 }
@@ -231,7 +138,7 @@ func (s GroupSettings) stopGroup(ctx context.Context, key string) (gone bool) {
 		if took := time.Since(snap.StopAt); took > s.Supervisor.StopTimeout() {
 			var stuck []string
 			for _, t := range snap.Tasks {
-				if t.State == runtime.TaskRunning || t.State == runtime.TaskBackoff {
+				if t.State == supervisor.TaskRunning || t.State == supervisor.TaskBackoff {
 					stuck = append(stuck, t.Name)
 				}
 			}
@@ -240,14 +147,4 @@ func (s GroupSettings) stopGroup(ctx context.Context, key string) (gone bool) {
 		}
 	}
 	return false
-}
-
-// recordingKey names a group's recording writer "namespace/Kind/name", so
-// its metrics carry the namespace and the kind with the name.
-func recordingKey(groupKey string) string {
-	kind, nn, ok := parseGroupKey(groupKey)
-	if !ok {
-		return groupKey
-	}
-	return nn.Namespace + "/" + kind + "/" + nn.Name
 }

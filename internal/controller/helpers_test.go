@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // t0 is the fixed "now" of the pure status tests.
@@ -36,12 +36,12 @@ func healthyHealth() exchange.Health {
 }
 
 // runningTasks is a group whose one task runs.
-func runningTasks() runtime.GroupSnapshot {
-	return runtime.GroupSnapshot{
+func runningTasks() supervisor.GroupSnapshot {
+	return supervisor.GroupSnapshot{
 		Key:     "TradingBot/ns/bot",
 		Version: "v1",
 		Started: t0.Add(-time.Minute),
-		Tasks:   []runtime.TaskStatus{{Name: "exchange-health", State: runtime.TaskRunning, Since: t0.Add(-time.Minute)}},
+		Tasks:   []supervisor.TaskStatus{{Name: "exchange-health", State: supervisor.TaskRunning, Since: t0.Add(-time.Minute)}},
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 func TestMarketConditions(t *testing.T) {
@@ -34,7 +34,7 @@ func TestMarketConditions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newConditionSet(nil, 1, t0)
-			v := &groupView{Market: tt.market, Runtime: runtime.GroupSnapshot{Started: tt.started}}
+			v := &groupView{Market: tt.market, Supervised: supervisor.GroupSnapshot{Started: tt.started}}
 			problems := marketConditions(c, v, t0)
 			got := ""
 			for _, cond := range c.conds {

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // writeLog records the requests that write a TradingBot's or SymbolWatch's
@@ -83,9 +83,9 @@ func statusPathKey(path string) (string, bool) {
 // deafTask is a task that ignores cancellation until release is closed, as
 // a task stuck in a call that takes no context would; canceled is closed
 // once its context has ended, i.e. once its group's stop has begun.
-func deafTask(release <-chan struct{}) (runtime.Task, <-chan struct{}) {
+func deafTask(release <-chan struct{}) (supervisor.Task, <-chan struct{}) {
 	canceled := make(chan struct{})
-	return runtime.Task{Name: "deaf", Run: func(ctx context.Context) error {
+	return supervisor.Task{Name: "deaf", Run: func(ctx context.Context) error {
 		<-ctx.Done()
 		close(canceled)
 		<-release
@@ -201,9 +201,8 @@ func testDeleteWaitsForStop(t *testing.T, s *envSuite) {
 		t.Errorf("group listed %v, snapshot %+v; want it still stopping", ok, snap)
 	}
 
-	// The delete was sent above; once released, the group stops, the
-	// finalizer comes off and the object goes on its own.
 	releaseAll()
+	// Deleted above already: once the stop ends it may go at any moment.
 	waitGone(t, s, nn, newBotObj)
 	if v, ok := s.supervisor.Version(key); ok {
 		t.Errorf("the bot is gone but its group is still listed (version %s)", v)

@@ -57,8 +57,3 @@ func recordingOptions(spec tradingv1alpha1.RecordingSpec) *recording.WriterOptio
 	}
 	return &o
 }
-
-// recordingMeta names a resource in its recorded points.
-func recordingMeta(kind, namespace, name string, ex tradingv1alpha1.ExchangeSpec) recording.Meta {
-	return recording.Meta{Namespace: namespace, Name: name, Kind: kind, Exchange: string(ex.Name)}
-}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
@@ -16,83 +14,16 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 )
 
-// SignalStates keeps each resource's signal state across the generations of
-// its group: a spec change restarts the group, not the resource's signal
-// history and counters.
-type SignalStates struct {
-	mu     sync.Mutex
-	states map[string]*botgroup.SignalState
-}
-
-// NewSignalStates returns an empty set; GroupSettings.Signals holds it.
-func NewSignalStates() *SignalStates {
-	return &SignalStates{states: map[string]*botgroup.SignalState{}}
-}
-
-// get returns key's state, creating it with retention the first time. A
-// state created for a resource whose status already counts signals (the
-// operator restarted) starts from those counts, so totals never go back.
-func (s *SignalStates) get(key string, retention time.Duration, now func() time.Time, previous *tradingv1alpha1.SignalsStatus) *botgroup.SignalState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.states[key]
-	if !ok {
-		st = botgroup.NewSignalState(retention, now)
-		if previous != nil {
-			st.Store.SeedCounts(signal.Counts{Total: previous.Total, Buy: previous.Buy, Sell: previous.Sell})
-			st.SeedIgnored(previous.Ignored)
-		}
-		s.states[key] = st
+// signalAnnounce emits the Events about obj's signals (nil: none). The
+// events recorder queues and sends in the background: a signal never waits
+// for the API server.
+func signalAnnounce(rec events.EventRecorder, obj kruntime.Object) func(reason, action, note string) {
+	if rec == nil || obj == nil {
+		return nil
 	}
-	st.Store.SetTTL(retention)
-	return st
-}
-
-// release forgets key's state: the resource is gone.
-func (s *SignalStates) release(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.states, key)
-}
-
-// signalRequest is the signal part of a group request.
-type signalRequest struct {
-	Spec     tradingv1alpha1.StrategySpec // defaulted
-	Previous *tradingv1alpha1.SignalsStatus
-	// Object is the resource, for the Events about its signals, which
-	// Recorder emits (nil: none).
-	Object   kruntime.Object
-	Recorder events.EventRecorder
-}
-
-// signalOptions builds a group's signal options from its request.
-func (s GroupSettings) signalOptions(key string, req *signalRequest) (*botgroup.SignalOptions, error) {
-	if req == nil || s.SignalStates == nil {
-		return nil, nil
+	return func(reason, action, note string) {
+		rec.Eventf(obj, nil, "Normal", reason, action, "%s", note)
 	}
-	cfg, err := signal.ConfigFromSpec(req.Spec)
-	if err != nil {
-		return nil, err
-	}
-	var retention time.Duration // zero: the store's default, the schema's too
-	if req.Spec.SignalRetention != nil {
-		retention = req.Spec.SignalRetention.Duration
-	}
-	opts := &botgroup.SignalOptions{
-		Strategy: cfg,
-		Interval: string(req.Spec.Interval),
-		State:    s.SignalStates.get(key, retention, s.Now, req.Previous),
-		Metrics:  s.SignalMetrics,
-	}
-	if recorder := req.Recorder; recorder != nil && req.Object != nil {
-		obj := req.Object
-		// The events recorder queues and sends in the background: a signal
-		// never waits for the API server.
-		opts.Announce = func(reason, action, note string) {
-			recorder.Eventf(obj, nil, "Normal", reason, action, "%s", note)
-		}
-	}
-	return opts, nil
 }
 
 // signalsStatus renders status.signals from the group's signal snapshot;
@@ -152,9 +83,9 @@ func truncate(s string, n int) string {
 
 // watchSignalRequest is a SymbolWatch's signal request: nil unless
 // spec.signals is set. Its signals are alert-only.
-func watchSignalRequest(sw *tradingv1alpha1.SymbolWatch, spec tradingv1alpha1.SymbolWatchSpec, recorder events.EventRecorder) *signalRequest {
+func watchSignalRequest(sw *tradingv1alpha1.SymbolWatch, spec tradingv1alpha1.SymbolWatchSpec, recorder events.EventRecorder) *botgroup.SignalRequest {
 	if spec.Signals == nil {
 		return nil
 	}
-	return &signalRequest{Spec: *spec.Signals, Previous: sw.Status.Signals, Object: sw.DeepCopy(), Recorder: recorder}
+	return &botgroup.SignalRequest{Spec: *spec.Signals, Previous: sw.Status.Signals, Announce: signalAnnounce(recorder, sw.DeepCopy())}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
@@ -24,12 +24,12 @@ import (
 // caught-up copy.
 const staleRetryDelay = 100 * time.Millisecond
 
-// groupView is what a reconciler knows of a running group: the runtime's
+// groupView is what a reconciler knows of a running group: the supervisor's
 // task snapshot and the group's own published state.
 type groupView struct {
-	Runtime runtime.GroupSnapshot
-	Health  exchange.Health
-	Market  botgroup.MarketSnapshot
+	Supervised supervisor.GroupSnapshot
+	Health     exchange.Health
+	Market     botgroup.MarketSnapshot
 	// Recording are the group's recording counters; Recorded is false when
 	// the group records nothing (disabled in its spec, or no InfluxDB).
 	Recording recording.Stats
@@ -99,7 +99,7 @@ func marketConditions(c *conditionSet, v *groupView, now time.Time) (problems []
 	case m.LastEvent.IsZero():
 		c.set(tradingv1alpha1.ConditionMarketDataFresh, metav1.ConditionFalse, tradingv1alpha1.ReasonStreamsConnecting,
 			fmt.Sprintf("waiting for the first event of %d stream(s)", m.Streams))
-		if now.Sub(v.Runtime.Started) > marketConnectGrace {
+		if now.Sub(v.Supervised.Started) > marketConnectGrace {
 			return []string{"no market data yet"}
 		}
 		return nil
@@ -230,8 +230,8 @@ func optionalTime(t time.Time) *metav1.Time {
 	return &mt
 }
 
-// taskStatuses renders the runtime's task states for status.tasks.
-func taskStatuses(rs runtime.GroupSnapshot) []tradingv1alpha1.TaskStatus {
+// taskStatuses renders the supervisor's task states for status.tasks.
+func taskStatuses(rs supervisor.GroupSnapshot) []tradingv1alpha1.TaskStatus {
 	out := make([]tradingv1alpha1.TaskStatus, 0, len(rs.Tasks))
 	for _, t := range rs.Tasks {
 		out = append(out, tradingv1alpha1.TaskStatus{
@@ -314,11 +314,11 @@ func exchangeConditions(c *conditionSet, h exchange.Health, now time.Time) (prob
 }
 
 // taskProblems names the tasks that are failing or waiting to restart.
-func taskProblems(rs runtime.GroupSnapshot) []string {
+func taskProblems(rs supervisor.GroupSnapshot) []string {
 	var problems []string
 	for _, t := range rs.Tasks {
 		switch t.State {
-		case runtime.TaskBackoff, runtime.TaskFailed:
+		case supervisor.TaskBackoff, supervisor.TaskFailed:
 			msg := fmt.Sprintf("task %s %s", t.Name, strings.ToLower(string(t.State)))
 			if t.LastError != "" {
 				msg += " (" + t.LastError + ")"
@@ -345,7 +345,7 @@ type groupParts struct {
 // groupStatus computes groupParts and sets the group's conditions.
 func groupStatus(c *conditionSet, v *groupView, recordingEnabled, sinkConfigured bool, now time.Time) groupParts {
 	p := groupParts{
-		Tasks:      taskStatuses(v.Runtime),
+		Tasks:      taskStatuses(v.Supervised),
 		Exchange:   exchangeStatus(v.Health, now),
 		MarketData: marketDataStatus(v.Market, now),
 		Recording:  recordingState(c, v, recordingEnabled, sinkConfigured, now),
@@ -356,6 +356,6 @@ func groupStatus(c *conditionSet, v *groupView, recordingEnabled, sinkConfigured
 	}
 	p.Problems = exchangeConditions(c, v.Health, now)
 	p.Problems = append(p.Problems, marketConditions(c, v, now)...)
-	p.Problems = append(p.Problems, taskProblems(v.Runtime)...)
+	p.Problems = append(p.Problems, taskProblems(v.Supervised)...)
 	return p
 }

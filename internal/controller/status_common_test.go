@@ -10,7 +10,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 func TestWeightText(t *testing.T) {
@@ -302,31 +302,31 @@ func TestExchangeConditions(t *testing.T) {
 func TestTaskProblems(t *testing.T) {
 	tests := []struct {
 		name  string
-		tasks []runtime.TaskStatus
+		tasks []supervisor.TaskStatus
 		want  []string
 	}{
 		{"none", nil, nil},
-		{"healthy states", []runtime.TaskStatus{
-			{Name: "a", State: runtime.TaskPending},
-			{Name: "b", State: runtime.TaskRunning},
-			{Name: "c", State: runtime.TaskSucceeded},
-			{Name: "d", State: runtime.TaskStopped, LastError: "old"},
+		{"healthy states", []supervisor.TaskStatus{
+			{Name: "a", State: supervisor.TaskPending},
+			{Name: "b", State: supervisor.TaskRunning},
+			{Name: "c", State: supervisor.TaskSucceeded},
+			{Name: "d", State: supervisor.TaskStopped, LastError: "old"},
 		}, nil},
-		{"backoff with error", []runtime.TaskStatus{
-			{Name: "exchange-health", State: runtime.TaskBackoff, LastError: "panic: boom", Restarts: 2},
+		{"backoff with error", []supervisor.TaskStatus{
+			{Name: "exchange-health", State: supervisor.TaskBackoff, LastError: "panic: boom", Restarts: 2},
 		}, []string{"task exchange-health backoff (panic: boom)"}},
-		{"failed without error, next to a running one", []runtime.TaskStatus{
-			{Name: "market", State: runtime.TaskRunning},
-			{Name: "trading", State: runtime.TaskFailed},
+		{"failed without error, next to a running one", []supervisor.TaskStatus{
+			{Name: "market", State: supervisor.TaskRunning},
+			{Name: "trading", State: supervisor.TaskFailed},
 		}, []string{"task trading failed"}},
-		{"two", []runtime.TaskStatus{
-			{Name: "a", State: runtime.TaskFailed, LastError: "bad key"},
-			{Name: "b", State: runtime.TaskBackoff},
+		{"two", []supervisor.TaskStatus{
+			{Name: "a", State: supervisor.TaskFailed, LastError: "bad key"},
+			{Name: "b", State: supervisor.TaskBackoff},
 		}, []string{"task a failed (bad key)", "task b backoff"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := taskProblems(runtime.GroupSnapshot{Tasks: tt.tasks})
+			got := taskProblems(supervisor.GroupSnapshot{Tasks: tt.tasks})
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("taskProblems = %q, want %q", got, tt.want)
 			}
@@ -335,15 +335,15 @@ func TestTaskProblems(t *testing.T) {
 }
 
 func TestTaskStatuses(t *testing.T) {
-	rs := runtime.GroupSnapshot{Tasks: []runtime.TaskStatus{
-		{Name: "exchange-health", State: runtime.TaskBackoff, Restarts: 3, LastError: "x", Since: t0.Add(1500 * time.Millisecond), Panics: 1},
+	rs := supervisor.GroupSnapshot{Tasks: []supervisor.TaskStatus{
+		{Name: "exchange-health", State: supervisor.TaskBackoff, Restarts: 3, LastError: "x", Since: t0.Add(1500 * time.Millisecond), Panics: 1},
 	}}
 	got := taskStatuses(rs)
 	want := []tradingv1alpha1.TaskStatus{{Name: "exchange-health", State: "Backoff", Restarts: 3, LastError: "x", Since: metav1.NewTime(t0.Add(time.Second))}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("taskStatuses = %+v, want %+v", got, want)
 	}
-	if got := taskStatuses(runtime.GroupSnapshot{}); got == nil || len(got) != 0 {
+	if got := taskStatuses(supervisor.GroupSnapshot{}); got == nil || len(got) != 0 {
 		t.Errorf("taskStatuses of no tasks = %#v, want an empty list", got)
 	}
 }

@@ -37,8 +37,8 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // The suite's timing. Intervals are short so the suite is quick; waits are
@@ -58,14 +58,14 @@ const (
 )
 
 // envSuite is one control plane (kube-apiserver and etcd), one manager
-// running both reconcilers and the runtime supervisor, and one exchange
+// running both reconcilers and the supervisor, and one exchange
 // simulator the Simulator endpoint resolves to. Subtests share it and keep
 // apart by namespace.
 type envSuite struct {
 	// c reads and writes straight to the API server, never through the
 	// manager's cache, so what a test sees is what the server holds.
 	c          client.Client
-	supervisor *runtime.Supervisor
+	supervisor *supervisor.Supervisor
 	changes    *ChangeFeed
 	// reads counts the reconcilers' reads of each resource: one per
 	// Reconcile call.
@@ -147,19 +147,6 @@ func startSuite(t *testing.T) *envSuite {
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}
-	s.supervisor = runtime.NewSupervisor(runtime.Options{
-		Logger:      logger.WithName("supervisor"),
-		StopTimeout: stopTimeout,
-		BackoffBase: 100 * time.Millisecond,
-		BackoffMax:  time.Second,
-		OnChange: func(key string) {
-			s.notified.add(key)
-			s.changes.Notify(key)
-		},
-	})
-	if err := mgr.Add(s.supervisor); err != nil {
-		t.Fatal(err)
-	}
 	registry := exchange.NewRegistry(exchange.RegistryOptions{
 		Transport: s.groupTransport,
 		OnChange: func(url string) {
@@ -176,30 +163,37 @@ func startSuite(t *testing.T) *envSuite {
 	}
 	feeds := signalfeed.New(signalfeed.Options{Hub: hub, Logger: logger.WithName("signalfeed")})
 	t.Cleanup(feeds.Close)
-	settings := GroupSettings{
-		Hub:            hub,
-		Feeds:          feeds,
-		Supervisor:     s.supervisor,
-		Resolver:       exchange.Resolver{SimulatorURL: s.sim.url},
-		Registry:       registry,
-		Changes:        s.changes,
-		StatusInterval: statusInterval,
-		ProbeInterval:  probeInterval,
-		SignalStates:   NewSignalStates(),
-	}
-	reconcilerClient := &countingClient{Client: mgr.GetClient(), reads: s.reads}
-	recorder := mgr.GetEventRecorder("tradebot-operator")
+	resolver := exchange.Resolver{SimulatorURL: s.sim.url}
+	assembler := botgroup.NewAssembler(botgroup.AssemblerOptions{
+		Registry:      registry,
+		Resolver:      resolver,
+		Hub:           hub,
+		Feeds:         feeds,
+		ProbeInterval: probeInterval,
+		HealthEvery:   statusInterval,
+	})
 	// Everything the manager starts logs to the suite's logger, not to
 	// controller-runtime's process-wide one.
 	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logger))
-	if err := (&TradingBotReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings}).SetupWithManager(ctx, mgr); err != nil {
+	op, err := Setup(ctx, mgr, Options{
+		Assembler: assembler,
+		Resolver:  resolver,
+		Changes:   s.changes,
+		Supervisor: supervisor.Options{
+			Logger:      logger.WithName("supervisor"),
+			StopTimeout: stopTimeout,
+			BackoffBase: 100 * time.Millisecond,
+			BackoffMax:  time.Second,
+			OnChange:    s.notified.add,
+		},
+		StatusInterval: statusInterval,
+		Client:         &countingClient{Client: mgr.GetClient(), reads: s.reads},
+	})
+	if err != nil {
 		cancel()
-		t.Fatalf("setting up the TradingBot controller: %v", err)
+		t.Fatalf("setting up the operator: %v", err)
 	}
-	if err := (&SymbolWatchReconciler{Client: reconcilerClient, Recorder: recorder, Settings: settings}).SetupWithManager(mgr); err != nil {
-		cancel()
-		t.Fatalf("setting up the SymbolWatch controller: %v", err)
-	}
+	s.supervisor = op.Supervisor
 
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
@@ -340,7 +334,8 @@ func deleteAndWait[T client.Object](t *testing.T, s *envSuite, nn types.Namespac
 	waitGone(t, s, nn, newObj)
 }
 
-// waitGone waits until the object is gone from the API server.
+// waitGone waits until the object, whose deletion was asked for, is gone,
+// finalizers and all.
 func waitGone[T client.Object](t *testing.T, s *envSuite, nn types.NamespacedName, newObj func() T) {
 	t.Helper()
 	eventually(t, fmt.Sprintf("%T %s deleted", newObj(), nn), func() (bool, string) {

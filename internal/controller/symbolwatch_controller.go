@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 )
 
@@ -56,7 +57,7 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	spec := *sw.Spec.DeepCopy()
 	spec.SetDefaults()
 	in := watchInputs{Generation: sw.Generation, Spec: spec, Previous: sw.Status, Now: end.now,
-		SinkConfigured: r.Settings.Sink != nil}
+		SinkConfigured: r.Settings.Assembler.Recording()}
 	if end.run, err = r.reconcileGroup(ctx, &sw, key, &in); err != nil || end.run == groupStopping {
 		return ctrl.Result{}, err
 	}
@@ -85,12 +86,13 @@ func (r *SymbolWatchReconciler) reconcileGroup(ctx context.Context, sw *tradingv
 		in.EndpointError = "spec.exchange: " + err.Error()
 		return r.stop(ctx, key), nil
 	}
-	view, stopping, err := r.Settings.ensureGroup(ctx, key, groupRequest{
+	view, stopping, err := r.Settings.ensureGroup(ctx, key, botgroup.Request{
+		Owner:     botgroup.Owner{Kind: kindSymbolWatch, Namespace: sw.Namespace, Name: sw.Name},
+		Exchange:  string(spec.Exchange.Name),
 		URLs:      urls,
 		Symbols:   spec.Symbols,
 		Streams:   watchStreams(spec),
 		Recording: recordingOptions(spec.Recording),
-		Meta:      recordingMeta(kindSymbolWatch, sw.Namespace, sw.Name, spec.Exchange),
 		Signals:   watchSignalRequest(sw, spec, r.Recorder),
 		Extra:     []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
 	})

@@ -7,7 +7,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 func watchSpec() tradingv1alpha1.SymbolWatchSpec {
@@ -85,8 +85,8 @@ func TestSymbolWatchStatus(t *testing.T) {
 		{
 			name: "task failed",
 			in: func(in *watchInputs) {
-				in.Group.Runtime.Tasks[0].State = runtime.TaskFailed
-				in.Group.Runtime.Tasks[0].LastError = "bad"
+				in.Group.Supervised.Tasks[0].State = supervisor.TaskFailed
+				in.Group.Supervised.Tasks[0].LastError = "bad"
 			},
 			wantPhase:    tradingv1alpha1.WatchPhaseDegraded,
 			wantConds:    strings.Replace(healthy, "Ready=True/Running", "Ready=False/Degraded", 1),
@@ -103,7 +103,7 @@ func TestSymbolWatchStatus(t *testing.T) {
 				MarketData:         &tradingv1alpha1.MarketDataStatus{Streams: 3},
 			}
 			in := watchInputs{Generation: 5, Spec: watchSpec(), Previous: previous, Now: t0,
-				Group: &groupView{Runtime: runningTasks(), Health: healthyHealth()}}
+				Group: &groupView{Supervised: runningTasks(), Health: healthyHealth()}}
 			tt.in(&in)
 			st := symbolWatchStatus(in)
 			if st.Phase != tt.wantPhase {

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 )
 
@@ -70,7 +71,7 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	spec := *bot.Spec.DeepCopy()
 	spec.SetDefaults()
 	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: end.now,
-		SinkConfigured: r.Settings.Sink != nil}
+		SinkConfigured: r.Settings.Assembler.Recording()}
 	if end.run, err = r.reconcileGroup(ctx, &bot, key, &in); err != nil || end.run == groupStopping {
 		return ctrl.Result{}, err
 	}
@@ -117,7 +118,9 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 	}
 
 	policy, share := botPolicy(spec)
-	view, stopping, err := r.Settings.ensureGroup(ctx, key, groupRequest{
+	view, stopping, err := r.Settings.ensureGroup(ctx, key, botgroup.Request{
+		Owner:       botgroup.Owner{Kind: kindTradingBot, Namespace: bot.Namespace, Name: bot.Name},
+		Exchange:    string(spec.Exchange.Name),
 		URLs:        urls,
 		Symbols:     spec.Symbols,
 		Policy:      policy,
@@ -125,11 +128,12 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		Credentials: creds.Credentials,
 		Streams:     botStreams(spec),
 		Recording:   recordingOptions(spec.Recording),
-		Meta:        recordingMeta(kindTradingBot, bot.Namespace, bot.Name, spec.Exchange),
-		Signals:     &signalRequest{Spec: spec.Strategy, Previous: bot.Status.Signals, Object: bot.DeepCopy(), Recorder: r.Recorder},
-		Trading: &tradingRequest{Spec: spec, UID: string(bot.UID), Name: bot.Namespace + "/" + bot.Name,
+		Signals: &botgroup.SignalRequest{Spec: spec.Strategy, Previous: bot.Status.Signals,
+			Announce: signalAnnounce(r.Recorder, bot.DeepCopy())},
+		Trading: &botgroup.TradingRequest{Spec: spec, UID: string(bot.UID),
 			Paper:    spec.Mode == tradingv1alpha1.ModePaper && spec.Exchange.Endpoint == tradingv1alpha1.EndpointSimulator,
-			Previous: bot.Status.Trading, ResumeToken: bot.Annotations[ResumeAnnotation], Object: bot.DeepCopy(), Recorder: r.Recorder},
+			Previous: bot.Status.Trading, ResumeToken: bot.Annotations[ResumeAnnotation],
+			Announce: tradingAnnounce(r.Recorder, bot.DeepCopy())},
 		Extra: []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},
 	})
 	switch {

@@ -9,7 +9,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // paperSpec is a defaulted Paper bot on two symbols.
@@ -151,7 +151,7 @@ func TestTradingBotStatus(t *testing.T) {
 			in: func(in *botInputs) {
 				in.Group.Health.Reachable = false
 				in.Group.Health.Breaker = exchange.BreakerStatus{State: exchange.BreakerOpen, Failures: 2, OpenUntil: t0.Add(time.Second)}
-				in.Group.Runtime.Tasks = append(in.Group.Runtime.Tasks, runtime.TaskStatus{Name: "market", State: runtime.TaskBackoff, LastError: "eof"})
+				in.Group.Supervised.Tasks = append(in.Group.Supervised.Tasks, supervisor.TaskStatus{Name: "market", State: supervisor.TaskBackoff, LastError: "eof"})
 			},
 			wantPhase: tradingv1alpha1.BotPhaseDegraded,
 			wantConds: strings.NewReplacer("CircuitOpen=False/BreakerClosed", "CircuitOpen=True/BreakerOpen",
@@ -178,7 +178,7 @@ func TestTradingBotStatus(t *testing.T) {
 				Previous:    previous,
 				Now:         t0,
 				Credentials: resolvedCredentials(),
-				Group:       &groupView{Runtime: runningTasks(), Health: healthyHealth()},
+				Group:       &groupView{Supervised: runningTasks(), Health: healthyHealth()},
 			}
 			tt.in(&in)
 			st := tradingBotStatus(in)
@@ -229,7 +229,7 @@ func TestTradingBotStatus(t *testing.T) {
 // patches only when something changed, so this is what keeps it quiet.
 func TestTradingBotStatusIsStable(t *testing.T) {
 	in := botInputs{Generation: 1, Spec: paperSpec(), Now: t0, Credentials: resolvedCredentials(),
-		Group: &groupView{Runtime: runningTasks(), Health: healthyHealth()}}
+		Group: &groupView{Supervised: runningTasks(), Health: healthyHealth()}}
 	first := tradingBotStatus(in)
 	in.Previous = first
 	in.Now = t0.Add(10 * time.Second)
@@ -247,7 +247,7 @@ func TestTradingBotStatusIsStable(t *testing.T) {
 	// Trip the breaker: CircuitOpen and Ready move, the others keep their time.
 	in.Previous = second
 	in.Now = t0.Add(20 * time.Second)
-	in.Group = &groupView{Runtime: runningTasks(), Health: healthyHealth()}
+	in.Group = &groupView{Supervised: runningTasks(), Health: healthyHealth()}
 	in.Group.Health.Breaker = exchange.BreakerStatus{State: exchange.BreakerOpen, OpenUntil: t0.Add(time.Minute)}
 	third := tradingBotStatus(in)
 	for _, c := range third.Conditions {
@@ -266,7 +266,7 @@ func TestTradingBotStatusIsStable(t *testing.T) {
 // running group, so none of them lingers with a stale value.
 func TestTradingBotStatusDropsGroupConditions(t *testing.T) {
 	in := botInputs{Generation: 1, Spec: paperSpec(), Now: t0, Credentials: resolvedCredentials(),
-		Group: &groupView{Runtime: runningTasks(), Health: healthyHealth()}}
+		Group: &groupView{Supervised: runningTasks(), Health: healthyHealth()}}
 	running := tradingBotStatus(in)
 	in.Previous, in.Generation, in.Group = running, 2, nil
 	in.Spec.Suspend = true

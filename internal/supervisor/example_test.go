@@ -1,17 +1,17 @@
-package runtime_test
+package supervisor_test
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // A controller ensures a bot's group, and learns through OnChange when to
 // read its snapshot again.
 func ExampleSupervisor() {
 	changed := make(chan string, 1)
-	sup := runtime.NewSupervisor(runtime.Options{
+	sup := supervisor.New(supervisor.Options{
 		OnChange: func(key string) {
 			select { // coalesce: never block the supervisor
 			case changed <- key:
@@ -23,10 +23,10 @@ func ExampleSupervisor() {
 	stopped := make(chan error, 1)
 	go func() { stopped <- sup.Start(ctx) }()
 
-	backfill := runtime.Task{Name: "backfill", Run: func(ctx context.Context) error {
+	backfill := supervisor.Task{Name: "backfill", Run: func(ctx context.Context) error {
 		return nil // loaded the klines it needed; done
 	}}
-	stream := runtime.Task{Name: "stream", Run: func(ctx context.Context) error {
+	stream := supervisor.Task{Name: "stream", Run: func(ctx context.Context) error {
 		<-ctx.Done() // follow the market until the bot is stopped
 		return ctx.Err()
 	}}
@@ -35,7 +35,7 @@ func ExampleSupervisor() {
 
 	for range changed {
 		snap, _ := sup.Snapshot("default/btc-watch")
-		if snap.Tasks[0].State == runtime.TaskSucceeded && snap.Tasks[1].State == runtime.TaskRunning {
+		if snap.Tasks[0].State == supervisor.TaskSucceeded && snap.Tasks[1].State == supervisor.TaskRunning {
 			for _, t := range snap.Tasks {
 				fmt.Println(t.Name, t.State)
 			}

@@ -1,4 +1,4 @@
-package controller
+package botgroup
 
 import (
 	"strings"
@@ -21,7 +21,7 @@ func TestOpeningsRoundTrip(t *testing.T) {
 		{Symbol: "ETHUSDT", Qty: d("2"), CostBasis: d("6000"), Oversold: d("0.1"), DayStartPrice: d("3000"), EntryEstimated: true,
 			PendingFees: []ledger.PendingFee{{Symbol: "ETHUSDT", TradeID: 7, Asset: "BNB", Amount: d("0.00075"), Time: day.Add(-time.Hour)}}},
 	}
-	out, gotDay, err := openingsFromStatus(openingsToStatus(in, day))
+	out, gotDay, err := openingsFromStatus(OpeningsToStatus(in, day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestOpeningsRoundTrip(t *testing.T) {
 // a whole, naming the field, rather than rebuilt from a wrong figure.
 func TestOpeningsFromStatusRefusesBadFigures(t *testing.T) {
 	day := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
-	st := openingsToStatus([]ledger.Opening{{Symbol: "BTCUSDT", Qty: decimal.NewFromInt(1), DayStartPrice: decimal.NewFromInt(5)},
+	st := OpeningsToStatus([]ledger.Opening{{Symbol: "BTCUSDT", Qty: decimal.NewFromInt(1), DayStartPrice: decimal.NewFromInt(5)},
 		{Symbol: "ETHUSDT", DayStartPrice: decimal.NewFromInt(5)}}, day)
 	st[1].CostBasis = "12,5"
 	if _, _, err := openingsFromStatus(st); err == nil || !strings.Contains(err.Error(), "openings[1].costBasis") {

@@ -1,4 +1,4 @@
-package controller
+package botgroup
 
 import (
 	"errors"
@@ -12,9 +12,10 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/ledger"
 )
 
-// openingsToStatus renders the executor's day openings for
-// status.trading.openings.
-func openingsToStatus(ops []ledger.Opening, day time.Time) []tradingv1alpha1.PositionOpening {
+// OpeningsToStatus renders the executor's day openings for
+// status.trading.openings; the assembler reads them back when the bot's
+// trading starts again.
+func OpeningsToStatus(ops []ledger.Opening, day time.Time) []tradingv1alpha1.PositionOpening {
 	if len(ops) == 0 || day.IsZero() {
 		return nil
 	}

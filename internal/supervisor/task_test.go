@@ -1,10 +1,10 @@
-package runtime
+package supervisor
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	goruntime "runtime"
+	"runtime"
 	"runtime/pprof"
 	"sync/atomic"
 	"testing"
@@ -62,7 +62,7 @@ func TestTaskOutcomes(t *testing.T) {
 		},
 		{
 			name: "Goexit fails the task",
-			run:  func(context.Context) error { goruntime.Goexit(); return nil },
+			run:  func(context.Context) error { runtime.Goexit(); return nil },
 			want: TaskStatus{State: TaskFailed, LastError: "task called runtime.Goexit"},
 		},
 	}

@@ -1,11 +1,12 @@
-// Package runtime supervises the goroutines that run bots inside the operator
-// process.
+// Package supervisor owns the goroutine groups that run bots and watches
+// inside the operator process, and supervises their tasks.
 //
-// A [Supervisor] owns one goroutine group per resource key ("namespace/name").
-// A group runs named tasks at a version (the generation of the spec they were
-// built from); [Supervisor.Ensure] replaces a group only when the version
-// changes, and always waits for the old generation to stop before starting the
-// new one, so two generations of one bot never trade at the same time.
+// A [Supervisor] owns one goroutine group per key (the operator uses
+// "Kind/namespace/name"). A group runs named tasks at a version (an opaque
+// fingerprint of what the group was built from); [Supervisor.Ensure] replaces
+// a group only when the version changes, and always waits for the old
+// generation to stop before starting the new one, so two generations of one
+// bot never trade at the same time.
 // [Supervisor.EnsureNoWait] and [Supervisor.BeginStop] keep that rule without
 // blocking their caller: they start the stop and return, and the group's
 // leaving the list is reported through [Options.OnChange].
@@ -23,4 +24,4 @@
 // The Supervisor is a controller-runtime Runnable that needs leader election,
 // so only the elected replica runs bots; when leadership or the process ends,
 // Start stops every group within a bounded time and returns.
-package runtime
+package supervisor

@@ -1,4 +1,4 @@
-package runtime
+package supervisor
 
 import "testing"
 
@@ -20,7 +20,7 @@ func TestSnapshotIsACopy(t *testing.T) {
 }
 
 func TestSnapshotOfUnknownKey(t *testing.T) {
-	s := NewSupervisor(Options{})
+	s := New(Options{})
 	if snap, ok := s.Snapshot("ns/none"); ok || snap.Key != "" {
 		t.Errorf("Snapshot = %+v, %v; want zero, false", snap, ok)
 	}

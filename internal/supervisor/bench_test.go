@@ -1,4 +1,4 @@
-package runtime
+package supervisor
 
 import (
 	"context"
@@ -16,7 +16,7 @@ func BenchmarkEnsureStop1000(b *testing.B) {
 		keys[i] = fmt.Sprintf("ns/bot-%04d", i)
 	}
 	task := Task{Name: "trader", Run: blockUntilDone}
-	s := NewSupervisor(Options{})
+	s := New(Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Start(ctx) }()
@@ -46,7 +46,7 @@ func BenchmarkEnsureStop1000(b *testing.B) {
 // BenchmarkSnapshot measures the reconciler's read of one group's state
 // while 1,000 groups run.
 func BenchmarkSnapshot(b *testing.B) {
-	s := NewSupervisor(Options{})
+	s := New(Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Start(ctx) }()

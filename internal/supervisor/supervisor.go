@@ -1,4 +1,4 @@
-package runtime
+package supervisor
 
 import (
 	"cmp"
@@ -36,7 +36,7 @@ type Supervisor struct {
 }
 
 // NewSupervisor returns a Supervisor that runs nothing until Start.
-func NewSupervisor(opts Options) *Supervisor {
+func New(opts Options) *Supervisor {
 	opts = opts.withDefaults()
 	return &Supervisor{
 		opts:   opts,

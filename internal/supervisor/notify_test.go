@@ -1,4 +1,4 @@
-package runtime
+package supervisor
 
 import (
 	"maps"
@@ -82,7 +82,7 @@ func TestNotifyCoalescesDuringDispatch(t *testing.T) {
 }
 
 func TestNotifyNeverBlocksWithoutADispatcher(t *testing.T) {
-	s := NewSupervisor(Options{OnChange: func(string) { t.Error("OnChange called without Start") }})
+	s := New(Options{OnChange: func(string) { t.Error("OnChange called without Start") }})
 	for range 1000 {
 		s.Notify("ns/a")
 	}

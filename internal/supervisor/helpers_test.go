@@ -1,4 +1,4 @@
-package runtime
+package supervisor
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func newHarness(t *testing.T, opts Options) *harness {
 		default:
 		}
 	}
-	h.s = NewSupervisor(opts)
+	h.s = New(opts)
 	t.Cleanup(func() {
 		if h.cancel != nil {
 			h.cancel()

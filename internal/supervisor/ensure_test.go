@@ -1,9 +1,9 @@
-package runtime
+package supervisor
 
 import (
 	"context"
 	"errors"
-	goruntime "runtime"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -72,7 +72,7 @@ func TestNewVersionNeverOverlapsTheOld(t *testing.T) {
 			// Linger after cancellation so an Ensure that did not wait
 			// would start the next generation right here.
 			for range 100 {
-				goruntime.Gosched()
+				runtime.Gosched()
 			}
 			running.Add(-1)
 			return ctx.Err()

@@ -1,0 +1,93 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
+)
+
+// eventSource names the operator as the reporting controller of its Events.
+const eventSource = "tradebot-operator"
+
+// Options are what Setup needs besides the manager.
+type Options struct {
+	// Assembler builds the groups (required).
+	Assembler GroupAssembler
+	// Resolver turns spec.exchange into URLs.
+	Resolver exchange.Resolver
+	// Changes is the change feed; the exchange registry's OnChange feeds it
+	// too, which is why the caller makes it (nil: Setup makes one).
+	Changes *ChangeFeed
+	// Supervisor are the supervisor's options; Setup chains the change
+	// feed after Supervisor.OnChange.
+	Supervisor supervisor.Options
+	// AllowLiveTrading is --allow-live-trading.
+	AllowLiveTrading bool
+	// StatusInterval is --status-interval.
+	StatusInterval time.Duration
+	// Client is the reconcilers' client (nil: the manager's). The suite
+	// wraps the manager's to count reads.
+	Client client.Client
+	// Now is the reconcilers' clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Operator is what Setup built and registered with the manager.
+type Operator struct {
+	Supervisor *supervisor.Supervisor
+	Changes    *ChangeFeed
+}
+
+// Setup builds the supervisor and both reconcilers and registers them with
+// mgr; the operator's main and the envtest suite both start through it, so
+// the suite runs the production wiring. ctx bounds the field indexes'
+// registration.
+func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Operator, error) {
+	if o.Assembler == nil {
+		return nil, errors.New("controller.Setup: no group assembler")
+	}
+	changes := o.Changes
+	if changes == nil {
+		changes = NewChangeFeed()
+	}
+	so := o.Supervisor
+	also := so.OnChange
+	so.OnChange = func(key string) {
+		if also != nil {
+			also(key)
+		}
+		changes.Notify(key)
+	}
+	sup := supervisor.New(so)
+	if err := mgr.Add(sup); err != nil {
+		return nil, fmt.Errorf("adding the supervisor: %w", err)
+	}
+	settings := GroupSettings{
+		Supervisor:       sup,
+		Assembler:        o.Assembler,
+		Resolver:         o.Resolver,
+		Changes:          changes,
+		AllowLiveTrading: o.AllowLiveTrading,
+		StatusInterval:   o.StatusInterval,
+		Now:              o.Now,
+	}
+	c := o.Client
+	if c == nil {
+		c = mgr.GetClient()
+	}
+	recorder := mgr.GetEventRecorder(eventSource)
+	if err := (&TradingBotReconciler{Client: c, Recorder: recorder, Settings: settings}).SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("setting up the TradingBot controller: %w", err)
+	}
+	if err := (&SymbolWatchReconciler{Client: c, Recorder: recorder, Settings: settings}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the SymbolWatch controller: %w", err)
+	}
+	return &Operator{Supervisor: sup, Changes: changes}, nil
+}
