@@ -58,6 +58,7 @@ type options struct {
 	kubeAPIBurst int
 	recording    recording.Flags
 	showVersion  bool
+	shard        shardFlags
 }
 
 // The request budget's defaults. Reads come from the manager's cache, so
@@ -88,6 +89,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", defaultKubeAPIQPS, "requests per second to the Kubernetes API server, shared by every bot and watch (status, finalizers, Events)")
 	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", defaultKubeAPIBurst, "requests allowed at once above --kube-api-qps")
 	o.recording.Bind(fs)
+	o.shard.bind(fs)
 	zo := &zap.Options{Development: false}
 	zo.BindFlags(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and revision, then exit")
@@ -118,6 +120,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	if _, err := (exchange.Resolver{SimulatorURL: o.simulatorURL}).Resolve(exchange.EndpointSimulator, "", ""); err != nil {
 		return o, nil, fmt.Errorf("--simulator-url: %w", err)
 	}
+	if err := o.shard.check(o.leaderElect, os.Getenv, os.Hostname); err != nil {
+		return o, nil, err
+	}
 	return o, zo, nil
 }
 
@@ -145,8 +150,9 @@ func run(ctx context.Context, o options) error {
 	utilruntime.Must(tradingv1alpha1.AddToScheme(scheme))
 
 	cfg, leaderCfg := clientConfigs(ctrl.GetConfigOrDie(), o)
+	electionCfg := leaderCfg
 	if !o.leaderElect {
-		leaderCfg = nil
+		electionCfg = nil
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
@@ -157,7 +163,7 @@ func run(ctx context.Context, o options) error {
 		LeaderElectionID:       o.leaderElectionID,
 		// Stop running bots promptly when leadership is lost.
 		LeaderElectionReleaseOnCancel: true,
-		LeaderElectionConfig:          leaderCfg,
+		LeaderElectionConfig:          electionCfg,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -215,15 +221,36 @@ func run(ctx context.Context, o options) error {
 		ProbeInterval:  o.probeInterval,
 		HealthEvery:    o.statusInterval,
 	})
-	if _, err := controller.Setup(ctx, mgr, controller.Options{
+	var op *controller.Operator
+	ring, err := o.shard.ring(leaderCfg, scheme, registry, func() {
+		if op != nil {
+			op.Reshard()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	copts := controller.Options{
 		Assembler:        assembler,
 		Resolver:         resolver,
 		Changes:          changes,
 		Supervisor:       supervisor.Options{Logger: ctrl.Log.WithName("supervisor"), StopTimeout: o.stopTimeout},
 		AllowLiveTrading: o.allowLive,
 		StatusInterval:   o.statusInterval,
-	}); err != nil {
+	}
+	if ring != nil {
+		copts.Shards = ring
+	}
+	if op, err = controller.Setup(ctx, mgr, copts); err != nil {
 		return err
+	}
+	if ring != nil {
+		if err := mgr.Add(ringRunnable{ring}); err != nil {
+			return fmt.Errorf("adding the shard ring: %w", err)
+		}
+		// Once every group has stopped (mgr.Start has returned), the
+		// others may take this replica's resources over at once.
+		defer releaseRing(ring)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
@@ -235,7 +262,8 @@ func run(ctx context.Context, o options) error {
 		log.Info("live trading is ALLOWED: TradingBots with mode Live trade real money")
 	}
 	log.Info("starting the operator", "simulatorURL", o.simulatorURL, "statusInterval", o.statusInterval,
-		"maxConcurrentReconciles", o.maxConcurrentReconciles, "kubeAPIQPS", o.kubeAPIQPS, "kubeAPIBurst", o.kubeAPIBurst)
+		"maxConcurrentReconciles", o.maxConcurrentReconciles, "kubeAPIQPS", o.kubeAPIQPS, "kubeAPIBurst", o.kubeAPIBurst,
+		"sharding", o.shard.enabled, "replica", o.shard.identity)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -84,3 +84,42 @@ func TestClientConfigsShareOneBudget(t *testing.T) {
 		t.Errorf("clients of two resource types have limiters %p and %p; want one shared", a.GetRateLimiter(), b.GetRateLimiter())
 	}
 }
+
+// TestShardFlags: --sharding takes its identity and namespace from the
+// pod's environment, and refuses what cannot work, naming the flag.
+func TestShardFlags(t *testing.T) {
+	env := map[string]string{"POD_NAME": "op-7d9f-abc", "POD_NAMESPACE": "trading"}
+	getenv := func(k string) string { return env[k] }
+	host := func() (string, error) { return "node-host", nil }
+	f := shardFlags{enabled: true, leaseDuration: 15 * time.Second, egress: egressShared}
+	if err := f.check(false, getenv, host); err != nil {
+		t.Fatal(err)
+	}
+	if f.identity != "op-7d9f-abc" || f.namespace != "trading" {
+		t.Errorf("identity %q namespace %q, want the pod's", f.identity, f.namespace)
+	}
+	f = shardFlags{enabled: true, leaseDuration: 15 * time.Second, egress: egressShared, namespace: "ns"}
+	if err := f.check(false, func(string) string { return "" }, host); err != nil || f.identity != "node-host" {
+		t.Errorf("without POD_NAME: identity %q, error %v; want the host name", f.identity, err)
+	}
+	for _, tc := range []struct {
+		name   string
+		f      shardFlags
+		leader bool
+		want   string
+	}{
+		{"with leader election", shardFlags{enabled: true, leaseDuration: 15 * time.Second, egress: egressShared}, true, "--leader-elect"},
+		{"no namespace", shardFlags{enabled: true, identity: "a", leaseDuration: 15 * time.Second, egress: egressShared}, false, "--shard-namespace"},
+		{"lease too short", shardFlags{enabled: true, identity: "a", namespace: "n", leaseDuration: time.Second, egress: egressShared}, false, "--shard-lease-duration"},
+		{"unknown egress", shardFlags{enabled: true, identity: "a", namespace: "n", leaseDuration: 15 * time.Second, egress: "nat"}, false, "--shard-egress"},
+	} {
+		err := tc.f.check(tc.leader, func(string) string { return "" }, host)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.want)
+		}
+	}
+	off := shardFlags{}
+	if err := off.check(true, getenv, host); err != nil {
+		t.Errorf("sharding off: %v", err)
+	}
+}

@@ -108,6 +108,14 @@ type SymbolWatchStatus struct {
 	// +optional
 	Phase WatchPhase `json:"phase,omitempty"`
 
+	// replica is the operator replica that runs this resource, when the
+	// operator runs with --sharding; empty while no replica claims it. A
+	// replica starts a resource only after writing its name here over an
+	// empty value, its own, or that of a replica whose Lease has expired,
+	// and clears it once the resource has stopped there.
+	// +optional
+	Replica string `json:"replica,omitempty"`
+
 	// conditions are the detailed state: Ready, plus ExchangeReachable,
 	// MarketDataFresh, RateLimited, CircuitOpen, Recording and SymbolsValid.
 	// +listType=map
@@ -182,6 +190,7 @@ type SymbolMarketStatus struct {
 // +kubebuilder:printcolumn:name="Lag",type=string,JSONPath=`.status.lag`,description="Market-data lag of the latest event"
 // +kubebuilder:printcolumn:name="Signals",type=string,JSONPath=`.status.signals.summary`,description="Alert-only signals produced, and the latest"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Replica",type=string,JSONPath=`.status.replica`,description="Operator replica that runs the watch (with --sharding)",priority=1
 type SymbolWatch struct {
 	metav1.TypeMeta `json:",inline"`
 

@@ -123,6 +123,14 @@ type TradingBotStatus struct {
 	// +optional
 	Phase BotPhase `json:"phase,omitempty"`
 
+	// replica is the operator replica that runs this resource, when the
+	// operator runs with --sharding; empty while no replica claims it. A
+	// replica starts a resource only after writing its name here over an
+	// empty value, its own, or that of a replica whose Lease has expired,
+	// and clears it once the resource has stopped there.
+	// +optional
+	Replica string `json:"replica,omitempty"`
+
 	// conditions are the detailed state: Ready, plus ExchangeReachable,
 	// MarketDataFresh, RateLimited, CircuitOpen, RiskHalted, Recording,
 	// CredentialsResolved, LiveTradingAllowed and SymbolsValid.
@@ -387,6 +395,7 @@ type OrderSummary struct {
 // +kubebuilder:printcolumn:name="Signals",type=string,JSONPath=`.status.signals.summary`,description="Signals produced, and the latest"
 // +kubebuilder:printcolumn:name="PnL",type=string,JSONPath=`.status.trading.pnl`,description="Realized plus unrealized profit and loss"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Replica",type=string,JSONPath=`.status.replica`,description="Operator replica that runs the bot (with --sharding)",priority=1
 type TradingBot struct {
 	metav1.TypeMeta `json:",inline"`
 

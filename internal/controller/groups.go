@@ -46,6 +46,9 @@ type GroupSettings struct {
 	// status is refreshed when nothing important happens.
 	StatusInterval time.Duration
 	Now            func() time.Time
+	// Shards is the replicas' ring when the operator runs sharded (nil:
+	// this replica runs every resource).
+	Shards ShardRing
 }
 
 func (s GroupSettings) now() time.Time {

@@ -8,6 +8,10 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
@@ -37,12 +41,56 @@ type Options struct {
 	Client client.Client
 	// Now is the reconcilers' clock (nil: time.Now).
 	Now func() time.Time
+	// Shards is the replicas' ring when the operator runs sharded (nil:
+	// this replica runs every resource). Call Operator.Reshard when it
+	// changes.
+	Shards ShardRing
 }
 
 // Operator is what Setup built and registered with the manager.
 type Operator struct {
 	Supervisor *supervisor.Supervisor
 	Changes    *ChangeFeed
+
+	reshard chan struct{}
+}
+
+// Reshard has every resource reconciled again, because the replicas' ring
+// changed and any resource's owner may have moved. It never blocks;
+// several calls before the resources are listed count as one.
+func (o *Operator) Reshard() {
+	select {
+	case o.reshard <- struct{}{}:
+	default:
+	}
+}
+
+// reshardLoop wakes every resource each time Reshard is called, reading
+// them from the manager's cache.
+func (o *Operator) reshardLoop(c client.Reader) manager.RunnableFunc {
+	return func(ctx context.Context) error {
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-o.reshard:
+			}
+			var bots tradingv1alpha1.TradingBotList
+			if err := c.List(ctx, &bots); err != nil {
+				log.FromContext(ctx).Error(err, "listing TradingBots after the shard ring changed")
+			}
+			for _, b := range bots.Items {
+				o.Changes.Notify(groupKey(kindTradingBot, client.ObjectKeyFromObject(&b)))
+			}
+			var watches tradingv1alpha1.SymbolWatchList
+			if err := c.List(ctx, &watches); err != nil {
+				log.FromContext(ctx).Error(err, "listing SymbolWatches after the shard ring changed")
+			}
+			for _, w := range watches.Items {
+				o.Changes.Notify(groupKey(kindSymbolWatch, client.ObjectKeyFromObject(&w)))
+			}
+		}
+	}
 }
 
 // Setup builds the supervisor and both reconcilers and registers them with
@@ -77,6 +125,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Operator, error) 
 		AllowLiveTrading: o.AllowLiveTrading,
 		StatusInterval:   o.StatusInterval,
 		Now:              o.Now,
+		Shards:           o.Shards,
 	}
 	c := o.Client
 	if c == nil {
@@ -89,5 +138,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Operator, error) 
 	if err := (&SymbolWatchReconciler{Client: c, Recorder: recorder, Settings: settings}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SymbolWatch controller: %w", err)
 	}
-	return &Operator{Supervisor: sup, Changes: changes}, nil
+	op := &Operator{Supervisor: sup, Changes: changes, reshard: make(chan struct{}, 1)}
+	if err := mgr.Add(op.reshardLoop(mgr.GetClient())); err != nil {
+		return nil, fmt.Errorf("adding the reshard loop: %w", err)
+	}
+	return op, nil
 }

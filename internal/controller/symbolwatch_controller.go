@@ -43,6 +43,10 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		}
 		return ctrl.Result{}, err
 	}
+	if res, done, err := gateShard(ctx, r.Client, r.Settings, &r.writes, &sw, &sw.Status.Replica,
+		func() { sw.Status.Phase = tradingv1alpha1.WatchPhasePending }, key); done {
+		return res, err
+	}
 	if !sw.DeletionTimestamp.IsZero() {
 		return finalize(ctx, r.Client, r.Settings, &r.writes, &sw, key)
 	}
@@ -62,6 +66,7 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, err
 	}
 	status := symbolWatchStatus(in)
+	status.Replica = sw.Status.Replica
 	changed, urgent := watchStatusChange(&sw.Status, &status)
 	end.status = &statusChange{changed: changed, urgent: urgent, apply: func() func() {
 		before := sw.Status

@@ -57,6 +57,10 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, err
 	}
 
+	if res, done, err := gateShard(ctx, r.Client, r.Settings, &r.writes, &bot, &bot.Status.Replica,
+		func() { bot.Status.Phase = tradingv1alpha1.BotPhasePending }, key); done {
+		return res, err
+	}
 	if !bot.DeletionTimestamp.IsZero() {
 		return finalize(ctx, r.Client, r.Settings, &r.writes, &bot, key)
 	}
@@ -76,6 +80,7 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, err
 	}
 	status := tradingBotStatus(in)
+	status.Replica = bot.Status.Replica
 	changed, urgent := botStatusChange(&bot.Status, &status)
 	end.status = &statusChange{changed: changed, urgent: urgent, apply: func() func() {
 		before := bot.Status

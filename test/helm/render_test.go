@@ -44,6 +44,8 @@ func TestArgs(t *testing.T) {
 		{"ports", []string{"--set", "operator.metricsPort=9090,operator.probePort=9091"},
 			slices.Concat([]string{"--metrics-bind-address=:9090", "--health-probe-bind-address=:9091"},
 				base[2:], intervals)},
+		{"sharding replaces leader election", []string{"--set", "sharding.enabled=true,sharding.leaseDuration=20s,sharding.egress=distinct"},
+			slices.Concat(base[:2], []string{"--sharding", "--shard-lease-duration=20s", "--shard-egress=distinct"}, intervals)},
 		{"live trading", []string{"--set", "operator.allowLiveTrading=true"},
 			slices.Concat(base, intervals, []string{"--allow-live-trading"})},
 		{"influx url without token", []string{"--set", "influx.url=http://influx:8086"},
@@ -202,7 +204,11 @@ func TestEverythingOn(t *testing.T) {
 	if !reflect.DeepEqual(c.VolumeMounts, wantMounts) {
 		t.Errorf("mounts:\n got %+v\nwant %+v", c.VolumeMounts, wantMounts)
 	}
-	if !slices.Equal(c.Env, []corev1.EnvVar{{Name: "GOMAXPROCS", Value: "2"}}) {
+	// The pod's name and namespace come first (the shard Lease's), then
+	// extraEnv.
+	if len(c.Env) != 3 || c.Env[0].Name != "POD_NAME" || c.Env[0].ValueFrom == nil || c.Env[0].ValueFrom.FieldRef == nil ||
+		c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.name" || c.Env[1].Name != "POD_NAMESPACE" ||
+		!reflect.DeepEqual(c.Env[2], corev1.EnvVar{Name: "GOMAXPROCS", Value: "2"}) {
 		t.Errorf("env = %+v", c.Env)
 	}
 	if pod.NodeSelector["kubernetes.io/os"] != "linux" || len(pod.Tolerations) != 1 || pod.Tolerations[0].Value != "trading" {

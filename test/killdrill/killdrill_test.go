@@ -218,31 +218,9 @@ type bot struct {
 	symbols   []string
 }
 
-// botObject is drill bot i: SMA crossovers on one-second klines of two
-// symbols, periods varied so that the bots' signals do not all fall on
-// the same kline, limits wide enough that every BUY fits.
+// botObject is drill bot i (see opdrill.PaperBot).
 func botObject(i int) *unstructured.Unstructured {
-	fast := int64(2 + i%3)
-	slow := fast + 2 + int64(i%4)
-	syms := []any{drillSymbols[i%len(drillSymbols)], drillSymbols[(i+3)%len(drillSymbols)]}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": tradingv1alpha1.GroupVersion.String(),
-		"kind":       "TradingBot",
-		"metadata":   map[string]any{"name": fmt.Sprintf("kill-%02d", i), "namespace": namespace},
-		"spec": map[string]any{
-			"mode":     "Paper",
-			"exchange": map[string]any{"endpoint": "Simulator"},
-			"symbols":  syms,
-			"strategy": map[string]any{
-				"type": "SMACrossover", "interval": "1s", "minConfidence": "0.01",
-				"smaCrossover": map[string]any{"fastPeriod": fast, "slowPeriod": slow},
-			},
-			"risk": map[string]any{
-				"maxOrderQuote": "12", "maxPositionQuote": "100000", "maxOrdersPerMinute": int64(120),
-				"cooldown": "1s", "maxDailyLossQuote": "100000",
-			},
-		},
-	}}
+	return opdrill.PaperBot(namespace, fmt.Sprintf("kill-%02d", i), i, drillSymbols)
 }
 
 // ownIDs are the client order ids bot b could give orders for signals on

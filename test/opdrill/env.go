@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -156,4 +157,32 @@ func Describe(b tradingv1alpha1.TradingBot) string {
 		fmt.Fprintf(&sb, " task %s %s, %d restarts;", tk.Name, tk.State, tk.Restarts)
 	}
 	return sb.String()
+}
+
+// PaperBot is drill bot i in namespace: Paper trading on the simulator,
+// SMA crossovers on one-second klines of two of symbols, periods varied so
+// that the bots' signals do not all fall on the same kline, limits wide
+// enough that every BUY fits.
+func PaperBot(namespace, name string, i int, symbols []string) *unstructured.Unstructured {
+	fast := int64(2 + i%3)
+	slow := fast + 2 + int64(i%4)
+	syms := []any{symbols[i%len(symbols)], symbols[(i+3)%len(symbols)]}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": tradingv1alpha1.GroupVersion.String(),
+		"kind":       "TradingBot",
+		"metadata":   map[string]any{"name": name, "namespace": namespace},
+		"spec": map[string]any{
+			"mode":     "Paper",
+			"exchange": map[string]any{"endpoint": "Simulator"},
+			"symbols":  syms,
+			"strategy": map[string]any{
+				"type": "SMACrossover", "interval": "1s", "minConfidence": "0.01",
+				"smaCrossover": map[string]any{"fastPeriod": fast, "slowPeriod": slow},
+			},
+			"risk": map[string]any{
+				"maxOrderQuote": "12", "maxPositionQuote": "100000", "maxOrdersPerMinute": int64(120),
+				"cooldown": "1s", "maxDailyLossQuote": "100000",
+			},
+		},
+	}}
 }

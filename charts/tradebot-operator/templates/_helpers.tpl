@@ -67,7 +67,9 @@ rendered with toYaml so that any value is quoted correctly.
 {{- define "tradebot-operator.args" -}}
 {{- $op := .Values.operator -}}
 {{- $args := list (printf "--metrics-bind-address=:%v" $op.metricsPort) (printf "--health-probe-bind-address=:%v" $op.probePort) -}}
-{{- if .Values.leaderElection.enabled -}}
+{{- if .Values.sharding.enabled -}}
+{{- $args = concat $args (list "--sharding" (printf "--shard-lease-duration=%s" .Values.sharding.leaseDuration) (printf "--shard-egress=%s" .Values.sharding.egress)) -}}
+{{- else if .Values.leaderElection.enabled -}}
 {{- $args = concat $args (list "--leader-elect" (printf "--leader-election-id=%s" .Values.leaderElection.id)) -}}
 {{- end -}}
 {{- with $op.simulatorURL -}}
