@@ -69,6 +69,10 @@ test-e2e: ## Run the e2e suite against the cluster in KUBECONFIG (operator runni
 bench: ## Run the benchmarks (simulator, exchange, market-data hub, recording) and print their figures.
 	hack/bench.sh
 
+.PHONY: bench-scale
+bench-scale: ## Run the scale figures: 10 000 bots on one replica (SCALE_BOTS), idle weight, sharding failover; print them against their targets.
+	hack/bench-scale.sh
+
 ##@ Build
 
 .PHONY: build

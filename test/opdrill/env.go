@@ -22,7 +22,7 @@ import (
 )
 
 // RequireControlPlane fails the test when KUBEBUILDER_ASSETS is not set.
-func RequireControlPlane(t *testing.T, what string) {
+func RequireControlPlane(t testing.TB, what string) {
 	t.Helper()
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Fatal(what + " needs kube-apiserver and etcd, and KUBEBUILDER_ASSETS is not set.\n" +
@@ -31,7 +31,7 @@ func RequireControlPlane(t *testing.T, what string) {
 }
 
 // RepoRoot is the repository's root, from a package two levels below it.
-func RepoRoot(t *testing.T) string {
+func RepoRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -42,7 +42,7 @@ func RepoRoot(t *testing.T) string {
 
 // LogDir is a directory for the operators' logs that outlives a failed
 // test (and is removed after a passing one).
-func LogDir(t *testing.T, prefix string) string {
+func LogDir(t testing.TB, prefix string) string {
 	t.Helper()
 	logs, err := os.MkdirTemp("", prefix)
 	if err != nil {
@@ -57,7 +57,7 @@ func LogDir(t *testing.T, prefix string) string {
 }
 
 // BuildOperator builds ./cmd into dir.
-func BuildOperator(t *testing.T, root, dir string) string {
+func BuildOperator(t testing.TB, root, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "manager")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd")
@@ -70,7 +70,7 @@ func BuildOperator(t *testing.T, root, dir string) string {
 
 // StartControlPlane starts etcd and kube-apiserver with the CRDs and
 // writes an admin kubeconfig for the operator into dir.
-func StartControlPlane(t *testing.T, root, dir string) (kubeconfig string, c client.Client) {
+func StartControlPlane(t testing.TB, root, dir string) (kubeconfig string, c client.WithWatch) {
 	t.Helper()
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
@@ -104,7 +104,7 @@ func StartControlPlane(t *testing.T, root, dir string) (kubeconfig string, c cli
 	if err := tradingv1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	c, err = client.New(cfg, client.Options{Scheme: scheme})
+	c, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +114,20 @@ func StartControlPlane(t *testing.T, root, dir string) (kubeconfig string, c cli
 // StartSimulator serves the exchange simulator on the loopback, with a
 // weight limit so high that the drills are about orders, not about the
 // weight budget (which the exchange layer's own tests cover).
-func StartSimulator(t *testing.T) (*exchangesim.Simulator, string) {
+func StartSimulator(t testing.TB) (*exchangesim.Simulator, string) {
+	t.Helper()
+	return StartSimulatorWith(t, 1_000_000)
+}
+
+// StartSimulatorWith serves the simulator with a weight limit per minute
+// (0: the simulator's default, Binance's).
+func StartSimulatorWith(t testing.TB, weightLimit int) (*exchangesim.Simulator, string) {
 	t.Helper()
 	cfg := exchangesim.DefaultConfig()
 	cfg.History = 30 * time.Minute
-	cfg.WeightLimit = 1_000_000
+	if weightLimit > 0 {
+		cfg.WeightLimit = weightLimit
+	}
 	sim, err := exchangesim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +146,7 @@ func StartSimulator(t *testing.T) (*exchangesim.Simulator, string) {
 }
 
 // ListBots lists the TradingBots of namespace.
-func ListBots(t *testing.T, c client.Client, namespace string) []tradingv1alpha1.TradingBot {
+func ListBots(t testing.TB, c client.Client, namespace string) []tradingv1alpha1.TradingBot {
 	t.Helper()
 	var list tradingv1alpha1.TradingBotList
 	if err := c.List(context.Background(), &list, client.InNamespace(namespace)); err != nil {

@@ -20,7 +20,7 @@ type Judge struct {
 }
 
 // NewJudge returns a judge of the simulator at simURL.
-func NewJudge(t *testing.T, simURL string) *Judge {
+func NewJudge(t testing.TB, simURL string) *Judge {
 	t.Helper()
 	reg := exchange.NewRegistry(exchange.RegistryOptions{WeightSafety: 1})
 	t.Cleanup(reg.Close)

@@ -14,7 +14,7 @@ import (
 // Operator is the operator binary run as a process. Each run logs to a
 // file of its own under Dir, named after Name.
 type Operator struct {
-	T    *testing.T
+	T    testing.TB
 	Bin  string
 	Dir  string
 	Name string // "operator" when empty
@@ -32,6 +32,14 @@ func (o *Operator) LogPath(run int) string {
 		name = "operator"
 	}
 	return filepath.Join(o.Dir, fmt.Sprintf("%s-%02d.log", name, run))
+}
+
+// Pid is the current run's process id (0 when none runs).
+func (o *Operator) Pid() int {
+	if o.cmd == nil || o.cmd.Process == nil {
+		return 0
+	}
+	return o.cmd.Process.Pid
 }
 
 // Runs is how many times the operator was started.
@@ -115,7 +123,7 @@ func (o *Operator) Running() bool {
 // WaitFor polls cond until it holds or the timeout passes; every operator
 // in ops must stay alive meanwhile. On a timeout their goroutines are
 // dumped into their logs.
-func WaitFor(t *testing.T, ops []*Operator, timeout time.Duration, what string, cond func() (bool, string)) {
+func WaitFor(t testing.TB, ops []*Operator, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

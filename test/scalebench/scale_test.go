@@ -1,0 +1,214 @@
+package scalebench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/test/opdrill"
+)
+
+const (
+	namespace      = "default"
+	statusInterval = 10 * time.Second
+	// window is how long status writes and weight are counted once every
+	// bot runs: one whole weight minute at least.
+	window = 70 * time.Second
+)
+
+var symbols = []string{"BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT", "LTCUSDT"}
+
+// idleBot is bot i: signals only (a Custom endpoint at the simulator and
+// no credentials: no account, no orders), SMA crossover on one-minute
+// klines of 2 to 5 symbols.
+func idleBot(i int, restURL string) *unstructured.Unstructured {
+	n := 2 + i%4
+	syms := make([]any, 0, n)
+	for k := range n {
+		syms = append(syms, symbols[(i+k)%len(symbols)])
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": tradingv1alpha1.GroupVersion.String(),
+		"kind":       "TradingBot",
+		"metadata":   map[string]any{"name": fmt.Sprintf("idle-%05d", i), "namespace": namespace},
+		"spec": map[string]any{
+			"mode":     "Paper",
+			"exchange": map[string]any{"endpoint": "Custom", "url": restURL},
+			"symbols":  syms,
+			"strategy": map[string]any{
+				"type": "SMACrossover", "interval": "1m",
+				"smaCrossover": map[string]any{"fastPeriod": int64(5 + i%5), "slowPeriod": int64(20 + i%7)},
+			},
+		},
+	}}
+}
+
+func BenchmarkScale(b *testing.B) {
+	opdrill.RequireControlPlane(b, "the scale run")
+	bots := 10000
+	if s := os.Getenv("SCALE_BOTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("SCALE_BOTS=%q is not a positive number", s)
+		}
+		bots = n
+	}
+	root := opdrill.RepoRoot(b)
+	dir := b.TempDir()
+	logs := opdrill.LogDir(b, "scalebench-logs-")
+	bin := opdrill.BuildOperator(b, root, dir)
+	kubeconfig, c := opdrill.StartControlPlane(b, root, dir)
+	sim, simURL := opdrill.StartSimulatorWith(b, 0) // Binance's own weight limit
+
+	op := &opdrill.Operator{T: b, Bin: bin, Dir: logs, Args: []string{
+		"--kubeconfig", kubeconfig,
+		"--simulator-url", simURL,
+		"--metrics-bind-address", "0",
+		"--health-probe-bind-address", "0",
+		"--status-interval", statusInterval.String(),
+		"--max-concurrent-reconciles", "16",
+		"--kube-api-qps", "400", "--kube-api-burst", "800",
+	}}
+	b.Cleanup(op.Stop)
+	op.Start()
+
+	start := time.Now()
+	createAll(b, c, bots, simURL)
+	b.Logf("%d bots created in %s", bots, time.Since(start).Round(time.Millisecond))
+	opdrill.WaitFor(b, []*opdrill.Operator{op}, 30*time.Minute, "every bot Running", func() (bool, string) {
+		running := 0
+		for _, bot := range opdrill.ListBots(b, c, namespace) {
+			if bot.Status.Phase == tradingv1alpha1.BotPhaseRunning && bot.Status.ObservedGeneration == bot.Generation {
+				running++
+			}
+		}
+		return running == bots, fmt.Sprintf("%d of %d Running after %s", running, bots, time.Since(start).Round(time.Second))
+	})
+	allRunning := time.Since(start)
+	b.Logf("all %d bots Running after %s", bots, allRunning.Round(time.Millisecond))
+
+	// Steady state, after one status interval: status writes and weight
+	// over the window.
+	time.Sleep(statusInterval)
+	writes := countStatusWrites(b, c, sim, window)
+	rss, peak := memory(b, op.Pid())
+	fmt.Printf("scale.bots: %d\n", bots)
+	fmt.Printf("scale.all_running_s: %.1f\n", allRunning.Seconds())
+	fmt.Printf("scale.manager_rss_mib: %.0f\n", rss)
+	fmt.Printf("scale.manager_peak_rss_mib: %.0f\n", peak)
+	fmt.Printf("scale.status_writes_per_bot_per_10s: %.3f\n", float64(writes.statusWrites)/float64(bots)/(window.Seconds()/10))
+	fmt.Printf("scale.idle_weight_used_per_min: %d\n", writes.maxWeight)
+	fmt.Printf("scale.idle_weight_share_operator: %.4f\n", float64(writes.maxWeight)/float64(exchangesim.DefaultWeightLimit))
+}
+
+// createAll creates the bots, a few at a time.
+func createAll(b *testing.B, c client.Client, bots int, restURL string) {
+	b.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan int)
+	for range 16 {
+		wg.Go(func() {
+			for i := range next {
+				if err := c.Create(context.Background(), idleBot(i, restURL)); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range bots {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		b.Fatalf("creating the bots: %v", firstErr)
+	}
+}
+
+type steady struct {
+	statusWrites int
+	maxWeight    int
+}
+
+// countStatusWrites watches the bots for d and counts the changes that
+// touched status (the operator writes nothing else in steady state), and
+// samples the simulator's weight count for the operator every second.
+func countStatusWrites(b *testing.B, c client.WithWatch, sim *exchangesim.Simulator, d time.Duration) steady {
+	b.Helper()
+	var list tradingv1alpha1.TradingBotList
+	if err := c.List(context.Background(), &list, client.InNamespace(namespace)); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	w, err := c.Watch(ctx, &tradingv1alpha1.TradingBotList{}, client.InNamespace(namespace),
+		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	var out steady
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return out
+		case <-tick.C:
+			for _, used := range sim.Stats().UsedWeight {
+				out.maxWeight = max(out.maxWeight, used)
+			}
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return out
+			}
+			if ev.Type == watch.Modified {
+				out.statusWrites++
+			}
+		}
+	}
+}
+
+// memory reads the process's resident and peak resident memory, in MiB.
+func memory(b *testing.B, pid int) (rss, peak float64) {
+	b.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		kib, _ := strconv.ParseFloat(fields[1], 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = kib / 1024
+		case "VmHWM:":
+			peak = kib / 1024
+		}
+	}
+	return rss, peak
+}
