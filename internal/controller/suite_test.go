@@ -84,6 +84,8 @@ type envSuite struct {
 	cache cache.Cache
 	// logs is everything the manager and the groups log.
 	logs *syncBuffer
+	// operatorCfg is the operator's identity (see operatorConfig).
+	operatorCfg *rest.Config
 	// sim is the simulator behind the Simulator endpoint.
 	sim *simServer
 	// groupTransport is the transport every group's exchange client uses.
@@ -145,7 +147,8 @@ func startSuite(t *testing.T) *envSuite {
 	// The manager runs as the operator's own identity, bound to nothing
 	// but the generated ClusterRole: every case also checks that those
 	// permissions suffice.
-	mgrCfg := operatorConfig(t, env, s.c)
+	s.operatorCfg = operatorConfig(t, env, s.c)
+	mgrCfg := rest.CopyConfig(s.operatorCfg)
 	mgrCfg.Wrap(s.statusWrites.wrap)
 	mgrCfg.Wrap(s.secretRequests.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, ManagerOptions(ctrl.Options{
@@ -301,6 +304,7 @@ func TestReconcilers(t *testing.T) {
 		{"TradingBot/Delete", testBotDelete},
 		{"TradingBot/Credentials", testBotCredentials},
 		{"Secrets/NeverLeak", testCredentialsNeverLeak},
+		{"RBAC/LeaderElectionRole", testLeaderElectionRole},
 		{"TradingBot/LiveRefused", testBotLiveRefused},
 		{"TradingBot/CircuitBreaker", testBotCircuitBreaker},
 		{"SymbolWatch/Lifecycle", testWatchLifecycle},
