@@ -61,8 +61,9 @@ type options struct {
 	shard        shardFlags
 }
 
-// The request budget's defaults. Reads come from the manager's cache, so
-// the budget is spent on writes: status (at most once per --status-interval
+// The request budget's defaults. Reads come from the manager's cache (but
+// for a credentials Secret, read directly once per change), so the budget
+// is spent on writes: status (at most once per --status-interval
 // per resource, and only when it changed), finalizers and Events. 10 000
 // running bots at the default interval would ask for up to 1 000 status
 // writes a second; the budget holds the API server's load from this
@@ -154,7 +155,7 @@ func run(ctx context.Context, o options) error {
 	if !o.leaderElect {
 		electionCfg = nil
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, controller.ManagerOptions(ctrl.Options{
 		Scheme:                 scheme,
 		Controller:             config.Controller{MaxConcurrentReconciles: o.maxConcurrentReconciles},
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
@@ -164,7 +165,7 @@ func run(ctx context.Context, o options) error {
 		// Stop running bots promptly when leadership is lost.
 		LeaderElectionReleaseOnCancel: true,
 		LeaderElectionConfig:          electionCfg,
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}

@@ -15,6 +15,11 @@
 // snapshot and computes status with pure functions (the *_status.go files,
 // table-tested without an API server).
 //
+// Secrets are the one kind read around the cache: the cache holds only
+// their metadata (a metadata-only watch maps a Secret's change to the bots
+// naming it), and a bot's Secret is read with the manager's API reader, only
+// when its resourceVersion differs from the one last read for the bot.
+//
 // Every reconcile of a live resource ends in reconcileEnd.finish, deferred:
 // at most one status patch, none when the status is stored unchanged, and
 // changes in figures alone at most once per --status-interval per resource;

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -19,6 +23,39 @@ import (
 
 // eventSource names the operator as the reporting controller of its Events.
 const eventSource = "tradebot-operator"
+
+// ManagerOptions returns o with the cache settings the reconcilers rely on;
+// the operator's main and the envtest suite both build their manager with
+// it. A cached read of a kind nothing watches fails instead of quietly
+// starting an informer: for Secrets, that informer would copy every Secret
+// in the cluster into the operator's memory. The Secrets' metadata that is
+// watched keeps no annotations (kubectl apply's last-applied-configuration
+// holds a Secret's data) and no managed fields, and a whole Secret reaching
+// the cache anyway would lose its data.
+func ManagerOptions(o ctrl.Options) ctrl.Options {
+	o.Cache.ReaderFailOnMissingInformer = true
+	byObject := make(map[client.Object]cache.ByObject, len(o.Cache.ByObject)+1)
+	maps.Copy(byObject, o.Cache.ByObject)
+	byObject[&corev1.Secret{}] = cache.ByObject{Transform: stripSecret}
+	o.Cache.ByObject = byObject
+	return o
+}
+
+// stripSecret is the cache's transform of Secrets (their metadata, as the
+// cache is meant to hold them, or whole ones).
+func stripSecret(in any) (any, error) {
+	switch obj := in.(type) {
+	case *metav1.PartialObjectMetadata:
+		obj.Annotations = nil
+		obj.ManagedFields = nil
+	case *corev1.Secret:
+		obj.Annotations = nil
+		obj.ManagedFields = nil
+		obj.Data = nil
+		obj.StringData = nil
+	}
+	return in, nil
+}
 
 // Options are what Setup needs besides the manager.
 type Options struct {

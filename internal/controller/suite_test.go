@@ -17,6 +17,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -25,12 +26,14 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
@@ -75,7 +78,14 @@ type envSuite struct {
 	// statusWrites records the manager's requests that write a resource's
 	// status, as they leave for the API server.
 	statusWrites *writeLog
-	logs         *syncBuffer
+	// secretRequests records the manager's requests for Secrets.
+	secretRequests *secretRequestLog
+	// cache is the manager's cache, to check what it holds.
+	cache cache.Cache
+	// logs is everything the manager and the groups log.
+	logs *syncBuffer
+	// operatorCfg is the operator's identity (see operatorConfig).
+	operatorCfg *rest.Config
 	// sim is the simulator behind the Simulator endpoint.
 	sim *simServer
 	// groupTransport is the transport every group's exchange client uses.
@@ -119,6 +129,7 @@ func startSuite(t *testing.T) *envSuite {
 		reads:          newKeyCounter(),
 		notified:       newKeyCounter(),
 		statusWrites:   &writeLog{},
+		secretRequests: &secretRequestLog{},
 		logs:           &syncBuffer{},
 		groupTransport: &http.Transport{MaxIdleConnsPerHost: 16},
 		changes:        NewChangeFeed(),
@@ -133,9 +144,14 @@ func startSuite(t *testing.T) *envSuite {
 	// controller-runtime's informers log only through its process-wide
 	// logger; without one it complains on stderr once the process is 30s old.
 	ctrllog.SetLogger(logger)
-	mgrCfg := rest.CopyConfig(cfg)
+	// The manager runs as the operator's own identity, bound to nothing
+	// but the generated ClusterRole: every case also checks that those
+	// permissions suffice.
+	s.operatorCfg = operatorConfig(t, env, s.c)
+	mgrCfg := rest.CopyConfig(s.operatorCfg)
 	mgrCfg.Wrap(s.statusWrites.wrap)
-	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
+	mgrCfg.Wrap(s.secretRequests.wrap)
+	mgr, err := ctrl.NewManager(mgrCfg, ManagerOptions(ctrl.Options{
 		Scheme:                 scheme,
 		Logger:                 logger,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -143,11 +159,13 @@ func startSuite(t *testing.T) *envSuite {
 		// controller-runtime refuses a controller name seen before in the
 		// process, which `go test -count=N` would otherwise trip over.
 		Controller: config.Controller{SkipNameValidation: &skipNameValidation, MaxConcurrentReconciles: maxConcurrentReconciles},
-	})
+	}))
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}
+	s.cache = mgr.GetCache()
 	registry := exchange.NewRegistry(exchange.RegistryOptions{
+		Logger:    logger.WithName("exchange"),
 		Transport: s.groupTransport,
 		OnChange: func(url string) {
 			s.notified.add(endpointNotifyKey(url))
@@ -228,6 +246,51 @@ func newDirectClient(t *testing.T, cfg *rest.Config, scheme *k8sruntime.Scheme) 
 	return c
 }
 
+// operatorUser is the identity the suite's manager runs as.
+const operatorUser = "tradebot-operator-envtest"
+
+// operatorConfig returns the config of a user whose only permissions are
+// config/rbac/role.yaml, the ClusterRole generated from the reconcilers'
+// RBAC markers that kustomize and the Helm chart grant the operator. admin
+// creates the role and its binding; the config is returned once the API
+// server honours them.
+func operatorConfig(t *testing.T, env *envtest.Environment, admin client.Client) *rest.Config {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(raw, &role); err != nil {
+		t.Fatalf("config/rbac/role.yaml: %v", err)
+	}
+	role.ObjectMeta = metav1.ObjectMeta{Name: operatorUser}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: operatorUser},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: operatorUser},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: operatorUser}},
+	}
+	ctx := context.Background()
+	for _, obj := range []client.Object{&role, binding} {
+		if err := admin.Create(ctx, obj); err != nil {
+			t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
+		}
+	}
+	user, err := env.AddUser(envtest.User{Name: operatorUser}, nil)
+	if err != nil {
+		t.Fatalf("adding the operator's user: %v", err)
+	}
+	cfg := user.Config()
+	// The API server's authorizer learns of the binding through its own
+	// watch: wait until the user may list what the operator lists.
+	c := newDirectClient(t, cfg, admin.Scheme())
+	eventually(t, "the operator's permissions in force", func() (bool, string) {
+		err := c.List(ctx, &tradingv1alpha1.TradingBotList{})
+		return err == nil, fmt.Sprintf("listing TradingBots as %s: %v", operatorUser, err)
+	})
+	return rest.CopyConfig(cfg)
+}
+
 // TestReconcilers runs the envtest cases in parallel against one suite.
 func TestReconcilers(t *testing.T) {
 	s := startSuite(t)
@@ -240,6 +303,8 @@ func TestReconcilers(t *testing.T) {
 		{"TradingBot/SuspendAndResume", testBotSuspendAndResume},
 		{"TradingBot/Delete", testBotDelete},
 		{"TradingBot/Credentials", testBotCredentials},
+		{"Secrets/NeverLeak", testCredentialsNeverLeak},
+		{"RBAC/LeaderElectionRole", testLeaderElectionRole},
 		{"TradingBot/LiveRefused", testBotLiveRefused},
 		{"TradingBot/CircuitBreaker", testBotCircuitBreaker},
 		{"SymbolWatch/Lifecycle", testWatchLifecycle},

@@ -28,9 +28,9 @@ type SymbolWatchReconciler struct {
 	writes statusWrites
 }
 
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/finalizers,verbs=update
+// Watches are patched (finalizer, status), never updated.
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/status,verbs=patch
 
 // Reconcile brings one SymbolWatch's group in line with its spec and reports
 // the group's state in status.

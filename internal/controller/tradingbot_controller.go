@@ -30,16 +30,23 @@ const Finalizer = "trading.tradebot.dev/stop-group"
 // Its reconciles never wait for a group: starting and stopping are handed to
 // the supervisor, and the change feed brings the bot back when they are done.
 type TradingBotReconciler struct {
+	// Client is the manager's cached client: bots, and Secrets' metadata.
 	client.Client
-	Recorder events.EventRecorder
-	Settings GroupSettings
+	// APIReader reads a credentials Secret's data straight from the API
+	// server (nil: the manager's API reader). Secrets are never cached.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Settings  GroupSettings
 
-	writes statusWrites
+	writes      statusWrites
+	credentials *credentialsReader
 }
 
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/finalizers,verbs=update
+// Least privilege: bots are patched (finalizer, status), never updated;
+// Secrets are only read: their metadata is listed and watched, and a bot's
+// own Secret is read with get; Events are created and patched (a series).
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -52,6 +59,7 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if apierrors.IsNotFound(err) {
 			// Gone without our finalizer (e.g. it was removed by hand):
 			// make sure nothing keeps running for it.
+			r.credentials.forget(key)
 			return released(ctx, r.Settings, &r.writes, key), nil
 		}
 		return ctrl.Result{}, err
@@ -62,6 +70,7 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return res, err
 	}
 	if !bot.DeletionTimestamp.IsZero() {
+		r.credentials.forget(key)
 		return finalize(ctx, r.Client, r.Settings, &r.writes, &bot, key)
 	}
 	if err := ensureFinalizer(ctx, r.Client, &bot); err != nil {
@@ -109,7 +118,7 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		return r.stop(ctx, key), nil
 	}
 
-	creds, err := resolveCredentials(ctx, r.Client, bot.Namespace, spec.Exchange)
+	creds, err := r.credentials.resolve(ctx, key, bot.Namespace, spec.Exchange)
 	if err != nil {
 		return groupIdle, err
 	}
@@ -156,8 +165,10 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 	return groupRunning, nil
 }
 
-// stop asks for key's group to stop and says whether the bot must wait for it.
+// stop asks for key's group to stop and says whether the bot must wait for
+// it. The keys read for the group are forgotten with it.
 func (r *TradingBotReconciler) stop(ctx context.Context, key string) groupRun {
+	r.credentials.forget(key)
 	if r.Settings.stopGroup(ctx, key) {
 		return groupIdle
 	}
@@ -165,14 +176,21 @@ func (r *TradingBotReconciler) stop(ctx context.Context, key string) groupRun {
 }
 
 // SetupWithManager registers the reconciler: it watches TradingBots, the
-// Secrets they name (through a field index), and the change feed.
+// metadata of Secrets, mapped to the bots naming them (through a field
+// index), and the change feed. Only metadata: the cache never holds a
+// Secret's data (see ManagerOptions).
 func (r *TradingBotReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	api := r.APIReader
+	if api == nil {
+		api = mgr.GetAPIReader()
+	}
+	r.credentials = newCredentialsReader(r.Client, api)
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &tradingv1alpha1.TradingBot{}, credentialsIndexKey, credentialsSecretName); err != nil {
 		return fmt.Errorf("indexing bots by credentials Secret: %w", err)
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&tradingv1alpha1.TradingBot{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, deletionOrFinalizerChanged()))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.botsForSecret)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.botsForSecret), builder.OnlyMetadata).
 		Named("tradingbot")
 	if r.Settings.Changes != nil {
 		b = b.WatchesRawSource(source.Channel(r.Settings.Changes.bots, &handler.TypedEnqueueRequestForObject[*tradingv1alpha1.TradingBot]{}))
@@ -180,7 +198,8 @@ func (r *TradingBotReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Ma
 	return b.Complete(r)
 }
 
-// botsForSecret maps a Secret to the bots in its namespace that use it.
+// botsForSecret maps a Secret (its metadata) to the bots in its namespace
+// that use it.
 func (r *TradingBotReconciler) botsForSecret(ctx context.Context, obj client.Object) []reconcile.Request {
 	var bots tradingv1alpha1.TradingBotList
 	if err := r.List(ctx, &bots, client.InNamespace(obj.GetNamespace()), client.MatchingFields{credentialsIndexKey: obj.GetName()}); err != nil {
