@@ -41,6 +41,7 @@ import (
 type options struct {
 	metricsAddr      string
 	probeAddr        string
+	pprofAddr        string
 	leaderElect      bool
 	leaderElectionID string
 	simulatorURL     string
@@ -78,6 +79,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	var o options
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (\"0\" disables it)")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "0", "address of Go's /debug/pprof endpoints, for heap and CPU profiles (\"0\", the default, disables them)")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "enable leader election, so only one replica runs bots")
 	fs.StringVar(&o.leaderElectionID, "leader-election-id", "tradebot-operator.trading.tradebot.dev", "name of the leader election lease")
 	fs.StringVar(&o.simulatorURL, "simulator-url", "http://127.0.0.1:18090", "REST base URL that the Simulator endpoint resolves to")
@@ -160,6 +162,7 @@ func run(ctx context.Context, o options) error {
 		Controller:             config.Controller{MaxConcurrentReconciles: o.maxConcurrentReconciles},
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
+		PprofBindAddress:       o.pprofAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       o.leaderElectionID,
 		// Stop running bots promptly when leadership is lost.

@@ -125,6 +125,13 @@ func (o *Operator) Running() bool {
 // dumped into their logs.
 func WaitFor(t testing.TB, ops []*Operator, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
+	WaitForEvery(t, ops, timeout, 200*time.Millisecond, what, cond)
+}
+
+// WaitForEvery is WaitFor polling every interval (for conditions that
+// are costly to check, such as listing thousands of objects).
+func WaitForEvery(t testing.TB, ops []*Operator, timeout, interval time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		ok, state := cond()
@@ -144,6 +151,6 @@ func WaitFor(t testing.TB, ops []*Operator, timeout time.Duration, what string, 
 			}
 			t.Fatalf("waiting for %s: still %s after %s; the operators' goroutines are in %s", what, state, timeout, strings.Join(logs, ", "))
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }

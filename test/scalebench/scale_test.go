@@ -4,7 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,7 +78,9 @@ func BenchmarkScale(b *testing.B) {
 	kubeconfig, c := opdrill.StartControlPlane(b, root, dir)
 	sim, simURL := opdrill.StartSimulatorWith(b, 0) // Binance's own weight limit
 
+	pprofAddr := freeAddr(b)
 	op := &opdrill.Operator{T: b, Bin: bin, Dir: logs, Args: []string{
+		"--pprof-bind-address", pprofAddr,
 		"--kubeconfig", kubeconfig,
 		"--simulator-url", simURL,
 		"--metrics-bind-address", "0",
@@ -88,7 +95,7 @@ func BenchmarkScale(b *testing.B) {
 	start := time.Now()
 	createAll(b, c, bots, simURL)
 	b.Logf("%d bots created in %s", bots, time.Since(start).Round(time.Millisecond))
-	opdrill.WaitFor(b, []*opdrill.Operator{op}, 30*time.Minute, "every bot Running", func() (bool, string) {
+	opdrill.WaitForEvery(b, []*opdrill.Operator{op}, 30*time.Minute, 2*time.Second, "every bot Running", func() (bool, string) {
 		running := 0
 		for _, bot := range opdrill.ListBots(b, c, namespace) {
 			if bot.Status.Phase == tradingv1alpha1.BotPhaseRunning && bot.Status.ObservedGeneration == bot.Generation {
@@ -105,6 +112,7 @@ func BenchmarkScale(b *testing.B) {
 	time.Sleep(statusInterval)
 	writes := countStatusWrites(b, c, sim, window)
 	rss, peak := memory(b, op.Pid())
+	heapProfile(b, bin, pprofAddr, logs)
 	fmt.Printf("scale.bots: %d\n", bots)
 	fmt.Printf("scale.all_running_s: %.1f\n", allRunning.Seconds())
 	fmt.Printf("scale.manager_rss_mib: %.0f\n", rss)
@@ -211,4 +219,44 @@ func memory(b *testing.B, pid int) (rss, peak float64) {
 		}
 	}
 	return rss, peak
+}
+
+// freeAddr is a loopback address with a free port.
+func freeAddr(b *testing.B) string {
+	b.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// heapProfile saves the operator's heap profile next to its log and logs
+// where the live memory goes (go tool pprof -top), for docs/memory.md.
+func heapProfile(b *testing.B, bin, addr, dir string) {
+	b.Helper()
+	res, err := http.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		b.Fatalf("reading the heap profile: %v", err)
+	}
+	defer res.Body.Close()
+	path := filepath.Join(dir, "heap.pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", "-sample_index=inuse_space", bin, path).CombinedOutput()
+	if err != nil {
+		b.Fatalf("go tool pprof: %v\n%s", err, out)
+	}
+	b.Logf("heap profile %s; live memory by function:\n%s", path, out)
+	out, err = exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=40", "-sample_index=inuse_space", bin, path).CombinedOutput()
+	if err == nil {
+		b.Logf("live memory, cumulative:\n%s", out)
+	}
 }
