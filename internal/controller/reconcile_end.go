@@ -97,6 +97,34 @@ type reconcileEnd struct {
 	// while a group is stopping, so a status never runs ahead of it.
 	run    groupRun
 	status *statusChange
+	// hold, when set, keeps a status that only says "starting" unwritten
+	// for that long: see startHold.
+	hold time.Duration
+}
+
+// startGrace is how long a new resource's first status may wait for its
+// group to report: most groups run within it, and the resource's first
+// write then says Running, sparing the API server a Pending status and its
+// Event per resource (thousands of bots are often applied at once).
+const startGrace = 3 * time.Second
+
+// startHold returns how long to hold a status write: a resource with no
+// phase yet, whose group started (or, not launched yet, which was created)
+// less than startGrace ago and still says Pending, waits for the group;
+// the change feed brings it back as soon as the group reports. Anything
+// else is written as usual, and nothing waits past startGrace.
+func startHold(stored, next string, started, created, now time.Time) time.Duration {
+	if stored != "" || next != "Pending" {
+		return 0
+	}
+	since := started
+	if since.IsZero() {
+		since = created
+	}
+	if since.IsZero() {
+		return 0
+	}
+	return max(startGrace-now.Sub(since), 0)
 }
 
 // finish writes the status if it must and decides the requeue. err is the
@@ -109,6 +137,9 @@ func (e *reconcileEnd) finish(ctx context.Context, err error) (ctrl.Result, erro
 	var requeue time.Duration
 	if e.run != groupIdle {
 		requeue = e.interval
+	}
+	if e.hold > 0 && e.status != nil && e.status.changed {
+		return ctrl.Result{RequeueAfter: minRequeue(requeue, e.hold)}, nil
 	}
 	if st := e.status; st != nil && st.changed {
 		if wait := e.writes.wait(e.key, e.now, e.interval); wait > 0 && !st.urgent {

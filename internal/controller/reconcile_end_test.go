@@ -185,3 +185,29 @@ func TestMinRequeue(t *testing.T) {
 		}
 	}
 }
+
+// TestStartHold: only a new resource's "starting" status waits, and never
+// past startGrace from its group's start (or, before that, its creation).
+func TestStartHold(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name            string
+		stored, next    string
+		started, create time.Time
+		now             time.Time
+		want            time.Duration
+	}{
+		{"new, just started", "", "Pending", t0, t0, t0.Add(time.Second), startGrace - time.Second},
+		{"new, not launched yet", "", "Pending", time.Time{}, t0, t0.Add(500 * time.Millisecond), startGrace - 500*time.Millisecond},
+		{"new, past the grace", "", "Pending", t0, t0, t0.Add(startGrace + time.Second), 0},
+		{"new and already running", "", "Running", t0, t0, t0.Add(time.Second), 0},
+		{"new and failed", "", "Failed", t0, t0, t0, 0},
+		{"had a phase already", "Running", "Pending", t0, t0, t0, 0},
+		{"nothing to go by", "", "Pending", time.Time{}, time.Time{}, t0, 0},
+	}
+	for _, tc := range tests {
+		if got := startHold(tc.stored, tc.next, tc.started, tc.create, tc.now); got != tc.want {
+			t.Errorf("%s: hold %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -67,6 +67,9 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}
 	status := symbolWatchStatus(in)
 	status.Replica = sw.Status.Replica
+	if in.Group != nil {
+		end.hold = startHold(string(sw.Status.Phase), string(status.Phase), in.Group.Supervised.Started, sw.CreationTimestamp.Time, end.now)
+	}
 	changed, urgent := watchStatusChange(&sw.Status, &status)
 	end.status = &statusChange{changed: changed, urgent: urgent, apply: func() func() {
 		before := sw.Status

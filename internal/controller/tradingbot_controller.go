@@ -90,6 +90,9 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	status := tradingBotStatus(in)
 	status.Replica = bot.Status.Replica
+	if in.Group != nil {
+		end.hold = startHold(string(bot.Status.Phase), string(status.Phase), in.Group.Supervised.Started, bot.CreationTimestamp.Time, end.now)
+	}
 	changed, urgent := botStatusChange(&bot.Status, &status)
 	end.status = &statusChange{changed: changed, urgent: urgent, apply: func() func() {
 		before := bot.Status
