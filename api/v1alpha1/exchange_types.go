@@ -39,9 +39,11 @@ const (
 
 // ExchangeSpec says which exchange deployment a resource uses and with which
 // credentials.
-// +kubebuilder:validation:XValidation:rule="self.endpoint != 'Custom' || has(self.url)",message="url is required when endpoint is Custom",fieldPath=".url",reason="FieldValueRequired"
-// +kubebuilder:validation:XValidation:rule="self.endpoint == 'Custom' || !has(self.url)",message="url may only be set when endpoint is Custom",fieldPath=".url",reason="FieldValueForbidden"
-// +kubebuilder:validation:XValidation:rule="self.endpoint == 'Custom' || !has(self.streamURL)",message="streamURL may only be set when endpoint is Custom",fieldPath=".streamURL",reason="FieldValueForbidden"
+// The rules test has(self.endpoint) because the server checks the block's
+// own default ({}) before the defaults inside it are filled in.
+// +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || self.endpoint != 'Custom' || has(self.url)",message="url is required when endpoint is Custom",fieldPath=".url",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule="(has(self.endpoint) && self.endpoint == 'Custom') || !has(self.url)",message="url may only be set when endpoint is Custom",fieldPath=".url",reason="FieldValueForbidden"
+// +kubebuilder:validation:XValidation:rule="(has(self.endpoint) && self.endpoint == 'Custom') || !has(self.streamURL)",message="streamURL may only be set when endpoint is Custom",fieldPath=".streamURL",reason="FieldValueForbidden"
 type ExchangeSpec struct {
 	// name is the exchange. Only "binance" (Binance Spot) is supported.
 	// +kubebuilder:default=binance

@@ -33,10 +33,11 @@ type SymbolWatchSpec struct {
 	Suspend bool `json:"suspend,omitempty"`
 
 	// exchange says where to read market data from. Every field has a
-	// default, so "exchange: {}" watches the simulator. Credentials are not
-	// used and may not be set.
-	// +required
-	Exchange ExchangeSpec `json:"exchange"`
+	// default, so leaving it out (or "exchange: {}") watches the simulator.
+	// Credentials are not used and may not be set.
+	// +kubebuilder:default={}
+	// +optional
+	Exchange ExchangeSpec `json:"exchange,omitempty"`
 
 	// symbols are the exchange symbols to watch, such as BTCUSDT: 1 to 50
 	// distinct, each 2 to 20 capital letters or digits.

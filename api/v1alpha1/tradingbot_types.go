@@ -56,9 +56,11 @@ type TradingBotSpec struct {
 	Mode TradingMode `json:"mode,omitempty"`
 
 	// exchange says where to trade and with which credentials. Every field
-	// has a default, so "exchange: {}" trades on the simulator.
-	// +required
-	Exchange ExchangeSpec `json:"exchange"`
+	// has a default, so leaving it out (or "exchange: {}") trades on the
+	// simulator.
+	// +kubebuilder:default={}
+	// +optional
+	Exchange ExchangeSpec `json:"exchange,omitempty"`
 
 	// symbols are the exchange symbols to trade, such as BTCUSDT: 1 to 50
 	// distinct, each 2 to 20 capital letters or digits.

@@ -18,6 +18,7 @@ spec:
 func TestValidWatchIsAccepted(t *testing.T) {
 	runValidCases(t, validWatch, []validCase{
 		{name: "base", patch: `{}`},
+		{name: "no exchange block", patch: `{exchange: null}`},
 		{name: "all streams", patch: `{streams: {ticker: true, bookTicker: true, trade: true, aggTrade: true, klineIntervals: [1s, 1m, 1h, 1d, 1w, 1M]}}`},
 		{name: "trades only", patch: `{streams: {ticker: false, trade: true, klineIntervals: []}}`},
 		{name: "alert-only signals", patch: `{signals: {type: RSI, rsi: {period: 7}}}`},

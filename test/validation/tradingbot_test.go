@@ -27,6 +27,7 @@ func TestValidBotIsAccepted(t *testing.T) {
 	// pass for the wrong reason.
 	runValidCases(t, validBot, []validCase{
 		{name: "base", patch: `{}`},
+		{name: "no exchange block", patch: `{exchange: null}`},
 		{name: "live with credentials", patch: `{mode: Live, exchange: {endpoint: Mainnet, credentialsSecretRef: {name: binance-keys}}}`},
 		{name: "custom endpoint", patch: `{exchange: {endpoint: Custom, url: "http://127.0.0.1:8080", streamURL: "ws://127.0.0.1:8081"}}`},
 		{name: "rsi with defaults", patch: `{strategy: {type: RSI, smaCrossover: null, rsi: {}}}`},
@@ -62,8 +63,6 @@ func TestInvalidBotIsRefused(t *testing.T) {
 			[]string{"spec.exchange.streamURL", "must be an absolute ws or wss URL"}},
 		{"bad secret name", `{exchange: {credentialsSecretRef: {name: Bad_Name}}}`,
 			[]string{"spec.exchange.credentialsSecretRef.name", "should match"}},
-		{"no exchange", `{exchange: null}`,
-			[]string{"spec.exchange", "Required value"}},
 		{"fast equal to slow", `{strategy: {smaCrossover: {fastPeriod: 21, slowPeriod: 21}}}`,
 			[]string{"spec.strategy.smaCrossover.fastPeriod", "fastPeriod must be less than slowPeriod"}},
 		{"fast above slow", `{strategy: {type: EMACrossover, smaCrossover: null, emaCrossover: {fastPeriod: 50, slowPeriod: 20}}}`,
