@@ -19,10 +19,11 @@ type RecordingSpec struct {
 	// +optional
 	Database string `json:"database,omitempty"`
 
-	// retentionPolicy is the InfluxDB 1.x retention policy to write to; empty
-	// means the database's default policy.
+	// retentionPolicy is the InfluxDB 1.x retention policy to write to, 1 to
+	// 64 letters, digits, "_" or "-"; empty (or left out) means the
+	// database's default policy.
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_-]{1,64}$`
+	// +kubebuilder:validation:XValidation:rule=`self == '' || self.matches('^[a-zA-Z0-9_-]{1,64}$')`,message=`retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-"`,messageExpression=`'retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-", such as "autogen"; got "' + self + '"'`
 	// +optional
 	RetentionPolicy string `json:"retentionPolicy,omitempty"`
 

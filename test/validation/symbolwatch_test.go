@@ -19,6 +19,7 @@ func TestValidWatchIsAccepted(t *testing.T) {
 	runValidCases(t, validWatch, []validCase{
 		{name: "base", patch: `{}`},
 		{name: "no exchange block", patch: `{exchange: null}`},
+		{name: "empty retention policy means the default one", patch: `{recording: {retentionPolicy: ""}}`},
 		{name: "all streams", patch: `{streams: {ticker: true, bookTicker: true, trade: true, aggTrade: true, klineIntervals: [1s, 1m, 1h, 1d, 1w, 1M]}}`},
 		{name: "trades only", patch: `{streams: {ticker: false, trade: true, klineIntervals: []}}`},
 		{name: "alert-only signals", patch: `{signals: {type: RSI, rsi: {period: 7}}}`},
@@ -49,6 +50,8 @@ func TestInvalidWatchIsRefused(t *testing.T) {
 			[]string{"spec.signals.emaCrossover.fastPeriod", "fastPeriod must be less than slowPeriod"}},
 		{"signals confidence zero", `{signals: {type: RSI, rsi: {}, minConfidence: "0"}}`,
 			[]string{"spec.signals.minConfidence", "must be a positive decimal number"}},
+		{"retention policy with a slash", `{recording: {retentionPolicy: "a/b"}}`,
+			[]string{"spec.recording.retentionPolicy", "retentionPolicy must be empty"}},
 		{"flush interval above 1m", `{recording: {flushInterval: 2m}}`,
 			[]string{"spec.recording.flushInterval", "flushInterval must be between 100ms and 1m"}},
 	})
