@@ -57,17 +57,24 @@ type ExchangeSpec struct {
 	Endpoint EndpointKind `json:"endpoint,omitempty"`
 
 	// url is the REST base URL, such as "https://api.example.test", used only
-	// when endpoint is Custom (and then required). Must be http or https.
+	// when endpoint is Custom (and then required). Must be http or https
+	// (https when the TradingBot's mode is Live) and must not carry a user
+	// name or password: URLs are shown in status, events and logs, and
+	// credentials belong in the Secret named by credentialsSecretRef.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",message="url must be an absolute http or https URL"
+	// +kubebuilder:validation:XValidation:rule=`isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''`,message=`url must be an absolute http or https URL with a host, such as "https://api.example.test"`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[^:/?#]*://[^/?]*@')`,message=`url must not contain a user name or password (the "user:password@" part): URLs are shown in status and logs; put exchange credentials in a Secret`
 	// +optional
 	URL string `json:"url,omitempty"`
 
 	// streamURL is the WebSocket market-stream base URL, such as
 	// "wss://stream.example.test:9443", used only when endpoint is Custom.
-	// When empty, the stream URL is derived from url.
+	// When empty, the stream URL is derived from url. Must be ws or wss (wss
+	// when the TradingBot's mode is Live) and must not carry a user name or
+	// password.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['ws', 'wss'] && url(self).getHostname() != ''",message="streamURL must be an absolute ws or wss URL"
+	// +kubebuilder:validation:XValidation:rule=`isURL(self) && url(self).getScheme() in ['ws', 'wss'] && url(self).getHostname() != ''`,message=`streamURL must be an absolute ws or wss URL with a host, such as "wss://stream.example.test:9443"`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[^:/?#]*://[^/?]*@')`,message=`streamURL must not contain a user name or password (the "user:password@" part): URLs are shown in status and logs; put exchange credentials in a Secret`
 	// +optional
 	StreamURL string `json:"streamURL,omitempty"`
 

@@ -42,6 +42,10 @@ const (
 // TradingBotSpec is the desired state of a TradingBot: a strategy trading
 // some symbols on one exchange, within risk and rate limits.
 // +kubebuilder:validation:XValidation:rule="self.mode != 'Live' || has(self.exchange.credentialsSecretRef)",message="credentialsSecretRef is required when mode is Live",fieldPath=".exchange.credentialsSecretRef",reason="FieldValueRequired"
+// A Live bot signs orders with real keys: a Custom endpoint must then be
+// reached over TLS, for REST and for streams alike.
+// +kubebuilder:validation:XValidation:rule=`!has(self.mode) || self.mode != 'Live' || !has(self.exchange.endpoint) || self.exchange.endpoint != 'Custom' || !has(self.exchange.url) || !isURL(self.exchange.url) || url(self.exchange.url).getScheme() == 'https'`,message=`url must use https, not plain http, when mode is Live: orders and keys must not cross the network in clear text`,fieldPath=".exchange.url",reason="FieldValueInvalid"
+// +kubebuilder:validation:XValidation:rule=`!has(self.mode) || self.mode != 'Live' || !has(self.exchange.endpoint) || self.exchange.endpoint != 'Custom' || !has(self.exchange.streamURL) || !isURL(self.exchange.streamURL) || url(self.exchange.streamURL).getScheme() == 'wss'`,message=`streamURL must use wss, not plain ws, when mode is Live: a Live bot must trade on market data nobody could alter on the way`,fieldPath=".exchange.streamURL",reason="FieldValueInvalid"
 type TradingBotSpec struct {
 	// suspend stops the bot's goroutines while true; open orders are left
 	// as they are. Default false.
