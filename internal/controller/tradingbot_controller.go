@@ -20,6 +20,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Finalizer keeps a resource until its goroutine group has stopped.
@@ -110,7 +111,7 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 	in.Credentials = creds
 	urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
 	if err != nil {
-		in.EndpointError = "spec.exchange: " + err.Error()
+		in.EndpointError = "spec.exchange: " + redact.URLsIn(err.Error())
 	}
 	if !creds.OK || in.EndpointError != "" {
 		return r.stop(ctx, key), nil
