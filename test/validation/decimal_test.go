@@ -51,3 +51,73 @@ func TestDecimalGrammarMatchesSchema(t *testing.T) {
 		})
 	}
 }
+
+// TestDecimalBoundsAreExact puts every decimal bound of the schema to values
+// that differ from it (or from each other) only in the 17th significant
+// digit, where a comparison through double() sees equal numbers, and checks
+// both sides of each bound: the value just past it is refused with a message
+// naming the field, the value just within it (or on it, however written) is
+// accepted.
+func TestDecimalBoundsAreExact(t *testing.T) {
+	type bound struct {
+		field  string // path in the error
+		over   string // patch just past the bound
+		within []string
+		want   string
+	}
+	rsi := `strategy: {type: RSI, smaCrossover: null, rsi: %s}`
+	bb := `strategy: {type: BollingerBands, smaCrossover: null, bollingerBands: %s}`
+	bounds := []bound{
+		{"spec.strategy.minConfidence", `{strategy: {minConfidence: "1.0000000000000001"}}`,
+			[]string{`{strategy: {minConfidence: "0.99999999999999999"}}`, `{strategy: {minConfidence: "1.000000000000000000"}}`, `{strategy: {minConfidence: "00000000000000000001"}}`},
+			"minConfidence must be at most 1, not 1.0000000000000001"},
+		{"spec.retry.jitter", `{retry: {jitter: "1.0000000000000001"}}`,
+			[]string{`{retry: {jitter: "0.99999999999999999"}}`, `{retry: {jitter: "1"}}`, `{retry: {jitter: "01.0"}}`},
+			"jitter must be at most 1, not 1.0000000000000001"},
+		{"spec.strategy.rsi.overbought", fmt.Sprintf("{"+rsi+"}", `{overbought: "100.00000000000001"}`),
+			[]string{fmt.Sprintf("{"+rsi+"}", `{overbought: "99.999999999999999"}`), fmt.Sprintf("{"+rsi+"}", `{overbought: "100.000"}`)},
+			"overbought must be at most 100, not 100.00000000000001"},
+		{"spec.strategy.rsi.oversold", fmt.Sprintf("{"+rsi+"}", `{oversold: "100.00000000000001", overbought: "100"}`),
+			[]string{fmt.Sprintf("{"+rsi+"}", `{oversold: "99.999999999999999", overbought: "100"}`)},
+			"oversold must be at most 100, not 100.00000000000001"},
+		{"spec.strategy.bollingerBands.stdDevMultiplier", fmt.Sprintf("{"+bb+"}", `{stdDevMultiplier: "10.000000000000001"}`),
+			[]string{fmt.Sprintf("{"+bb+"}", `{stdDevMultiplier: "9.9999999999999999"}`), fmt.Sprintf("{"+bb+"}", `{stdDevMultiplier: "010"}`)},
+			"stdDevMultiplier must be at most 10, not 10.000000000000001"},
+		{"spec.strategy.rsi.oversold", fmt.Sprintf("{"+rsi+"}", `{oversold: "50.000000000000001", overbought: "50"}`),
+			[]string{fmt.Sprintf("{"+rsi+"}", `{oversold: "49.999999999999999", overbought: "50"}`), fmt.Sprintf("{"+rsi+"}", `{oversold: "50", overbought: "50.000000000000001"}`)},
+			"oversold (50.000000000000001) must be less than overbought (50)"},
+		{"spec.strategy.rsi.oversold", fmt.Sprintf("{"+rsi+"}", `{oversold: "50", overbought: "50.0"}`),
+			nil, "oversold (50) must be less than overbought (50.0)"},
+		{"spec.risk.maxOrderQuote", `{risk: {maxOrderQuote: "10000000000000001", maxPositionQuote: "10000000000000000"}}`,
+			[]string{`{risk: {maxOrderQuote: "10000000000000000", maxPositionQuote: "10000000000000001"}}`, `{risk: {maxOrderQuote: "10000000000000000.0", maxPositionQuote: "10000000000000000"}}`},
+			"maxOrderQuote (10000000000000001) must not exceed maxPositionQuote (10000000000000000)"},
+		{"spec.risk.maxOrderQuote", `{risk: {maxOrderQuote: "1000.0000000000001"}}`,
+			[]string{`{risk: {maxOrderQuote: "999.99999999999999"}}`},
+			"maxOrderQuote (1000.0000000000001) must not exceed maxPositionQuote (1000)"},
+		{"spec.risk.maxOrderQuote", `{risk: {maxOrderQuote: "99999999999999999999.000000000000000002", maxPositionQuote: "99999999999999999999.000000000000000001"}}`,
+			[]string{`{risk: {maxOrderQuote: "99999999999999999999.000000000000000001", maxPositionQuote: "99999999999999999999.000000000000000002"}}`,
+				`{risk: {maxOrderQuote: "9", maxPositionQuote: "10"}}`, `{risk: {maxOrderQuote: "0.000000000000000001", maxPositionQuote: "0.00000000000000001"}}`},
+			"must not exceed maxPositionQuote"},
+	}
+	var invalid []invalidCase
+	var valid []validCase
+	for i, b := range bounds {
+		invalid = append(invalid, invalidCase{fmt.Sprintf("past bound %d", i), b.over, []string{b.field, b.want}})
+		for j, w := range b.within {
+			valid = append(valid, validCase{fmt.Sprintf("within bound %d-%d", i, j), w})
+		}
+	}
+	runInvalidCases(t, validBot, invalid)
+	runValidCases(t, validBot, valid)
+
+	// The same rules guard a SymbolWatch's alert-only signals.
+	runInvalidCases(t, validWatch, []invalidCase{
+		{"past watch bound", `{signals: {type: RSI, rsi: {overbought: "100.00000000000001"}}}`,
+			[]string{"spec.signals.rsi.overbought", "overbought must be at most 100"}},
+		{"past watch confidence", `{signals: {type: RSI, rsi: {}, minConfidence: "1.0000000000000001"}}`,
+			[]string{"spec.signals.minConfidence", "minConfidence must be at most 1"}},
+	})
+	runValidCases(t, validWatch, []validCase{
+		{"within watch bound", `{signals: {type: RSI, rsi: {overbought: "99.999999999999999"}, minConfidence: "0.99999999999999999"}}`},
+	})
+}
