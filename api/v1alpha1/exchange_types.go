@@ -97,7 +97,7 @@ type CredentialsSecretRef struct {
 	// name is the Secret's name, in the same namespace as the resource.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,message=`name must be a Secret name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`,messageExpression=`'name must be a Secret name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, such as "binance-keys"; got "' + self + '"'`
 	// +required
 	Name string `json:"name"`
 
@@ -105,7 +105,7 @@ type CredentialsSecretRef struct {
 	// +kubebuilder:default=apiKey
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[-._a-zA-Z0-9]+$')`,message=`apiKeyKey must be a key of the Secret: letters, digits, "-", "_" and "."`,messageExpression=`'apiKeyKey must be a key of the Secret: letters, digits, "-", "_" and ".", such as "apiKey"; got "' + self + '"'`
 	// +optional
 	APIKeyKey string `json:"apiKeyKey,omitempty"`
 
@@ -114,7 +114,7 @@ type CredentialsSecretRef struct {
 	// +kubebuilder:default=secretKey
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[-._a-zA-Z0-9]+$')`,message=`secretKeyKey must be a key of the Secret: letters, digits, "-", "_" and "."`,messageExpression=`'secretKeyKey must be a key of the Secret: letters, digits, "-", "_" and ".", such as "secretKey"; got "' + self + '"'`
 	// +optional
 	SecretKeyKey string `json:"secretKeyKey,omitempty"`
 }

@@ -74,8 +74,7 @@ type StrategySpec struct {
 	// +kubebuilder:default="24h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1m') && duration(self) <= duration('720h'))",message="signalRetention must be from 1m to 720h"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('1m') && duration(self) <= duration('720h')`,message=`signalRetention must be a duration from 1m to 720h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'signalRetention must be a duration from 1m to 720h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	SignalRetention *metav1.Duration `json:"signalRetention,omitempty"`
 }

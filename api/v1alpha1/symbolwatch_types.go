@@ -46,7 +46,7 @@ type SymbolWatchSpec struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:validation:items:MinLength=2
 	// +kubebuilder:validation:items:MaxLength=20
-	// +kubebuilder:validation:items:Pattern=`^[A-Z0-9]{2,20}$`
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches('^[A-Z0-9]{2,20}$')`,message=`a symbol is 2 to 20 capital letters or digits, as the exchange spells it, such as "BTCUSDT"`,messageExpression=`'a symbol is 2 to 20 capital letters or digits, as the exchange spells it, such as "BTCUSDT"; got "' + self + '"'`
 	// +required
 	Symbols []string `json:"symbols"`
 

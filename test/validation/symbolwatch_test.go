@@ -44,7 +44,7 @@ func TestInvalidWatchIsRefused(t *testing.T) {
 		{"duplicate kline intervals", `{streams: {klineIntervals: [1m, 5m, 1m]}}`,
 			[]string{"spec.streams.klineIntervals[2]", "Duplicate value"}},
 		{"lowercase symbol", `{symbols: [BTCUSDT, solusdt]}`,
-			[]string{"spec.symbols[1]", "should match"}},
+			[]string{"spec.symbols[1]", "a symbol is 2 to 20 capital letters or digits"}},
 		{"duplicate symbols", `{symbols: [BTCUSDT, BTCUSDT]}`,
 			[]string{"spec.symbols[1]", "Duplicate value"}},
 		{"signals block of another type", `{signals: {type: RSI, smaCrossover: {fastPeriod: 9, slowPeriod: 21}}}`,
@@ -57,6 +57,6 @@ func TestInvalidWatchIsRefused(t *testing.T) {
 		{"retention policy with a slash", `{recording: {retentionPolicy: "a/b"}}`,
 			[]string{"spec.recording.retentionPolicy", "retentionPolicy must be empty"}},
 		{"flush interval above 1m", `{recording: {flushInterval: 2m}}`,
-			[]string{"spec.recording.flushInterval", "flushInterval must be between 100ms and 1m"}},
+			[]string{"spec.recording.flushInterval", "flushInterval must be a duration from 100ms to 1m"}},
 	})
 }

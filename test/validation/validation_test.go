@@ -97,12 +97,29 @@ func runInvalidCases(t *testing.T, base string, cases []invalidCase) {
 				t.Fatalf("got %v; want an Invalid error", err)
 			}
 			t.Log(err)
+			checkReadable(t, err.Error())
 			for _, frag := range tc.want {
 				if !strings.Contains(err.Error(), frag) {
 					t.Errorf("error %q\n does not contain %q", err.Error(), frag)
 				}
 			}
 		})
+	}
+}
+
+// unreadable are fragments of refusals that show the schema's machinery
+// instead of saying in words what is allowed: a raw regular expression, a
+// CEL conversion or evaluation error, a rule quoted as its message.
+var unreadable = []string{"should match", "type conversion error", "evaluating rule", "failed rule",
+	"no such key", "no such overload", "compile error"}
+
+// checkReadable fails the test when a refusal shows one of unreadable.
+func checkReadable(t *testing.T, msg string) {
+	t.Helper()
+	for _, frag := range unreadable {
+		if strings.Contains(msg, frag) {
+			t.Errorf("refusal %q shows %q instead of saying in words what is allowed", msg, frag)
+		}
 	}
 }
 
