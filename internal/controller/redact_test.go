@@ -9,6 +9,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
+	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/runtime"
 )
 
@@ -80,5 +81,30 @@ func TestTransitionEventsRedactURLs(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d events, want 1", n)
+	}
+}
+
+// A Live bot stored before the schema required TLS on a Custom endpoint is
+// not started over plain http or ws.
+func TestLiveTransportProblem(t *testing.T) {
+	live := paperSpec()
+	live.Mode = tradingv1alpha1.ModeLive
+	live.Exchange.Endpoint = tradingv1alpha1.EndpointCustom
+	tests := []struct {
+		name      string
+		spec      tradingv1alpha1.TradingBotSpec
+		rest, ws  string
+		wantField string // "" when the bot may run
+	}{
+		{"live over tls", live, "https://api.example.test", "wss://api.example.test", ""},
+		{"live over http", live, "http://api.example.test", "ws://api.example.test", "spec.exchange.url"},
+		{"live with plain streams", live, "https://api.example.test", "ws://api.example.test", "spec.exchange.streamURL"},
+		{"paper over http", paperSpec(), "http://127.0.0.1:18090", "ws://127.0.0.1:18090", ""},
+	}
+	for _, tc := range tests {
+		got := liveTransportProblem(tc.spec, exchange.URLs{REST: tc.rest, Stream: tc.ws})
+		if (got == "") != (tc.wantField == "") || !strings.HasPrefix(got, tc.wantField) {
+			t.Errorf("%s: got %q, want a problem with %q", tc.name, got, tc.wantField)
+		}
 	}
 }
