@@ -13,7 +13,7 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 // daily loss limit halts the bot until a person resumes it.
 // Decimal bounds compare exact strings: each side padded to 20 integer and
 // 18 fraction digits, then compared as text (double() would round).
-// +kubebuilder:validation:XValidation:rule=`!has(self.maxOrderQuote) || !has(self.maxPositionQuote) || !self.maxOrderQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.maxPositionQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.maxOrderQuote.contains('.') ? self.maxOrderQuote.indexOf('.') : self.maxOrderQuote.size()) + self.maxOrderQuote.replace('.', '') + '000000000000000000').substring(0, 38) <= ('00000000000000000000'.substring(self.maxPositionQuote.contains('.') ? self.maxPositionQuote.indexOf('.') : self.maxPositionQuote.size()) + self.maxPositionQuote.replace('.', '') + '000000000000000000').substring(0, 38)`,message=`maxOrderQuote must not exceed maxPositionQuote`,messageExpression=`'maxOrderQuote (' + self.maxOrderQuote + ') must not exceed maxPositionQuote (' + self.maxPositionQuote + ')'`,fieldPath=".maxOrderQuote",reason="FieldValueInvalid"
+// +kubebuilder:validation:XValidation:rule=`!has(self.maxOrderQuote) || !has(self.maxPositionQuote) || !self.maxOrderQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.maxPositionQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.maxOrderQuote.contains('.') ? self.maxOrderQuote.indexOf('.') : self.maxOrderQuote.size()) + self.maxOrderQuote.replace('.', "") + '000000000000000000').substring(0, 38) <= ('00000000000000000000'.substring(self.maxPositionQuote.contains('.') ? self.maxPositionQuote.indexOf('.') : self.maxPositionQuote.size()) + self.maxPositionQuote.replace('.', "") + '000000000000000000').substring(0, 38)`,message=`maxOrderQuote must not exceed maxPositionQuote`,messageExpression=`'maxOrderQuote (' + self.maxOrderQuote + ') must not exceed maxPositionQuote (' + self.maxPositionQuote + ')'`,fieldPath=".maxOrderQuote",reason="FieldValueInvalid"
 type RiskSpec struct {
 	// maxOrderQuote is the largest notional of one order, in the quote asset
 	// (USDT for BTCUSDT). At most maxPositionQuote. Default "100".
@@ -206,7 +206,7 @@ type RetrySpec struct {
 	// jitter is the fraction, from 0 to 1, by which each delay is randomly
 	// shortened or lengthened (default "0.2"); "0" turns jitter off.
 	// +kubebuilder:default="0.2"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', '') + '000000000000000000').substring(0, 38) <= '00000000000000000001000000000000000000'`,message=`jitter must be at most 1`,messageExpression=`'jitter must be at most 1, not ' + self`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', "") + '000000000000000000').substring(0, 38) <= '00000000000000000001000000000000000000'`,message=`jitter must be at most 1`,messageExpression=`'jitter must be at most 1, not ' + self`
 	// +optional
 	Jitter NonNegativeDecimal `json:"jitter,omitempty"`
 }

@@ -23,7 +23,7 @@ type RecordingSpec struct {
 	// 64 letters, digits, "_" or "-"; empty (or left out) means the
 	// database's default policy.
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:XValidation:rule=`self == '' || self.matches('^[a-zA-Z0-9_-]{1,64}$')`,message=`retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-"`,messageExpression=`'retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-", such as "autogen"; got "' + self + '"'`
+	// +kubebuilder:validation:XValidation:rule=`self == "" || self.matches('^[a-zA-Z0-9_-]{1,64}$')`,message=`retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-"`,messageExpression=`'retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-", such as "autogen"; got "' + self + '"'`
 	// +optional
 	RetentionPolicy string `json:"retentionPolicy,omitempty"`
 

@@ -64,7 +64,7 @@ type StrategySpec struct {
 	// minConfidence is the lowest confidence, above 0 and at most 1, at which
 	// a signal is acted on (or, for a SymbolWatch, reported). Default "0.6".
 	// +kubebuilder:default="0.6"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', '') + '000000000000000000').substring(0, 38) <= '00000000000000000001000000000000000000'`,message=`minConfidence must be at most 1`,messageExpression=`'minConfidence must be at most 1, not ' + self`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', "") + '000000000000000000').substring(0, 38) <= '00000000000000000001000000000000000000'`,message=`minConfidence must be at most 1`,messageExpression=`'minConfidence must be at most 1, not ' + self`
 	// +optional
 	MinConfidence Decimal `json:"minConfidence,omitempty"`
 
@@ -100,7 +100,7 @@ type CrossoverParams struct {
 // RSIParams are the parameters of the RSI strategy.
 // Decimal bounds compare exact strings: each side padded to 20 integer and
 // 18 fraction digits, then compared as text (double() would round).
-// +kubebuilder:validation:XValidation:rule=`!has(self.oversold) || !has(self.overbought) || !self.oversold.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.overbought.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.oversold.contains('.') ? self.oversold.indexOf('.') : self.oversold.size()) + self.oversold.replace('.', '') + '000000000000000000').substring(0, 38) < ('00000000000000000000'.substring(self.overbought.contains('.') ? self.overbought.indexOf('.') : self.overbought.size()) + self.overbought.replace('.', '') + '000000000000000000').substring(0, 38)`,message=`oversold must be less than overbought`,messageExpression=`'oversold (' + self.oversold + ') must be less than overbought (' + self.overbought + ')'`,fieldPath=".oversold",reason="FieldValueInvalid"
+// +kubebuilder:validation:XValidation:rule=`!has(self.oversold) || !has(self.overbought) || !self.oversold.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.overbought.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.oversold.contains('.') ? self.oversold.indexOf('.') : self.oversold.size()) + self.oversold.replace('.', "") + '000000000000000000').substring(0, 38) < ('00000000000000000000'.substring(self.overbought.contains('.') ? self.overbought.indexOf('.') : self.overbought.size()) + self.overbought.replace('.', "") + '000000000000000000').substring(0, 38)`,message=`oversold must be less than overbought`,messageExpression=`'oversold (' + self.oversold + ') must be less than overbought (' + self.overbought + ')'`,fieldPath=".oversold",reason="FieldValueInvalid"
 type RSIParams struct {
 	// period is the RSI length in klines, 2 to 500 (default 14).
 	// +kubebuilder:default=14
@@ -112,14 +112,14 @@ type RSIParams struct {
 	// oversold is the RSI level (above 0, at most 100) under which the
 	// market is oversold and a BUY is signalled. Default "30".
 	// +kubebuilder:default="30"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', '') + '000000000000000000').substring(0, 38) <= '00000000000000000100000000000000000000'`,message=`oversold must be at most 100`,messageExpression=`'oversold must be at most 100, not ' + self`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', "") + '000000000000000000').substring(0, 38) <= '00000000000000000100000000000000000000'`,message=`oversold must be at most 100`,messageExpression=`'oversold must be at most 100, not ' + self`
 	// +optional
 	Oversold Decimal `json:"oversold,omitempty"`
 
 	// overbought is the RSI level (above 0, at most 100) over which the
 	// market is overbought and a SELL is signalled. Default "70".
 	// +kubebuilder:default="70"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', '') + '000000000000000000').substring(0, 38) <= '00000000000000000100000000000000000000'`,message=`overbought must be at most 100`,messageExpression=`'overbought must be at most 100, not ' + self`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', "") + '000000000000000000').substring(0, 38) <= '00000000000000000100000000000000000000'`,message=`overbought must be at most 100`,messageExpression=`'overbought must be at most 100, not ' + self`
 	// +optional
 	Overbought Decimal `json:"overbought,omitempty"`
 }
@@ -137,7 +137,7 @@ type BollingerParams struct {
 	// stdDevMultiplier is how many standard deviations the outer bands lie
 	// from the middle one, above 0 and at most 10 (default "2").
 	// +kubebuilder:default="2"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', '') + '000000000000000000').substring(0, 38) <= '00000000000000000010000000000000000000'`,message=`stdDevMultiplier must be at most 10`,messageExpression=`'stdDevMultiplier must be at most 10, not ' + self`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', "") + '000000000000000000').substring(0, 38) <= '00000000000000000010000000000000000000'`,message=`stdDevMultiplier must be at most 10`,messageExpression=`'stdDevMultiplier must be at most 10, not ' + self`
 	// +optional
 	StdDevMultiplier Decimal `json:"stdDevMultiplier,omitempty"`
 }
