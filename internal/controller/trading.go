@@ -16,6 +16,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/ledger"
 	"github.com/tradebot-operator/tradebot-operator/internal/ordersize"
 	"github.com/tradebot-operator/tradebot-operator/internal/paperaccount"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 	"github.com/tradebot-operator/tradebot-operator/internal/risk"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
@@ -95,7 +96,8 @@ func (s GroupSettings) enableTrading(g *botgroup.Group, ep *exchange.Endpoint, c
 			if warning {
 				kind = "Warning"
 			}
-			rec.Eventf(obj, nil, kind, reason, action, "%s", note)
+			// Notes may quote an exchange error, and so its URL.
+			rec.Eventf(obj, nil, kind, reason, action, "%s", redact.URLsIn(note))
 		}
 	}
 	return g.EnableTrading(botgroup.TradingOptions{
