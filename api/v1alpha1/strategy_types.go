@@ -25,10 +25,10 @@ const (
 
 // StrategySpec chooses a strategy and its parameters. Exactly the parameter
 // block matching type must be set.
-// +kubebuilder:validation:XValidation:rule="self.type != 'SMACrossover' || has(self.smaCrossover)",message="smaCrossover is required when type is SMACrossover",fieldPath=".smaCrossover",reason="FieldValueRequired"
-// +kubebuilder:validation:XValidation:rule="self.type != 'EMACrossover' || has(self.emaCrossover)",message="emaCrossover is required when type is EMACrossover",fieldPath=".emaCrossover",reason="FieldValueRequired"
-// +kubebuilder:validation:XValidation:rule="self.type != 'RSI' || has(self.rsi)",message="rsi is required when type is RSI",fieldPath=".rsi",reason="FieldValueRequired"
-// +kubebuilder:validation:XValidation:rule="self.type != 'BollingerBands' || has(self.bollingerBands)",message="bollingerBands is required when type is BollingerBands",fieldPath=".bollingerBands",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule="self.type != 'SMACrossover' || has(self.smaCrossover)",message="smaCrossover is required when type is SMACrossover: set its fastPeriod and slowPeriod",fieldPath=".smaCrossover",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule="self.type != 'EMACrossover' || has(self.emaCrossover)",message="emaCrossover is required when type is EMACrossover: set its fastPeriod and slowPeriod",fieldPath=".emaCrossover",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule="self.type != 'RSI' || has(self.rsi)",message="rsi is required when type is RSI; rsi: {} takes the defaults (period 14, oversold 30, overbought 70)",fieldPath=".rsi",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule="self.type != 'BollingerBands' || has(self.bollingerBands)",message="bollingerBands is required when type is BollingerBands; bollingerBands: {} takes the defaults (period 20, stdDevMultiplier 2)",fieldPath=".bollingerBands",reason="FieldValueRequired"
 // +kubebuilder:validation:XValidation:rule="self.type == 'SMACrossover' || !has(self.smaCrossover)",message="smaCrossover may only be set when type is SMACrossover",fieldPath=".smaCrossover",reason="FieldValueForbidden"
 // +kubebuilder:validation:XValidation:rule="self.type == 'EMACrossover' || !has(self.emaCrossover)",message="emaCrossover may only be set when type is EMACrossover",fieldPath=".emaCrossover",reason="FieldValueForbidden"
 // +kubebuilder:validation:XValidation:rule="self.type == 'RSI' || !has(self.rsi)",message="rsi may only be set when type is RSI",fieldPath=".rsi",reason="FieldValueForbidden"

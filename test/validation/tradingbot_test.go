@@ -106,7 +106,7 @@ func TestInvalidBotIsRefused(t *testing.T) {
 		{"period below 2", `{strategy: {smaCrossover: {fastPeriod: 1}}}`,
 			[]string{"spec.strategy.smaCrossover.fastPeriod", "greater than or equal to 2"}},
 		{"params block of another type", `{strategy: {type: RSI}}`,
-			[]string{"spec.strategy.rsi", "rsi is required when type is RSI",
+			[]string{"spec.strategy.rsi", "rsi is required when type is RSI; rsi: {} takes the defaults",
 				"spec.strategy.smaCrossover", "smaCrossover may only be set when type is SMACrossover"}},
 		{"two params blocks", `{strategy: {emaCrossover: {fastPeriod: 5, slowPeriod: 10}}}`,
 			[]string{"spec.strategy.emaCrossover", "emaCrossover may only be set when type is EMACrossover"}},
