@@ -19,6 +19,7 @@ func TestValidWatchIsAccepted(t *testing.T) {
 	runValidCases(t, validWatch, []validCase{
 		{name: "base", patch: `{}`},
 		{name: "no exchange block", patch: `{exchange: null}`},
+		{name: "empty stream url means derived from url", patch: `{exchange: {endpoint: Custom, url: "http://127.0.0.1:8080", streamURL: ""}}`},
 		{name: "empty retention policy means the default one", patch: `{recording: {retentionPolicy: ""}}`},
 		{name: "all streams", patch: `{streams: {ticker: true, bookTicker: true, trade: true, aggTrade: true, klineIntervals: [1s, 1m, 1h, 1d, 1w, 1M]}}`},
 		{name: "trades only", patch: `{streams: {ticker: false, trade: true, klineIntervals: []}}`},
