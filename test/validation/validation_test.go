@@ -46,6 +46,11 @@ func runSuite(m *testing.M) int {
 	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "starting envtest: %v\n", err)
+		// Start fails after the control plane is up when a CRD is refused
+		// (a rule over its cost budget, say): stop it, or it outlives us.
+		if err := env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
+		}
 		return 1
 	}
 	defer func() {
