@@ -3,6 +3,7 @@ package validation
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -120,4 +121,77 @@ func TestDecimalBoundsAreExact(t *testing.T) {
 	runValidCases(t, validWatch, []validCase{
 		{"within watch bound", `{signals: {type: RSI, rsi: {overbought: "99.999999999999999"}, minConfidence: "0.99999999999999999"}}`},
 	})
+}
+
+// TestDecimalComparisonMatchesGo compares many pairs of decimals through the
+// schema's maxOrderQuote <= maxPositionQuote and oversold < overbought rules
+// and checks every verdict against exact Go decimals. The pairs are made to
+// be hard: equal values written differently (leading and trailing zeros),
+// values one unit apart in the last of 17 to 38 significant digits, and
+// integer parts of different lengths.
+func TestDecimalComparisonMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20261205, 1)) // fixed: a failure can be replayed
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		return string(b)
+	}
+	// spell writes d in the API's grammar, with up to two extra leading
+	// and trailing zeros where they fit.
+	spell := func(d decimal.Decimal) string {
+		s := d.String()
+		intPart, frac, _ := strings.Cut(s, ".")
+		if pad := rng.IntN(3); len(intPart)+pad <= 20 {
+			intPart = strings.Repeat("0", pad) + intPart
+		}
+		if pad := rng.IntN(3); len(frac)+pad <= 18 && (frac != "" || pad > 0) {
+			frac += strings.Repeat("0", pad)
+		}
+		if frac == "" {
+			return intPart
+		}
+		return intPart + "." + frac
+	}
+	ulp := func(scale int) decimal.Decimal { return decimal.New(1, int32(-scale)) }
+	type pair struct{ a, b string }
+	var pairs []pair
+	for len(pairs) < 150 {
+		intDigits, scale := 1+rng.IntN(20), rng.IntN(19)
+		a, _ := decimal.NewFromString(digits(intDigits) + "." + digits(18))
+		a = a.Truncate(int32(scale)).Add(ulp(scale)) // positive
+		var b decimal.Decimal
+		switch rng.IntN(4) {
+		case 0:
+			b = a
+		case 1:
+			b = a.Add(ulp(scale))
+		case 2:
+			b = a.Sub(ulp(scale))
+		default:
+			b, _ = decimal.NewFromString(digits(1+rng.IntN(20)) + "." + digits(rng.IntN(19)+1))
+		}
+		if !b.IsPositive() || len(b.Truncate(0).String()) > 20 || b.Exponent() < -18 {
+			continue
+		}
+		pairs = append(pairs, pair{spell(a), spell(b)})
+	}
+	for i, p := range pairs {
+		a, _ := v1.Decimal(p.a).Parse()
+		b, _ := v1.Decimal(p.b).Parse()
+		patch := fmt.Sprintf(`{risk: {maxOrderQuote: %q, maxPositionQuote: %q}}`, p.a, p.b)
+		err := k8sClient.Create(context.Background(), patched(t, validBot, fmt.Sprintf("cmp-%d", i), patch), client.DryRunAll)
+		if refused, want := err != nil, a.GreaterThan(b); refused != want {
+			t.Errorf("maxOrderQuote %s, maxPositionQuote %s: refused=%v, want %v (%v)", p.a, p.b, refused, want, err)
+		}
+		if a.GreaterThan(decimal.NewFromInt(100)) || b.GreaterThan(decimal.NewFromInt(100)) {
+			continue
+		}
+		patch = fmt.Sprintf(`{strategy: {type: RSI, smaCrossover: null, rsi: {oversold: %q, overbought: %q}}}`, p.a, p.b)
+		err = k8sClient.Create(context.Background(), patched(t, validBot, fmt.Sprintf("rsi-%d", i), patch), client.DryRunAll)
+		if refused, want := err != nil, !a.LessThan(b); refused != want {
+			t.Errorf("oversold %s, overbought %s: refused=%v, want %v (%v)", p.a, p.b, refused, want, err)
+		}
+	}
 }
