@@ -1,9 +1,14 @@
 package validation
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // TestDurationFields puts every duration field of both kinds to values a
@@ -72,5 +77,68 @@ func TestDurationFields(t *testing.T) {
 			runInvalidCases(t, kind.base, invalid)
 			runValidCases(t, kind.base, valid)
 		})
+	}
+}
+
+// TestDurationVerdictsMatchGo sends generated durations, each part within
+// the digit caps of the schema's pattern, to a field bounded at 24h and
+// checks every verdict against Go: such a string must always parse with
+// time.ParseDuration (the caps exist so that it cannot overflow), and the
+// server must accept it exactly when it is at most 24h, with a readable
+// refusal otherwise.
+func TestDurationVerdictsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20261205, 2)) // fixed: a failure can be replayed
+	units := []struct {
+		unit string
+		cap  int // the pattern's most integer digits for the unit
+	}{{"h", 5}, {"m", 6}, {"s", 8}, {"ms", 11}, {"us", 14}, {"µs", 14}, {"ns", 17}}
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		return string(b)
+	}
+	var values []string
+	for len(values) < 120 {
+		var b strings.Builder
+		for range 1 + rng.IntN(4) {
+			u := units[rng.IntN(len(units))]
+			n := 1 + rng.IntN(u.cap)
+			if rng.IntN(2) == 0 { // half small, so that many fall within 24h
+				n = 1 + rng.IntN(2)
+			}
+			b.WriteString(digits(n))
+			if rng.IntN(3) == 0 {
+				b.WriteString("." + digits(1+rng.IntN(4)))
+			}
+			b.WriteString(u.unit)
+		}
+		if v := b.String(); len(v) <= 32 {
+			values = append(values, v)
+		}
+	}
+	accepted := 0
+	defer func() { t.Logf("%d of %d values within 24h", accepted, len(values)) }()
+	for i, v := range values {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Errorf("%q is within the pattern's caps but Go cannot parse it: %v", v, err)
+			continue
+		}
+		err = k8sClient.Create(context.Background(),
+			patched(t, validBot, fmt.Sprintf("dur-%d", i), fmt.Sprintf(`{risk: {cooldown: %q}}`, v)), client.DryRunAll)
+		if err == nil {
+			accepted++
+		}
+		if refused, want := err != nil, d > 24*time.Hour; refused != want {
+			t.Errorf("cooldown %q (%v): refused=%v, want %v (%v)", v, d, refused, want, err)
+		}
+		if err != nil {
+			checkReadable(t, err.Error())
+			if !strings.Contains(err.Error(), "cooldown must be a duration from 0s to 24h") {
+				t.Errorf("cooldown %q refused with %q", v, err)
+			}
+		}
 	}
 }
