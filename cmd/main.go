@@ -32,6 +32,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
@@ -265,7 +266,7 @@ func run(ctx context.Context, o options) error {
 	if o.allowLive {
 		log.Info("live trading is ALLOWED: TradingBots with mode Live trade real money")
 	}
-	log.Info("starting the operator", "simulatorURL", o.simulatorURL, "statusInterval", o.statusInterval,
+	log.Info("starting the operator", "simulatorURL", redact.URL(o.simulatorURL), "statusInterval", o.statusInterval,
 		"maxConcurrentReconciles", o.maxConcurrentReconciles, "kubeAPIQPS", o.kubeAPIQPS, "kubeAPIBurst", o.kubeAPIBurst,
 		"sharding", o.shard.enabled, "replica", o.shard.identity)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -6,14 +6,14 @@ package v1alpha1
 // floating point in this API; use Parse to get an exact decimal.Decimal.
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=39
-// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') && self.matches('[1-9]')",message="must be a positive decimal number, e.g. \"100\" or \"0.5\""
+// +kubebuilder:validation:XValidation:rule=`self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') && self.matches('[1-9]')`,message=`must be a positive decimal number, e.g. "100" or "0.5"`,messageExpression=`'must be a positive decimal number written as a string, with at most 20 digits before the point and 18 after, and no sign or exponent, e.g. "100" or "0.5"; got "' + self + '"'`
 type Decimal string
 
 // NonNegativeDecimal is like Decimal but also allows zero, for settings where
 // zero means "none" (for example no retry jitter).
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=39
-// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$')",message="must be a decimal number of at least zero, e.g. \"0\" or \"0.2\""
+// +kubebuilder:validation:XValidation:rule=`self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$')`,message=`must be a decimal number of at least zero, e.g. "0" or "0.2"`,messageExpression=`'must be a decimal number of at least zero written as a string, with at most 20 digits before the point and 18 after, and no sign or exponent, e.g. "0" or "0.2"; got "' + self + '"'`
 type NonNegativeDecimal string
 
 // KlineInterval is the length of one candlestick, spelled as Binance spells

@@ -39,9 +39,14 @@ const (
 
 // ExchangeSpec says which exchange deployment a resource uses and with which
 // credentials.
-// +kubebuilder:validation:XValidation:rule="self.endpoint != 'Custom' || has(self.url)",message="url is required when endpoint is Custom",fieldPath=".url",reason="FieldValueRequired"
-// +kubebuilder:validation:XValidation:rule="self.endpoint == 'Custom' || !has(self.url)",message="url may only be set when endpoint is Custom",fieldPath=".url",reason="FieldValueForbidden"
-// +kubebuilder:validation:XValidation:rule="self.endpoint == 'Custom' || !has(self.streamURL)",message="streamURL may only be set when endpoint is Custom",fieldPath=".streamURL",reason="FieldValueForbidden"
+// The rules test has(self.endpoint) because the server checks the block's
+// own default ({}) before the defaults inside it are filled in.
+// +kubebuilder:validation:XValidation:rule=`!has(self.endpoint) || self.endpoint != 'Custom' || (has(self.url) && self.url != "")`,message="url is required when endpoint is Custom",fieldPath=".url",reason="FieldValueRequired"
+// +kubebuilder:validation:XValidation:rule=`(has(self.endpoint) && self.endpoint == 'Custom') || !has(self.url) || self.url == ""`,message="url may only be set when endpoint is Custom",fieldPath=".url",reason="FieldValueForbidden"
+// +kubebuilder:validation:XValidation:rule=`(has(self.endpoint) && self.endpoint == 'Custom') || !has(self.streamURL) || self.streamURL == ""`,message="streamURL may only be set when endpoint is Custom",fieldPath=".streamURL",reason="FieldValueForbidden"
+// The stream URL derived from url keeps url's path, which stream servers do
+// not take: a url with a path needs its own streamURL.
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || (has(self.streamURL) && self.streamURL != "") || !isURL(self.url) || url(self.url).getEscapedPath() in ["", '/', '/ws', '/ws/', '/stream', '/stream/']`,message=`streamURL is required when url has a path: without it the stream URL is url with its scheme changed, path included, and stream servers take no path`,fieldPath=".streamURL",reason="FieldValueRequired"
 type ExchangeSpec struct {
 	// name is the exchange. Only "binance" (Binance Spot) is supported.
 	// +kubebuilder:default=binance
@@ -55,17 +60,30 @@ type ExchangeSpec struct {
 	Endpoint EndpointKind `json:"endpoint,omitempty"`
 
 	// url is the REST base URL, such as "https://api.example.test", used only
-	// when endpoint is Custom (and then required). Must be http or https.
+	// when endpoint is Custom (and then required; empty counts as left
+	// out). Must be http or https
+	// (https when the TradingBot's mode is Live), may have a path but no
+	// query or fragment, and must not carry a user name or password: URLs
+	// are shown in status, events and logs, and credentials belong in the
+	// Secret named by credentialsSecretRef.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",message="url must be an absolute http or https URL"
+	// +kubebuilder:validation:XValidation:rule=`self == "" || (isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != "")`,message=`url must be an absolute http or https URL with a host, such as "https://api.example.test"`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[^:/?#]*://[^/?]*@')`,message=`url must not contain a user name or password (the "user:password@" part): URLs are shown in status and logs; put exchange credentials in a Secret`
+	// +kubebuilder:validation:XValidation:rule=`!self.contains('?') && !self.contains('#')`,message=`url is a base URL and may not have a query string or fragment ("?" or "#"): request paths are appended to it`
 	// +optional
 	URL string `json:"url,omitempty"`
 
 	// streamURL is the WebSocket market-stream base URL, such as
 	// "wss://stream.example.test:9443", used only when endpoint is Custom.
-	// When empty, the stream URL is derived from url.
+	// When empty or left out, the stream URL is url with its scheme changed to ws or
+	// wss (so url may then have no path). Must be ws or wss (wss when the
+	// TradingBot's mode is Live), with no path but an optional /ws or
+	// /stream, no query or fragment, and no user name or password.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['ws', 'wss'] && url(self).getHostname() != ''",message="streamURL must be an absolute ws or wss URL"
+	// +kubebuilder:validation:XValidation:rule=`self == "" || (isURL(self) && url(self).getScheme() in ['ws', 'wss'] && url(self).getHostname() != "")`,message=`streamURL must be an absolute ws or wss URL with a host, such as "wss://stream.example.test:9443"`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[^:/?#]*://[^/?]*@')`,message=`streamURL must not contain a user name or password (the "user:password@" part): URLs are shown in status and logs; put exchange credentials in a Secret`
+	// +kubebuilder:validation:XValidation:rule=`!self.contains('?') && !self.contains('#')`,message=`streamURL is a base URL and may not have a query string or fragment ("?" or "#"): stream names are appended to it`
+	// +kubebuilder:validation:XValidation:rule=`!isURL(self) || url(self).getEscapedPath() in ["", '/', '/ws', '/ws/', '/stream', '/stream/']`,message=`streamURL is the stream server's base URL: scheme, host and port, optionally followed by /ws or /stream, and no other path`
 	// +optional
 	StreamURL string `json:"streamURL,omitempty"`
 
@@ -88,7 +106,7 @@ type CredentialsSecretRef struct {
 	// name is the Secret's name, in the same namespace as the resource.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,message=`name must be a Secret name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`,messageExpression=`'name must be a Secret name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, such as "binance-keys"; got "' + self + '"'`
 	// +required
 	Name string `json:"name"`
 
@@ -96,7 +114,7 @@ type CredentialsSecretRef struct {
 	// +kubebuilder:default=apiKey
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[-._a-zA-Z0-9]+$')`,message=`apiKeyKey must be a key of the Secret: letters, digits, "-", "_" and "."`,messageExpression=`'apiKeyKey must be a key of the Secret: letters, digits, "-", "_" and ".", such as "apiKey"; got "' + self + '"'`
 	// +optional
 	APIKeyKey string `json:"apiKeyKey,omitempty"`
 
@@ -105,7 +123,7 @@ type CredentialsSecretRef struct {
 	// +kubebuilder:default=secretKey
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[-._a-zA-Z0-9]+$')`,message=`secretKeyKey must be a key of the Secret: letters, digits, "-", "_" and "."`,messageExpression=`'secretKeyKey must be a key of the Secret: letters, digits, "-", "_" and ".", such as "secretKey"; got "' + self + '"'`
 	// +optional
 	SecretKeyKey string `json:"secretKeyKey,omitempty"`
 }

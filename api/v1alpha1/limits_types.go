@@ -3,11 +3,17 @@ package v1alpha1
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // Durations in this API are Go duration strings such as "30s", "1m30s" or
-// "250ms"; each field states its bounds.
+// "250ms"; each field states its bounds. One CEL rule per field checks the
+// syntax and the bounds and says both in words. Its pattern caps the digits
+// of each part (h 5, m 6, s 8, ms 11, us 14, ns 17), so that no string of at
+// most 32 characters overflows a Go duration: duration() then never fails
+// with a conversion error, and the operator parses whatever was accepted.
 
 // RiskSpec holds the limits checked before every order. A breach of the
 // daily loss limit halts the bot until a person resumes it.
-// +kubebuilder:validation:XValidation:rule="!has(self.maxOrderQuote) || !has(self.maxPositionQuote) || !self.maxOrderQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.maxPositionQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || double(self.maxOrderQuote) <= double(self.maxPositionQuote)",message="maxOrderQuote must not exceed maxPositionQuote",fieldPath=".maxOrderQuote",reason="FieldValueInvalid"
+// Decimal bounds compare exact strings: each side padded to 20 integer and
+// 18 fraction digits, then compared as text (double() would round).
+// +kubebuilder:validation:XValidation:rule=`!has(self.maxOrderQuote) || !has(self.maxPositionQuote) || !self.maxOrderQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || !self.maxPositionQuote.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.maxOrderQuote.contains('.') ? self.maxOrderQuote.indexOf('.') : self.maxOrderQuote.size()) + self.maxOrderQuote.replace('.', "") + '000000000000000000').substring(0, 38) <= ('00000000000000000000'.substring(self.maxPositionQuote.contains('.') ? self.maxPositionQuote.indexOf('.') : self.maxPositionQuote.size()) + self.maxPositionQuote.replace('.', "") + '000000000000000000').substring(0, 38)`,message=`maxOrderQuote must not exceed maxPositionQuote`,messageExpression=`'maxOrderQuote (' + self.maxOrderQuote + ') must not exceed maxPositionQuote (' + self.maxPositionQuote + ')'`,fieldPath=".maxOrderQuote",reason="FieldValueInvalid"
 type RiskSpec struct {
 	// maxOrderQuote is the largest notional of one order, in the quote asset
 	// (USDT for BTCUSDT). At most maxPositionQuote. Default "100".
@@ -34,8 +40,7 @@ type RiskSpec struct {
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self) <= duration('24h')",message="cooldown must be at most 24h"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) <= duration('24h')`,message=`cooldown must be a duration from 0s to 24h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'cooldown must be a duration from 0s to 24h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	Cooldown *metav1.Duration `json:"cooldown,omitempty"`
 
@@ -85,8 +90,7 @@ type OrderSpec struct {
 	// +kubebuilder:default="1m"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('24h'))",message="cancelAfter must be between 1s and 24h"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('1s') && duration(self) <= duration('24h')`,message=`cancelAfter must be a duration from 1s to 24h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'cancelAfter must be a duration from 1s to 24h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	CancelAfter *metav1.Duration `json:"cancelAfter,omitempty"`
 }
@@ -134,8 +138,7 @@ type BatchingSpec struct {
 	// +kubebuilder:default="50ms"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self) <= duration('5s')",message="maxWait must be at most 5s"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) <= duration('5s')`,message=`maxWait must be a duration from 0s to 5s, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'maxWait must be a duration from 0s to 5s, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	MaxWait *metav1.Duration `json:"maxWait,omitempty"`
 }
@@ -156,8 +159,7 @@ type CircuitBreakerSpec struct {
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('1h'))",message="openDuration must be between 1s and 1h"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('1s') && duration(self) <= duration('1h')`,message=`openDuration must be a duration from 1s to 1h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'openDuration must be a duration from 1s to 1h, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	OpenDuration *metav1.Duration `json:"openDuration,omitempty"`
 
@@ -173,7 +175,7 @@ type CircuitBreakerSpec struct {
 // RetrySpec controls retries of failed exchange calls: exponential backoff
 // from baseDelay up to maxDelay, each delay varied by up to jitter of itself.
 // Orders whose outcome is unknown are looked up, never blindly resent.
-// +kubebuilder:validation:XValidation:rule="!has(self.baseDelay) || !has(self.maxDelay) || !self.baseDelay.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || !self.maxDelay.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self.baseDelay) <= duration(self.maxDelay)",message="baseDelay must not exceed maxDelay",fieldPath=".baseDelay",reason="FieldValueInvalid"
+// +kubebuilder:validation:XValidation:rule=`!has(self.baseDelay) || !has(self.maxDelay) || !(self.baseDelay.size() <= 32 && self.baseDelay.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$')) || !(self.maxDelay.size() <= 32 && self.maxDelay.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$')) || duration(self.baseDelay) <= duration(self.maxDelay)`,message=`baseDelay must not exceed maxDelay`,messageExpression=`'baseDelay (' + self.baseDelay + ') must not exceed maxDelay (' + self.maxDelay + ')'`,fieldPath=".baseDelay",reason="FieldValueInvalid"
 type RetrySpec struct {
 	// maxAttempts is the number of tries, the first included, 1 to 10
 	// (default 4).
@@ -188,8 +190,7 @@ type RetrySpec struct {
 	// +kubebuilder:default="200ms"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1ms') && duration(self) <= duration('1m'))",message="baseDelay must be between 1ms and 1m"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('1ms') && duration(self) <= duration('1m')`,message=`baseDelay must be a duration from 1ms to 1m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'baseDelay must be a duration from 1ms to 1m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	BaseDelay *metav1.Duration `json:"baseDelay,omitempty"`
 
@@ -198,15 +199,14 @@ type RetrySpec struct {
 	// +kubebuilder:default="10s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1ms') && duration(self) <= duration('10m'))",message="maxDelay must be between 1ms and 10m"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('1ms') && duration(self) <= duration('10m')`,message=`maxDelay must be a duration from 1ms to 10m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'maxDelay must be a duration from 1ms to 10m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	MaxDelay *metav1.Duration `json:"maxDelay,omitempty"`
 
 	// jitter is the fraction, from 0 to 1, by which each delay is randomly
 	// shortened or lengthened (default "0.2"); "0" turns jitter off.
 	// +kubebuilder:default="0.2"
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || double(self) <= 1.0",message="jitter must be at most 1"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^[0-9]{1,20}([.][0-9]{1,18})?$') || ('00000000000000000000'.substring(self.contains('.') ? self.indexOf('.') : self.size()) + self.replace('.', "") + '000000000000000000').substring(0, 38) <= '00000000000000000001000000000000000000'`,message=`jitter must be at most 1`,messageExpression=`'jitter must be at most 1, not ' + self`
 	// +optional
 	Jitter NonNegativeDecimal `json:"jitter,omitempty"`
 }

@@ -15,14 +15,15 @@ type RecordingSpec struct {
 	// 1 to 64 letters, digits, "_" or "-" (default "tradebot").
 	// +kubebuilder:default=tradebot
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_-]{1,64}$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[a-zA-Z0-9_-]{1,64}$')`,message=`database must be 1 to 64 letters, digits, "_" or "-"`,messageExpression=`'database must be 1 to 64 letters, digits, "_" or "-", such as "tradebot"; got "' + self + '"'`
 	// +optional
 	Database string `json:"database,omitempty"`
 
-	// retentionPolicy is the InfluxDB 1.x retention policy to write to; empty
-	// means the database's default policy.
+	// retentionPolicy is the InfluxDB 1.x retention policy to write to, 1 to
+	// 64 letters, digits, "_" or "-"; empty (or left out) means the
+	// database's default policy.
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_-]{1,64}$`
+	// +kubebuilder:validation:XValidation:rule=`self == "" || self.matches('^[a-zA-Z0-9_-]{1,64}$')`,message=`retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-"`,messageExpression=`'retentionPolicy must be empty (the database default policy) or 1 to 64 letters, digits, "_" or "-", such as "autogen"; got "' + self + '"'`
 	// +optional
 	RetentionPolicy string `json:"retentionPolicy,omitempty"`
 
@@ -39,8 +40,7 @@ type RecordingSpec struct {
 	// +kubebuilder:default="2s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('100ms') && duration(self) <= duration('1m'))",message="flushInterval must be between 100ms and 1m"
+	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('100ms') && duration(self) <= duration('1m')`,message=`flushInterval must be a duration from 100ms to 1m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'flushInterval must be a duration from 100ms to 1m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	FlushInterval *metav1.Duration `json:"flushInterval,omitempty"`
 }

@@ -33,10 +33,11 @@ type SymbolWatchSpec struct {
 	Suspend bool `json:"suspend,omitempty"`
 
 	// exchange says where to read market data from. Every field has a
-	// default, so "exchange: {}" watches the simulator. Credentials are not
-	// used and may not be set.
-	// +required
-	Exchange ExchangeSpec `json:"exchange"`
+	// default, so leaving it out (or "exchange: {}") watches the simulator.
+	// Credentials are not used and may not be set.
+	// +kubebuilder:default={}
+	// +optional
+	Exchange ExchangeSpec `json:"exchange,omitempty"`
 
 	// symbols are the exchange symbols to watch, such as BTCUSDT: 1 to 50
 	// distinct, each 2 to 20 capital letters or digits.
@@ -45,7 +46,7 @@ type SymbolWatchSpec struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:validation:items:MinLength=2
 	// +kubebuilder:validation:items:MaxLength=20
-	// +kubebuilder:validation:items:Pattern=`^[A-Z0-9]{2,20}$`
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches('^[A-Z0-9]{2,20}$')`,message=`a symbol is 2 to 20 capital letters or digits, as the exchange spells it, such as "BTCUSDT"`,messageExpression=`'a symbol is 2 to 20 capital letters or digits, as the exchange spells it, such as "BTCUSDT"; got "' + self + '"'`
 	// +required
 	Symbols []string `json:"symbols"`
 

@@ -42,6 +42,10 @@ const (
 // TradingBotSpec is the desired state of a TradingBot: a strategy trading
 // some symbols on one exchange, within risk and rate limits.
 // +kubebuilder:validation:XValidation:rule="self.mode != 'Live' || has(self.exchange.credentialsSecretRef)",message="credentialsSecretRef is required when mode is Live",fieldPath=".exchange.credentialsSecretRef",reason="FieldValueRequired"
+// A Live bot signs orders with real keys: a Custom endpoint must then be
+// reached over TLS, for REST and for streams alike.
+// +kubebuilder:validation:XValidation:rule=`!has(self.mode) || self.mode != 'Live' || !has(self.exchange.endpoint) || self.exchange.endpoint != 'Custom' || !has(self.exchange.url) || !isURL(self.exchange.url) || url(self.exchange.url).getScheme() == 'https'`,message=`url must use https, not plain http, when mode is Live: orders and keys must not cross the network in clear text`,fieldPath=".exchange.url",reason="FieldValueInvalid"
+// +kubebuilder:validation:XValidation:rule=`!has(self.mode) || self.mode != 'Live' || !has(self.exchange.endpoint) || self.exchange.endpoint != 'Custom' || !has(self.exchange.streamURL) || !isURL(self.exchange.streamURL) || url(self.exchange.streamURL).getScheme() == 'wss'`,message=`streamURL must use wss, not plain ws, when mode is Live: a Live bot must trade on market data nobody could alter on the way`,fieldPath=".exchange.streamURL",reason="FieldValueInvalid"
 type TradingBotSpec struct {
 	// suspend stops the bot's goroutines while true; open orders are left
 	// as they are. Default false.
@@ -56,9 +60,11 @@ type TradingBotSpec struct {
 	Mode TradingMode `json:"mode,omitempty"`
 
 	// exchange says where to trade and with which credentials. Every field
-	// has a default, so "exchange: {}" trades on the simulator.
-	// +required
-	Exchange ExchangeSpec `json:"exchange"`
+	// has a default, so leaving it out (or "exchange: {}") trades on the
+	// simulator.
+	// +kubebuilder:default={}
+	// +optional
+	Exchange ExchangeSpec `json:"exchange,omitempty"`
 
 	// symbols are the exchange symbols to trade, such as BTCUSDT: 1 to 50
 	// distinct, each 2 to 20 capital letters or digits.
@@ -67,7 +73,7 @@ type TradingBotSpec struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:validation:items:MinLength=2
 	// +kubebuilder:validation:items:MaxLength=20
-	// +kubebuilder:validation:items:Pattern=`^[A-Z0-9]{2,20}$`
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches('^[A-Z0-9]{2,20}$')`,message=`a symbol is 2 to 20 capital letters or digits, as the exchange spells it, such as "BTCUSDT"`,messageExpression=`'a symbol is 2 to 20 capital letters or digits, as the exchange spells it, such as "BTCUSDT"; got "' + self + '"'`
 	// +required
 	Symbols []string `json:"symbols"`
 

@@ -11,6 +11,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // marketPublishEvery bounds how often the market-data task republishes the
@@ -72,7 +73,7 @@ func (g *Group) runMarketData(ctx context.Context) error {
 	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, g.cfg.Streams, marketdata.SubscribeOptions{})
 	if err != nil {
 		// Stream names come from a validated spec: retrying cannot help.
-		g.publishMarket(func(m *MarketSnapshot) { m.LastError = err.Error() })
+		g.publishMarket(func(m *MarketSnapshot) { m.LastError = redact.URLsIn(err.Error()) })
 		return supervisor.Permanent(fmt.Errorf("subscribing to market data: %w", err))
 	}
 	defer sub.Close()

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Event reasons.
@@ -29,7 +30,7 @@ func emitTransitions(rec events.EventRecorder, obj k8sruntime.Object, phaseBefor
 		return
 	}
 	for _, e := range transitionEvents(phaseBefore, phaseAfter, breakerBefore, breakerAfter, readyMsg) {
-		rec.Eventf(obj, nil, e.Type, e.Reason, "Reconcile", "%s", e.Note)
+		rec.Eventf(obj, nil, e.Type, e.Reason, "Reconcile", "%s", redact.URLsIn(e.Note))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
@@ -158,11 +159,13 @@ func newConditionSet(previous []metav1.Condition, generation int64, now time.Tim
 }
 
 func (c *conditionSet) set(condType string, status metav1.ConditionStatus, reason, message string) {
+	// Messages quote endpoints and errors: no URL may show its user
+	// information or query values there (nor, through Ready, in events).
 	meta.SetStatusCondition(&c.conds, metav1.Condition{
 		Type:               condType,
 		Status:             status,
 		Reason:             reason,
-		Message:            message,
+		Message:            redact.URLsIn(message),
 		ObservedGeneration: c.generation,
 		LastTransitionTime: c.now,
 	})
@@ -184,7 +187,7 @@ func boolStatus(b bool) metav1.ConditionStatus {
 // exchangeStatus renders an endpoint's health for status.
 func exchangeStatus(h exchange.Health, now time.Time) *tradingv1alpha1.ExchangeStatus {
 	s := &tradingv1alpha1.ExchangeStatus{
-		Endpoint: h.Endpoint,
+		Endpoint: redact.URL(h.Endpoint),
 		Breaker: tradingv1alpha1.BreakerStatus{
 			State:              tradingv1alpha1.BreakerState(h.Breaker.State),
 			Failures:           int32(h.Breaker.Failures),
@@ -238,7 +241,7 @@ func taskStatuses(rs supervisor.GroupSnapshot) []tradingv1alpha1.TaskStatus {
 			Name:      t.Name,
 			State:     string(t.State),
 			Restarts:  t.Restarts,
-			LastError: t.LastError,
+			LastError: redact.URLsIn(t.LastError),
 			Since:     metav1.NewTime(t.Since.UTC().Truncate(time.Second)),
 		})
 	}

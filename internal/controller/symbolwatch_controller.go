@@ -16,6 +16,7 @@ import (
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // SymbolWatchReconciler reconciles SymbolWatch resources into goroutine
@@ -91,7 +92,7 @@ func (r *SymbolWatchReconciler) reconcileGroup(ctx context.Context, sw *tradingv
 	}
 	urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
 	if err != nil {
-		in.EndpointError = "spec.exchange: " + err.Error()
+		in.EndpointError = "spec.exchange: " + redact.URLsIn(err.Error())
 		return r.stop(ctx, key), nil
 	}
 	view, stopping, err := r.Settings.ensureGroup(ctx, key, botgroup.Request{

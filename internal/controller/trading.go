@@ -10,6 +10,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
@@ -28,7 +29,8 @@ func tradingAnnounce(rec events.EventRecorder, obj kruntime.Object) func(warning
 		if warning {
 			kind = "Warning"
 		}
-		rec.Eventf(obj, nil, kind, reason, action, "%s", note)
+		// Notes may quote an exchange error, and so its URL.
+		rec.Eventf(obj, nil, kind, reason, action, "%s", redact.URLsIn(note))
 	}
 }
 

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +22,7 @@ import (
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Finalizer keeps a resource until its goroutine group has stopped.
@@ -128,7 +130,9 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 	in.Credentials = creds
 	urls, err := r.Settings.Resolver.Resolve(exchange.EndpointKind(spec.Exchange.Endpoint), spec.Exchange.URL, spec.Exchange.StreamURL)
 	if err != nil {
-		in.EndpointError = "spec.exchange: " + err.Error()
+		in.EndpointError = "spec.exchange: " + redact.URLsIn(err.Error())
+	} else if msg := liveTransportProblem(spec, urls); msg != "" {
+		in.EndpointError = msg
 	}
 	if !creds.OK || in.EndpointError != "" {
 		return r.stop(ctx, key), nil
@@ -214,4 +218,20 @@ func (r *TradingBotReconciler) botsForSecret(ctx context.Context, obj client.Obj
 		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: b.Namespace, Name: b.Name}})
 	}
 	return reqs
+}
+
+// liveTransportProblem repeats the schema's rule that a Live bot reaches a
+// Custom endpoint over TLS only (https and wss), for bots stored before the
+// rule existed: such a bot is not started. Empty when nothing is wrong.
+func liveTransportProblem(spec tradingv1alpha1.TradingBotSpec, urls exchange.URLs) string {
+	if spec.Mode != tradingv1alpha1.ModeLive || spec.Exchange.Endpoint != tradingv1alpha1.EndpointCustom {
+		return ""
+	}
+	if u, err := url.Parse(urls.REST); err != nil || u.Scheme != "https" {
+		return "spec.exchange.url: a Live bot must reach its exchange over https, not plain http"
+	}
+	if u, err := url.Parse(urls.Stream); err != nil || u.Scheme != "wss" {
+		return "spec.exchange.streamURL: a Live bot must read market data over wss, not plain ws"
+	}
+	return ""
 }

@@ -34,7 +34,7 @@ type Account struct {
 
 func newAccount(e *Endpoint, creds Credentials) *Account {
 	a := &Account{e: e, id: accountID(creds.APIKey), creds: creds, orders: &orderBudget{safety: e.reg.opts.WeightSafety}}
-	a.breakers = breakerSet{name: e.urls.REST + " " + a.id, now: e.reg.opts.Now, changed: func(key string, from, to BreakerState) {
+	a.breakers = breakerSet{name: e.shown + " " + a.id, now: e.reg.opts.Now, changed: func(key string, from, to BreakerState) {
 		e.log.Info("account circuit breaker changed state", "account", a.id, "settings", key, "from", from, "to", to)
 		e.notify()
 	}}

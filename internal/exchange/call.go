@@ -125,7 +125,7 @@ func (e *Endpoint) attempt(ctx context.Context, p CallPolicy, call Call, c calle
 	if c.account != nil {
 		label = c.account.id
 	}
-	e.reg.opts.Metrics.request(e.urls.REST, label, call.Path, ClassOf(err))
+	e.reg.opts.Metrics.request(e.shown, label, call.Path, ClassOf(err))
 	return err
 }
 
@@ -222,13 +222,13 @@ func (e *Endpoint) observe(sent time.Time, info ResponseInfo, code int64, acct *
 		e.throttled++
 		e.bannedUntil = laterOf(e.bannedUntil, until)
 		e.mu.Unlock()
-		e.reg.opts.Metrics.throttled(e.urls.REST, info.Status)
+		e.reg.opts.Metrics.throttled(e.shown, info.Status)
 		e.log.Info("IP banned by the exchange", "until", until)
 		e.notify()
 		return until
 	case info.Status == http.StatusTooManyRequests && code == codeTooManyOrders && acct != nil:
 		// Order limits are the account's, not the IP's.
-		e.reg.opts.Metrics.throttled(e.urls.REST, info.Status)
+		e.reg.opts.Metrics.throttled(e.shown, info.Status)
 		acct.pause(until)
 		return until
 	case info.Status == http.StatusTooManyRequests:
@@ -236,7 +236,7 @@ func (e *Endpoint) observe(sent time.Time, info ResponseInfo, code int64, acct *
 		e.throttled++
 		e.pausedUntil = laterOf(e.pausedUntil, until)
 		e.mu.Unlock()
-		e.reg.opts.Metrics.throttled(e.urls.REST, info.Status)
+		e.reg.opts.Metrics.throttled(e.shown, info.Status)
 		e.log.Info("rate limited by the exchange: every call pauses", "until", until)
 		e.notify()
 		return until

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // EndpointKind names where a resource's exchange lives. The values match the
@@ -82,7 +84,7 @@ func (r Resolver) WSAPIURL(u URLs) string {
 func customURLs(restURL, streamURL string) (URLs, error) {
 	u, err := url.Parse(restURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return URLs{}, fmt.Errorf("invalid REST URL %q: want http(s)://host[:port]", restURL)
+		return URLs{}, fmt.Errorf("invalid REST URL %q: want http(s)://host[:port]", redact.URL(restURL))
 	}
 	rest := strings.TrimRight(u.String(), "/")
 	if streamURL == "" {
@@ -92,7 +94,7 @@ func customURLs(restURL, streamURL string) (URLs, error) {
 	}
 	s, err := url.Parse(streamURL)
 	if err != nil || s.Host == "" || (s.Scheme != "ws" && s.Scheme != "wss") {
-		return URLs{}, fmt.Errorf("invalid stream URL %q: want ws(s)://host[:port]", streamURL)
+		return URLs{}, fmt.Errorf("invalid stream URL %q: want ws(s)://host[:port]", redact.URL(streamURL))
 	}
 	return URLs{REST: rest, Stream: strings.TrimRight(s.String(), "/")}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Health is one resource's view of its endpoint: what the endpoint's shared
@@ -98,7 +100,7 @@ func (e *Endpoint) HealthView(opts HealthOptions) *HealthView {
 		opts.Interval = defaultProbeInterval
 	}
 	v := &HealthView{e: e, opts: opts, symbols: uniqueSymbols(opts.Symbols)}
-	v.own.Store(&Health{Endpoint: e.urls.REST})
+	v.own.Store(&Health{Endpoint: e.shown})
 	return v
 }
 
@@ -463,7 +465,8 @@ func (hp *healthProber) round(ctx context.Context, run *probeRun, full bool) {
 		// answers; only failures of the exchange itself make it unreachable.
 		next.reachable = err == nil || ClassOf(err) != ClassTransient
 		if err != nil {
-			next.lastError = shorten(err.Error())
+			// Transport errors quote the URL they failed on.
+			next.lastError = shorten(redact.URLsIn(err.Error()))
 		} else {
 			next.lastError = ""
 			next.clockOffset, next.roundTrip = offset, rtt

@@ -172,7 +172,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		for _, a := range r.Accounts() {
 			st := a.State()
-			url := a.e.urls.REST
+			url := a.e.shown
 			gauge(c.orders10s, float64(st.Orders10s), url, st.ID)
 			for key, b := range st.Breakers {
 				gauge(c.breaker, breakerGauge(b.State), url, st.ID, key)

@@ -238,7 +238,7 @@ func pendingOrder(req OrderRequest, before time.Time, rec *callRecord) PendingOr
 
 func (a *Account) accepted() {
 	a.placed.Add(1)
-	a.e.reg.opts.Metrics.order(a.e.urls.REST, a.id)
+	a.e.reg.opts.Metrics.order(a.e.shown, a.id)
 }
 
 // outcomeUnknown: the request may have reached the exchange, and no answer

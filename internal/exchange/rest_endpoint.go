@@ -9,6 +9,8 @@ import (
 	"github.com/adshao/go-binance/v2"
 	"github.com/go-logr/logr"
 	"github.com/shopspring/decimal"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Endpoint is one exchange REST base URL, shared by every bot that uses it:
@@ -17,6 +19,7 @@ import (
 type Endpoint struct {
 	reg    *Registry
 	urls   URLs
+	shown  string // urls.REST without secrets, for logs, status and metrics
 	clock  clock
 	log    logr.Logger
 	http   *http.Client
@@ -57,14 +60,15 @@ func newEndpoint(r *Registry, urls URLs) *Endpoint {
 	e := &Endpoint{
 		reg:    r,
 		urls:   urls,
+		shown:  redact.URL(urls.REST),
 		clock:  r.clock(),
-		log:    r.opts.Logger.WithValues("endpoint", urls.REST),
 		budget: newWeightBudget(defaultWeightLimit, r.opts.WeightSafety),
 	}
+	e.log = r.opts.Logger.WithValues("endpoint", e.shown)
 	e.orderLimits.Store(&orderLimits{per10s: defaultOrderLimit10s, perDay: defaultOrderLimitDay})
 	e.http = &http.Client{Transport: &ObservingTransport{Base: r.transport, Now: r.opts.Now, Consume: true}}
 	e.public = NewRESTClient(urls.REST, nil, e.http)
-	e.breakers = breakerSet{name: urls.REST, now: r.opts.Now, changed: func(key string, from, to BreakerState) {
+	e.breakers = breakerSet{name: e.shown, now: r.opts.Now, changed: func(key string, from, to BreakerState) {
 		e.log.Info("circuit breaker changed state", "settings", key, "from", from, "to", to)
 		e.notify()
 	}}
@@ -138,7 +142,7 @@ func (e *Endpoint) State() EndpointState {
 	now := e.clock.now()
 	used, limit, waits, waitTime := e.budget.snapshot(windowIndex(e.windowTime(now), minute))
 	st := EndpointState{
-		URL:           e.urls.REST,
+		URL:           e.shown,
 		UsedWeight1m:  used,
 		WeightLimit1m: limit,
 		OrderLimit10s: e.orderLimits.Load().per10s,

@@ -18,7 +18,7 @@ func (f *feed) backfill(st *stream, from, until time.Time) {
 	ctx := f.hub.ctx
 	klines, err := f.fetchKlines(ctx, st.parsed, from, until)
 	if err != nil && ctx.Err() == nil {
-		f.hub.log.Error(err, "backfill failed; reporting a gap", "url", f.url, "stream", st.name,
+		f.hub.log.Error(err, "backfill failed; reporting a gap", "url", f.shown, "stream", st.name,
 			"from", from, "until", until)
 	}
 	st.mu.Lock()

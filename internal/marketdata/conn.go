@@ -126,7 +126,7 @@ const (
 func (c *conn) run() {
 	defer c.feed.hub.wg.Done()
 	f := c.feed
-	log := f.hub.log.WithValues("url", f.url, "conn", c.id)
+	log := f.hub.log.WithValues("url", f.shown, "conn", c.id)
 	bo := f.hub.newBackoff()
 	var sess *session
 	defer func() {
@@ -205,7 +205,7 @@ func (c *conn) connect(hold bool) (*session, error) {
 	if err != nil && status == http.StatusBadRequest {
 		// One refused stream in the URL refuses them all: dial bare and
 		// subscribe in batches, which tells the refused ones apart.
-		f.hub.log.Info("the exchange refused the streams in the URL; subscribing them in batches", "url", f.url, "conn", c.id)
+		f.hub.log.Info("the exchange refused the streams in the URL; subscribing them in batches", "url", f.shown, "conn", c.id)
 		inURL = nil
 		sess, _, err = c.dial(nil, hold)
 	}
@@ -283,7 +283,7 @@ func (c *conn) serve(sess *session, bo *backoff.ExponentialBackOff) (next *sessi
 			}
 		case <-idle.C:
 			if opts.Now().Sub(time.Unix(0, sess.lastFrame.Load())) > opts.IdleTimeout {
-				c.feed.hub.log.Info("connection silent, not even pings; redialling", "url", c.feed.url, "conn", c.id)
+				c.feed.hub.log.Info("connection silent, not even pings; redialling", "url", c.feed.shown, "conn", c.id)
 				return nil, sessionLost
 			}
 		case <-sess.shutdown:
@@ -315,7 +315,7 @@ func (c *conn) rotate(old *session) *session {
 	next, err := c.connect(true)
 	if err != nil {
 		if c.ctx.Err() == nil {
-			c.feed.hub.log.Info("rotation: new connection failed", "url", c.feed.url, "conn", c.id, "error", err.Error())
+			c.feed.hub.log.Info("rotation: new connection failed", "url", c.feed.shown, "conn", c.id, "error", err.Error())
 		}
 		return nil
 	}
@@ -328,7 +328,7 @@ func (c *conn) rotate(old *session) *session {
 		}
 		if next.alive() && old.alive() {
 			if err := old.drain(ctx); err != nil && c.ctx.Err() == nil {
-				c.feed.hub.log.V(1).Info("rotation: old connection not drained", "url", c.feed.url, "conn", c.id, "error", err.Error())
+				c.feed.hub.log.V(1).Info("rotation: old connection not drained", "url", c.feed.shown, "conn", c.id, "error", err.Error())
 			}
 		}
 		cancel()
@@ -436,7 +436,7 @@ func (c *conn) reconcile(sess *session) error {
 		if resubscribed > 0 {
 			f.resubscribes.Add(int64(resubscribed))
 			f.fm.resubscribes.Add(float64(resubscribed))
-			f.hub.log.Info("resubscribing silent streams", "url", f.url, "conn", c.id, "streams", resubscribed)
+			f.hub.log.Info("resubscribing silent streams", "url", f.shown, "conn", c.id, "streams", resubscribed)
 		}
 	} else {
 		for _, n := range names {

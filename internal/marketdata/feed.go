@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // feed is the hub's state for one stream URL: its streams, the connections
@@ -13,6 +15,7 @@ import (
 type feed struct {
 	hub     *Hub
 	url     string // normalized: ws(s)://host[:port]
+	shown   string // url without secrets, for logs and metric labels
 	fm      *feedMetrics
 	fetcher KlineFetcher
 
@@ -38,7 +41,8 @@ func newFeed(h *Hub, url string) *feed {
 	f := &feed{
 		hub:           h,
 		url:           url,
-		fm:            h.opts.Metrics.forURL(url),
+		shown:         redact.URL(url),
+		fm:            h.opts.Metrics.forURL(redact.URL(url)),
 		backfillSlots: make(chan struct{}, maxConcurrentBackfills),
 		streams:       make(map[string]*stream),
 		subs:          make(map[*Subscription]struct{}),
@@ -133,13 +137,13 @@ func (f *feed) dispatch(sess *session, msg []byte, received time.Time) {
 	env, err := splitEnvelope(msg)
 	if err != nil {
 		f.fm.decodeErrors.Inc()
-		f.hub.log.V(1).Info("undecodable message", "url", f.url, "error", err.Error())
+		f.hub.log.V(1).Info("undecodable message", "url", f.shown, "error", err.Error())
 		return
 	}
 	switch {
 	case env.reply != nil:
 		if env.reply.Error != nil {
-			f.hub.log.V(1).Info("control request refused", "url", f.url, "id", string(env.reply.ID),
+			f.hub.log.V(1).Info("control request refused", "url", f.shown, "id", string(env.reply.ID),
 				"code", env.reply.Error.Code, "msg", env.reply.Error.Msg)
 		}
 		sess.gotReply(env.reply.ID, env.reply.Error != nil)
@@ -156,7 +160,7 @@ func (f *feed) dispatch(sess *session, msg []byte, received time.Time) {
 	ev, err := decodeEvent(st.parsed, env.data)
 	if err != nil {
 		f.fm.decodeErrors.Inc()
-		f.hub.log.V(1).Info("undecodable event", "url", f.url, "stream", st.name, "error", err.Error())
+		f.hub.log.V(1).Info("undecodable event", "url", f.shown, "stream", st.name, "error", err.Error())
 		return
 	}
 	ev.Stream, ev.Received = st.name, received
@@ -189,7 +193,7 @@ func (f *feed) reject(c *conn, name string) {
 	if st == nil || st.rejected.Swap(true) {
 		return
 	}
-	f.hub.log.Error(nil, "the exchange refused a stream; its subscribers get a Rejected gap", "url", f.url, "stream", name)
+	f.hub.log.Error(nil, "the exchange refused a stream; its subscribers get a Rejected gap", "url", f.shown, "stream", name)
 	gap := st.rejectedGap(f.hub.opts.Now())
 	st.mu.Lock()
 	for _, sub := range st.subs {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/klineinterval"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // StreamName is a parsed Binance market stream name such as
@@ -139,7 +140,7 @@ func normalizeURL(raw string) (string, error) {
 	u = strings.TrimSuffix(u, "/ws")
 	scheme, rest, ok := strings.Cut(u, "://")
 	if !ok || rest == "" || strings.ContainsAny(rest, "/?#") || (scheme != "ws" && scheme != "wss") {
-		return "", fmt.Errorf("stream URL %q: want ws(s)://host[:port]", raw)
+		return "", fmt.Errorf("stream URL %q: want ws(s)://host[:port]", redact.URL(raw))
 	}
 	return u, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // outcome is what a write's answer means for its points.
@@ -50,7 +52,9 @@ func classify(status int, message string, header http.Header, err error, points 
 	case status == 0:
 		msg := "InfluxDB unreachable"
 		if err != nil {
-			msg += ": " + err.Error()
+			// The error quotes the write URL, whose query may hold a
+			// 1.x user and password.
+			msg += ": " + redact.URLsIn(err.Error())
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = "InfluxDB write timed out"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // request is one write: blocks for one destination, sent as one body.
@@ -283,7 +284,7 @@ func (s *Sink) noteFailureLocked(res result, now time.Time) {
 		s.failing = true
 		s.failingSince = now
 		s.opts.Logger.Info("InfluxDB writes failing; retrying with backoff",
-			"url", redactURL(s.opts.URL), "error", res.message, "pendingPoints", s.bufPoints)
+			"url", redact.URL(s.opts.URL), "error", res.message, "pendingPoints", s.bufPoints)
 	}
 	s.failures++
 	s.lastError = res.message
@@ -298,7 +299,7 @@ func (s *Sink) noteFailureLocked(res result, now time.Time) {
 // noteAnswerLocked records that the server answered: it is reachable.
 func (s *Sink) noteAnswerLocked() {
 	if s.failing {
-		s.opts.Logger.Info("InfluxDB writes recovered", "url", redactURL(s.opts.URL),
+		s.opts.Logger.Info("InfluxDB writes recovered", "url", redact.URL(s.opts.URL),
 			"failedAttempts", s.failures, "pendingPoints", s.bufPoints)
 		s.overflowing = false
 	}

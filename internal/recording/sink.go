@@ -14,6 +14,7 @@ import (
 	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 
 	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Sink delivers the points of every Writer to one InfluxDB. Create one per
@@ -95,7 +96,7 @@ func NewSink(opts SinkOptions) (*Sink, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		s.unregister()
-		return nil, fmt.Errorf("InfluxDB URL %q: want http(s)://host:port", redactURL(opts.URL))
+		return nil, fmt.Errorf("InfluxDB URL %q: want http(s)://host:port", redact.URL(opts.URL))
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
@@ -225,14 +226,4 @@ func (s *Sink) wakeSender() {
 	case s.wake <- struct{}{}:
 	default:
 	}
-}
-
-// redactURL drops a URL's user information, so it can be shown.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	return u.String()
 }

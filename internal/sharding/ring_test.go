@@ -37,14 +37,16 @@ func startAPIServer(t *testing.T) (client.Client, string) {
 	}
 	env := &envtest.Environment{}
 	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
+	// Stopped even when Start fails: it can fail with the control plane
+	// already up (a CRD refused), which must not outlive the test.
 	t.Cleanup(func() {
 		if err := env.Stop(); err != nil {
 			t.Errorf("stopping the control plane: %v", err)
 		}
 	})
+	if err != nil {
+		t.Fatalf("starting the control plane: %v", err)
+	}
 	scheme := k8sruntime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

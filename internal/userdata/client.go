@@ -21,6 +21,7 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/backoff"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
+	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
 // Defaults for Options fields left zero.
@@ -142,7 +143,7 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		if err != nil {
 			c.failures.Add(1)
-			msg := err.Error()
+			msg := redact.URLsIn(err.Error()) // a dial error quotes the URL
 			c.lastError.Store(&msg)
 			c.opts.Logger.V(1).Info("user-data stream failed", "error", msg)
 		}

@@ -77,14 +77,16 @@ func StartControlPlane(t testing.TB, root, dir string) (kubeconfig string, c cli
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
+	// Stopped even when Start fails: it can fail with the control plane
+	// already up (a CRD refused), which must not outlive the test.
 	t.Cleanup(func() {
 		if err := env.Stop(); err != nil {
 			t.Errorf("stopping the control plane: %v", err)
 		}
 	})
+	if err != nil {
+		t.Fatalf("starting the control plane: %v", err)
+	}
 	admin, err := env.AddUser(envtest.User{Name: "drill-operator", Groups: []string{"system:masters"}}, nil)
 	if err != nil {
 		t.Fatal(err)

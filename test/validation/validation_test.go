@@ -46,6 +46,11 @@ func runSuite(m *testing.M) int {
 	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "starting envtest: %v\n", err)
+		// Start fails after the control plane is up when a CRD is refused
+		// (a rule over its cost budget, say): stop it, or it outlives us.
+		if err := env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
+		}
 		return 1
 	}
 	defer func() {
@@ -97,12 +102,29 @@ func runInvalidCases(t *testing.T, base string, cases []invalidCase) {
 				t.Fatalf("got %v; want an Invalid error", err)
 			}
 			t.Log(err)
+			checkReadable(t, err.Error())
 			for _, frag := range tc.want {
 				if !strings.Contains(err.Error(), frag) {
 					t.Errorf("error %q\n does not contain %q", err.Error(), frag)
 				}
 			}
 		})
+	}
+}
+
+// unreadable are fragments of refusals that show the schema's machinery
+// instead of saying in words what is allowed: a raw regular expression, a
+// CEL conversion or evaluation error, a rule quoted as its message.
+var unreadable = []string{"should match", "type conversion error", "evaluating rule", "failed rule",
+	"no such key", "no such overload", "compile error"}
+
+// checkReadable fails the test when a refusal shows one of unreadable.
+func checkReadable(t *testing.T, msg string) {
+	t.Helper()
+	for _, frag := range unreadable {
+		if strings.Contains(msg, frag) {
+			t.Errorf("refusal %q shows %q instead of saying in words what is allowed", msg, frag)
+		}
 	}
 }
 
