@@ -19,9 +19,9 @@ func TestCRDNames(t *testing.T) {
 		columns   []string
 	}{
 		{"tradingbots.trading.tradebot.dev", "tb",
-			[]string{"Mode", "Phase", "Breaker", "Weight", "Signals", "PnL", "Age"}},
+			[]string{"Mode", "Phase", "Breaker", "Weight", "Signals", "PnL", "Age", "Replica"}},
 		{"symbolwatches.trading.tradebot.dev", "sw",
-			[]string{"Symbols", "Phase", "Breaker", "Lag", "Signals", "Age"}},
+			[]string{"Symbols", "Phase", "Breaker", "Lag", "Signals", "Age", "Replica"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.crd, func(t *testing.T) {
