@@ -70,7 +70,12 @@ func (st *marketState) published() MarketSnapshot {
 }
 
 func (g *Group) runMarketData(ctx context.Context) error {
-	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, g.cfg.Streams, marketdata.SubscribeOptions{})
+	// Pulled, not pushed: a wake-up takes everything pending, with no
+	// goroutine hand-off per event (thousands of bots share a few
+	// symbols' events). Open-kline updates are skipped where a ticker
+	// stream of the symbol gives its price anyway.
+	sub, err := g.cfg.Hub.Subscribe(g.cfg.Endpoint.URLs().Stream, g.cfg.Streams,
+		marketdata.SubscribeOptions{Pull: true, OnlyClosedKlines: tickersCoverKlines(g.cfg.Streams)})
 	if err != nil {
 		// Stream names come from a validated spec: retrying cannot help.
 		g.publishMarket(func(m *MarketSnapshot) { m.LastError = redact.URLsIn(err.Error()) })
@@ -86,11 +91,16 @@ func (g *Group) runMarketData(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-sub.Events():
-			if !ok {
-				return subscriptionEnded(ctx, "market data")
+		case <-sub.Done():
+			return subscriptionEnded(ctx, "market data")
+		case <-sub.Ready():
+			for {
+				ev, ok := sub.Next()
+				if !ok {
+					break
+				}
+				g.applyEvent(st, ev)
 			}
-			g.applyEvent(st, ev)
 		case <-tick.C:
 			// Staleness is news even when no event comes: that is when
 			// it matters.
@@ -114,6 +124,33 @@ func (g *Group) runMarketData(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// tickersCoverKlines reports whether every symbol with a kline stream among
+// streams also has a ticker stream: then open-kline updates add nothing
+// the task needs (closed klines still come, and the ticker gives the last
+// price every second).
+func tickersCoverKlines(streams []string) bool {
+	tickers := map[string]bool{}
+	var klines []string
+	for _, s := range streams {
+		n, err := marketdata.ParseStream(s)
+		if err != nil {
+			return false
+		}
+		switch n.Kind {
+		case marketdata.KindTicker, marketdata.KindMiniTicker:
+			tickers[n.Symbol] = true
+		case marketdata.KindKline:
+			klines = append(klines, n.Symbol)
+		}
+	}
+	for _, sym := range klines {
+		if !tickers[sym] {
+			return false
+		}
+	}
+	return true
 }
 
 // applyEvent folds one event into the task's state and records it.

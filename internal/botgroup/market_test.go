@@ -191,3 +191,22 @@ func startSink(t *testing.T) (*influxtest.Server, *recording.Sink) {
 	})
 	return influx, sink
 }
+
+func TestTickersCoverKlines(t *testing.T) {
+	k := marketdata.KlineStream
+	tk := marketdata.TickerStream
+	for _, tc := range []struct {
+		streams []string
+		want    bool
+	}{
+		{[]string{k("BTCUSDT", "1m"), tk("BTCUSDT"), k("ETHUSDT", "1m"), tk("ETHUSDT")}, true},
+		{[]string{k("BTCUSDT", "1m"), tk("ETHUSDT")}, false},
+		{[]string{k("BTCUSDT", "1m"), marketdata.MiniTickerStream("BTCUSDT")}, true},
+		{[]string{marketdata.TradeStream("BTCUSDT")}, true},
+		{[]string{k("BTCUSDT", "1m")}, false},
+	} {
+		if got := tickersCoverKlines(tc.streams); got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.streams, got, tc.want)
+		}
+	}
+}
