@@ -86,6 +86,17 @@ func TestInstall(t *testing.T) {
 	if !slices.Contains(args, "--influx-token-file=/etc/tradebot/influx/admin-token") || !slices.Contains(args, "--leader-elect") {
 		t.Errorf("stored Deployment args = %q", args)
 	}
+	// The simulator (on in everything-on.yaml) and its Service.
+	var sim appsv1.Deployment
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: simName}, &sim); err != nil {
+		t.Errorf("reading the simulator Deployment: %v", err)
+	} else if img := sim.Spec.Template.Spec.Containers[0].Image; img != "tradebot-exchange-sim:"+appVersion(t) {
+		t.Errorf("stored simulator image = %q", img)
+	}
+	var simSvc corev1.Service
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: simName}, &simSvc); err != nil {
+		t.Errorf("reading the simulator Service: %v", err)
+	}
 	var pvc corev1.PersistentVolumeClaim
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "tradebot-operator-spool"}, &pvc); err != nil {
 		t.Errorf("reading the spool PVC: %v", err)
@@ -108,6 +119,8 @@ func TestInstall(t *testing.T) {
 	}{
 		{&appsv1.Deployment{}, client.ObjectKey{Namespace: namespace, Name: release}},
 		{&rbacv1.ClusterRole{}, client.ObjectKey{Name: release + "-manager"}},
+		{&appsv1.Deployment{}, client.ObjectKey{Namespace: namespace, Name: simName}},
+		{&corev1.Service{}, client.ObjectKey{Namespace: namespace, Name: simName}},
 	}
 	for _, g := range gone {
 		if err := c.Get(ctx, g.key, g.obj); !apierrors.IsNotFound(err) {
