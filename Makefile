@@ -104,6 +104,11 @@ image-push: image-push-check image ## Build, then push the operator's image inde
 image-push-check:
 	@test -n "$(IMAGE)" || { echo "make image-push: set IMAGE=registry/repository:tag"; exit 1; }
 
+.PHONY: chart-push
+chart-push: ## Package the Helm chart and push it to CHART_REPO=oci://registry/path (PLAIN_HTTP=1 for a registry without TLS).
+	@test -n "$(CHART_REPO)" || { echo "make chart-push: set CHART_REPO=oci://registry/path"; exit 1; }
+	hack/chart-push.sh $(if $(PLAIN_HTTP),--plain-http) $(CHART_REPO)
+
 .PHONY: control-plane
 control-plane: ## Build (once, cached) kube-apiserver, etcd and kubectl.
 	@hack/tools.sh control-plane
