@@ -119,6 +119,10 @@ control-plane: ## Build (once, cached) kube-apiserver, etcd and kubectl.
 demo: build ## Start a local control plane, InfluxDB, the simulator and the operator; apply the samples; keep running.
 	hack/demo.sh
 
+.PHONY: kind-up
+kind-up: ## Run the operator and the simulator on a kind cluster (KIND_CLUSTER, default tradebot) with the samples; KIND_UP_FLAGS=--dry-run prints the plan.
+	hack/kind-up.sh $(KIND_UP_FLAGS)
+
 .PHONY: demo-check
 demo-check: build ## Like demo, but exit 0 once the samples report Running with status filled in and their points are in InfluxDB.
 	hack/demo.sh --check
