@@ -25,11 +25,12 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs and RBAC from the API types and kubebuilder markers, and copy them into the Helm chart.
+manifests: ## Generate CRDs and RBAC from the API types and kubebuilder markers, copy them into the Helm chart, and generate the chart's Grafana dashboard and alerts (hack/dashgen).
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false webhook paths="./api/..." paths="./internal/controller/..." output:crd:artifacts:config=config/crd/bases
 	rm -f $(CHART)/crds/*.yaml
 	cp config/crd/bases/*.yaml $(CHART)/crds/
 	cp config/rbac/role.yaml $(CHART)/files/role.yaml
+	$(GO) run ./hack/dashgen -out $(CHART)/files
 
 .PHONY: generate
 generate: ## Generate deepcopy code for the API types.

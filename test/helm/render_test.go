@@ -193,7 +193,7 @@ func TestEverythingOn(t *testing.T) {
 	r := render(t, "--values", everythingOn)
 	wantKinds := map[string]int{"Deployment": 2, "ServiceAccount": 1, "ClusterRole": 1,
 		"ClusterRoleBinding": 1, "Role": 1, "RoleBinding": 1, "Service": 2,
-		"PersistentVolumeClaim": 1, "ServiceMonitor": 1}
+		"PersistentVolumeClaim": 1, "ServiceMonitor": 1, "ConfigMap": 1, "PrometheusRule": 1}
 	if got := r.kinds(); !reflect.DeepEqual(got, wantKinds) {
 		t.Errorf("rendered kinds = %v, want %v", got, wantKinds)
 	}
@@ -286,6 +286,14 @@ func TestNoSecretRendered(t *testing.T) {
 			}
 			_, hasData := obj["data"]
 			_, hasStringData := obj["stringData"]
+			if o.Kind == "ConfigMap" && o.Name == release+"-dashboard" {
+				// The Grafana dashboard, and nothing else.
+				data, _ := obj["data"].(map[string]any)
+				if _, ok := data["tradebot-operator.json"]; !ok || len(data) != 1 || hasStringData {
+					t.Errorf("%v: the dashboard ConfigMap carries %v", args, data)
+				}
+				continue
+			}
 			if o.Kind == "Secret" || o.Kind == "ConfigMap" || hasData || hasStringData {
 				t.Errorf("%v: %s %s carries data", args, o.Kind, o.Name)
 			}
