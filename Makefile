@@ -25,11 +25,12 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs and RBAC from the API types and kubebuilder markers, and copy them into the Helm chart.
+manifests: ## Generate CRDs and RBAC from the API types and kubebuilder markers, copy them into the Helm chart, and generate the chart's Grafana dashboard and alerts (hack/dashgen).
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false webhook paths="./api/..." paths="./internal/controller/..." output:crd:artifacts:config=config/crd/bases
 	rm -f $(CHART)/crds/*.yaml
 	cp config/crd/bases/*.yaml $(CHART)/crds/
 	cp config/rbac/role.yaml $(CHART)/files/role.yaml
+	$(GO) run ./hack/dashgen -out $(CHART)/files
 
 .PHONY: generate
 generate: ## Generate deepcopy code for the API types.
@@ -104,6 +105,11 @@ image-push: image-push-check image ## Build, then push the operator's image inde
 image-push-check:
 	@test -n "$(IMAGE)" || { echo "make image-push: set IMAGE=registry/repository:tag"; exit 1; }
 
+.PHONY: chart-push
+chart-push: ## Package the Helm chart and push it to CHART_REPO=oci://registry/path (PLAIN_HTTP=1 for a registry without TLS).
+	@test -n "$(CHART_REPO)" || { echo "make chart-push: set CHART_REPO=oci://registry/path"; exit 1; }
+	hack/chart-push.sh $(if $(PLAIN_HTTP),--plain-http) $(CHART_REPO)
+
 .PHONY: control-plane
 control-plane: ## Build (once, cached) kube-apiserver, etcd and kubectl.
 	@hack/tools.sh control-plane
@@ -113,6 +119,10 @@ control-plane: ## Build (once, cached) kube-apiserver, etcd and kubectl.
 .PHONY: demo
 demo: build ## Start a local control plane, InfluxDB, the simulator and the operator; apply the samples; keep running.
 	hack/demo.sh
+
+.PHONY: kind-up
+kind-up: ## Run the operator and the simulator on a kind cluster (KIND_CLUSTER, default tradebot) with the samples; KIND_UP_FLAGS=--dry-run prints the plan.
+	hack/kind-up.sh $(KIND_UP_FLAGS)
 
 .PHONY: demo-check
 demo-check: build ## Like demo, but exit 0 once the samples report Running with status filled in and their points are in InfluxDB.

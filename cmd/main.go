@@ -13,6 +13,7 @@ import (
 	// and the CA roots (the latter used only where the system has none).
 	_ "time/tzdata"
 
+	"github.com/prometheus/client_golang/prometheus"
 	_ "golang.org/x/crypto/x509roots/fallback"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -176,21 +177,21 @@ func run(ctx context.Context, o options) error {
 
 	changes := controller.NewChangeFeed()
 	resolver := exchange.Resolver{SimulatorURL: o.simulatorURL}
+	om, err := newOperatorMetrics(metrics.Registry)
+	if err != nil {
+		return err
+	}
 	registry := exchange.NewRegistry(exchange.RegistryOptions{
 		Transport:      exchange.NewTransport(exchange.TransportOptions{}),
 		RequestTimeout: o.requestTimeout,
 		Logger:         ctrl.Log.WithName("exchange"),
-		Metrics:        exchange.NewMetrics(metrics.Registry),
+		Metrics:        om.exchange,
 		OnChange:       changes.NotifyEndpoint,
 	})
 	defer registry.Close()
-	hubMetrics, err := marketdata.NewMetrics(metrics.Registry)
-	if err != nil {
-		return fmt.Errorf("market-data metrics: %w", err)
-	}
 	hub := marketdata.NewHub(marketdata.Options{
 		Logger:   ctrl.Log.WithName("marketdata"),
-		Metrics:  hubMetrics,
+		Metrics:  om.hub,
 		Backfill: botgroup.KlineBackfill(registry),
 	})
 	if err := mgr.Add(hub); err != nil {
@@ -200,20 +201,12 @@ func run(ctx context.Context, o options) error {
 	// feeds still running when the manager has stopped every group.
 	feeds := signalfeed.New(signalfeed.Options{Hub: hub, Logger: ctrl.Log.WithName("signalfeed")})
 	defer feeds.Close()
-	sink, err := newRecordingSink(o.recording)
+	sink, err := newRecordingSink(o.recording, metrics.Registry)
 	if err != nil {
 		return err
 	}
 	if sink != nil {
 		defer closeRecordingSink(sink)
-	}
-	signalMetrics, err := botgroup.NewSignalMetrics(metrics.Registry)
-	if err != nil {
-		return fmt.Errorf("signal metrics: %w", err)
-	}
-	tradingMetrics, err := trading.NewMetrics(metrics.Registry)
-	if err != nil {
-		return fmt.Errorf("trading metrics: %w", err)
 	}
 	assembler := botgroup.NewAssembler(botgroup.AssemblerOptions{
 		Registry:       registry,
@@ -221,8 +214,8 @@ func run(ctx context.Context, o options) error {
 		Hub:            hub,
 		Feeds:          feeds,
 		Sink:           sink,
-		SignalMetrics:  signalMetrics,
-		TradingMetrics: tradingMetrics,
+		SignalMetrics:  om.signals,
+		TradingMetrics: om.trading,
 		ProbeInterval:  o.probeInterval,
 		HealthEvery:    o.statusInterval,
 	})
@@ -289,10 +282,36 @@ func clientConfigs(base *rest.Config, o options) (mgr, leader *rest.Config) {
 	return mgr, leader
 }
 
-// newRecordingSink returns the process's InfluxDB sink, or nil when the
-// operator runs without --influx-url (resources then report that nothing
-// is recorded).
-func newRecordingSink(f recording.Flags) (*recording.Sink, error) {
+// operatorMetrics are the operator's own Prometheus collectors (the
+// recording sink registers its own, with --influx-url).
+type operatorMetrics struct {
+	exchange *exchange.Metrics
+	hub      *marketdata.Metrics
+	signals  *botgroup.SignalMetrics
+	trading  *trading.Metrics
+}
+
+// newOperatorMetrics creates the operator's collectors and registers them
+// with reg: controller-runtime's metrics.Registry, served on /metrics.
+func newOperatorMetrics(reg prometheus.Registerer) (operatorMetrics, error) {
+	om := operatorMetrics{exchange: exchange.NewMetrics(reg)}
+	var err error
+	if om.hub, err = marketdata.NewMetrics(reg); err != nil {
+		return om, fmt.Errorf("market-data metrics: %w", err)
+	}
+	if om.signals, err = botgroup.NewSignalMetrics(reg); err != nil {
+		return om, fmt.Errorf("signal metrics: %w", err)
+	}
+	if om.trading, err = trading.NewMetrics(reg); err != nil {
+		return om, fmt.Errorf("trading metrics: %w", err)
+	}
+	return om, nil
+}
+
+// newRecordingSink returns the process's InfluxDB sink, registering its
+// metrics with reg, or nil when the operator runs without --influx-url
+// (resources then report that nothing is recorded).
+func newRecordingSink(f recording.Flags, reg prometheus.Registerer) (*recording.Sink, error) {
 	if f.URL == "" {
 		return nil, nil
 	}
@@ -300,7 +319,7 @@ func newRecordingSink(f recording.Flags) (*recording.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	so.Registry = metrics.Registry
+	so.Registry = reg
 	so.Logger = ctrl.Log.WithName("recording")
 	sink, err := recording.NewSink(so)
 	if err != nil {

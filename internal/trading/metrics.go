@@ -13,6 +13,7 @@ import (
 type Metrics struct {
 	orders *prometheus.CounterVec
 	pnl    *prometheus.GaugeVec
+	halted *prometheus.GaugeVec
 	ack    prometheus.Histogram
 }
 
@@ -28,6 +29,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "tradebot", Name: "pnl_quote",
 			Help: "Profit and loss in the quote asset: kind is realized, unrealized, fees or day.",
 		}, []string{"bot", "kind"}),
+		halted: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "tradebot", Name: "risk_halted",
+			Help: "1 while a risk limit halts the bot (its RiskHalted condition is True), else 0.",
+		}, []string{"bot"}),
 		ack: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "tradebot", Name: "signal_to_ack_seconds",
 			Help:    "From a signal reaching the executor to its order being acknowledged by the exchange.",
@@ -38,7 +43,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.orders, m.pnl, m.ack} {
+	for _, c := range []prometheus.Collector{m.orders, m.pnl, m.halted, m.ack} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}
@@ -56,6 +61,7 @@ func (m *Metrics) Forget(bot string) {
 	}
 	m.orders.DeletePartialMatch(prometheus.Labels{"bot": bot})
 	m.pnl.DeletePartialMatch(prometheus.Labels{"bot": bot})
+	m.halted.DeletePartialMatch(prometheus.Labels{"bot": bot})
 }
 
 func (m *Metrics) orderInc(bot, result string) {
@@ -81,4 +87,9 @@ func (m *Metrics) observe(bot string, s *Snapshot) {
 	} {
 		m.pnl.WithLabelValues(bot, kind).Set(v)
 	}
+	halted := 0.0
+	if s.Risk.Halted {
+		halted = 1
+	}
+	m.halted.WithLabelValues(bot).Set(halted)
 }

@@ -124,11 +124,29 @@ func (r rendered) one(t *testing.T, kind string, into any) {
 	}
 }
 
-// deployment returns the rendered Deployment and its manager container.
+// named decodes the only object of the given kind and name into into.
+func (r rendered) named(t *testing.T, kind, name string, into any) {
+	t.Helper()
+	var found []manifest
+	for _, o := range r.objects {
+		if o.Kind == kind && o.Name == name {
+			found = append(found, o)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s %s, rendered %d", kind, name, len(found))
+	}
+	if err := yaml.UnmarshalStrict(found[0].YAML, into); err != nil {
+		t.Fatalf("decoding the %s %s: %v\n%s", kind, name, err, found[0].YAML)
+	}
+}
+
+// deployment returns the operator's rendered Deployment and its manager
+// container.
 func (r rendered) deployment(t *testing.T) (appsv1.Deployment, corev1.Container) {
 	t.Helper()
 	var d appsv1.Deployment
-	r.one(t, "Deployment", &d)
+	r.named(t, "Deployment", release, &d)
 	cs := d.Spec.Template.Spec.Containers
 	if len(cs) != 1 || cs[0].Name != "manager" {
 		t.Fatalf("want one container named manager, got %+v", cs)

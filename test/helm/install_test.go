@@ -22,8 +22,8 @@ import (
 
 // TestInstall installs the chart with helm into a real kube-apiserver
 // (envtest; nothing runs the pods), checks what the API server stored, and
-// uninstalls it again. The ServiceMonitor stays off: the control plane has
-// no Prometheus Operator CRDs.
+// uninstalls it again. The ServiceMonitor and the PrometheusRule stay off:
+// the control plane has no Prometheus Operator CRDs.
 func TestInstall(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Fatal("TestInstall needs kube-apiserver and etcd: KUBEBUILDER_ASSETS is not set.\n" +
@@ -64,7 +64,7 @@ func TestInstall(t *testing.T) {
 
 	out, errOut, err := helm(t, "install", release, chartDir, "--kubeconfig", kubeconfigPath,
 		"--namespace", namespace, "--create-namespace",
-		"--values", everythingOn, "--set", "metrics.serviceMonitor.enabled=false")
+		"--values", everythingOn, "--set", "metrics.serviceMonitor.enabled=false,prometheusRule.enabled=false")
 	if err != nil {
 		t.Fatalf("helm install: %v\n%s%s", err, out, errOut)
 	}
@@ -86,9 +86,27 @@ func TestInstall(t *testing.T) {
 	if !slices.Contains(args, "--influx-token-file=/etc/tradebot/influx/admin-token") || !slices.Contains(args, "--leader-elect") {
 		t.Errorf("stored Deployment args = %q", args)
 	}
+	// The simulator (on in everything-on.yaml) and its Service.
+	var sim appsv1.Deployment
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: simName}, &sim); err != nil {
+		t.Errorf("reading the simulator Deployment: %v", err)
+	} else if img := sim.Spec.Template.Spec.Containers[0].Image; img != "tradebot-exchange-sim:"+appVersion(t) {
+		t.Errorf("stored simulator image = %q", img)
+	}
+	var simSvc corev1.Service
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: simName}, &simSvc); err != nil {
+		t.Errorf("reading the simulator Service: %v", err)
+	}
 	var pvc corev1.PersistentVolumeClaim
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "tradebot-operator-spool"}, &pvc); err != nil {
 		t.Errorf("reading the spool PVC: %v", err)
+	}
+	// The Grafana dashboard's ConfigMap, labelled for the sidecar.
+	var dash corev1.ConfigMap
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: release + "-dashboard"}, &dash); err != nil {
+		t.Errorf("reading the dashboard ConfigMap: %v", err)
+	} else if dash.Labels["grafana_dashboard"] != "1" || !strings.Contains(dash.Data["tradebot-operator.json"], `"uid": "tradebot-operator"`) {
+		t.Errorf("stored dashboard ConfigMap: labels %v, %d bytes of JSON", dash.Labels, len(dash.Data["tradebot-operator.json"]))
 	}
 	var want, got rbacv1.ClusterRole
 	readYAML(t, "config/rbac/role.yaml", &want)
@@ -108,6 +126,8 @@ func TestInstall(t *testing.T) {
 	}{
 		{&appsv1.Deployment{}, client.ObjectKey{Namespace: namespace, Name: release}},
 		{&rbacv1.ClusterRole{}, client.ObjectKey{Name: release + "-manager"}},
+		{&appsv1.Deployment{}, client.ObjectKey{Namespace: namespace, Name: simName}},
+		{&corev1.Service{}, client.ObjectKey{Namespace: namespace, Name: simName}},
 	}
 	for _, g := range gone {
 		if err := c.Get(ctx, g.key, g.obj); !apierrors.IsNotFound(err) {

@@ -17,6 +17,15 @@ import (
 
 const everythingOn = "testdata/everything-on.yaml"
 
+// tmpVolume and tmpMount are the operator's /tmp: an emptyDir, since the
+// root filesystem is read-only.
+func tmpVolume() corev1.Volume {
+	return corev1.Volume{Name: "tmp", VolumeSource: corev1.VolumeSource{
+		EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr(resource.MustParse("64Mi"))}}}
+}
+
+func tmpMount() corev1.VolumeMount { return corev1.VolumeMount{Name: "tmp", MountPath: "/tmp"} }
+
 func TestLint(t *testing.T) {
 	for _, values := range [][]string{nil, {"--values", everythingOn}} {
 		args := append([]string{"lint", "--strict", chartDir}, values...)
@@ -46,6 +55,12 @@ func TestArgs(t *testing.T) {
 				base[2:], intervals)},
 		{"sharding replaces leader election", []string{"--set", "sharding.enabled=true,sharding.leaseDuration=20s,sharding.egress=distinct"},
 			slices.Concat(base[:2], []string{"--sharding", "--shard-lease-duration=20s", "--shard-egress=distinct"}, intervals)},
+		{"simulator deployed", []string{"--set", "simulator.enabled=true"},
+			slices.Concat(base, []string{"--simulator-url=http://tradebot-operator-exchange-sim.tradebot-system.svc:18090"}, intervals)},
+		{"simulator deployed on another port", []string{"--set", "simulator.enabled=true,simulator.port=19000"},
+			slices.Concat(base, []string{"--simulator-url=http://tradebot-operator-exchange-sim.tradebot-system.svc:19000"}, intervals)},
+		{"simulator URL set", []string{"--set", "operator.simulatorURL=http://sim.elsewhere:18090"},
+			slices.Concat(base, []string{"--simulator-url=http://sim.elsewhere:18090"}, intervals)},
 		{"live trading", []string{"--set", "operator.allowLiveTrading=true"},
 			slices.Concat(base, intervals, []string{"--allow-live-trading"})},
 		{"influx url without token", []string{"--set", "influx.url=http://influx:8086"},
@@ -123,15 +138,17 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("probe %+v, want GET %s on port probes", p.probe, p.path)
 		}
 	}
-	if len(pod.Volumes) != 0 || len(c.VolumeMounts) != 0 {
-		t.Errorf("volumes %+v, mounts %+v: want none by default", pod.Volumes, c.VolumeMounts)
+	// The root filesystem is read-only: /tmp is an emptyDir, the only
+	// volume by default.
+	if !reflect.DeepEqual(pod.Volumes, []corev1.Volume{tmpVolume()}) || !reflect.DeepEqual(c.VolumeMounts, []corev1.VolumeMount{tmpMount()}) {
+		t.Errorf("volumes %+v, mounts %+v: want only the /tmp emptyDir by default", pod.Volumes, c.VolumeMounts)
 	}
 	if got := c.Resources.Limits.Memory(); got.Cmp(resource.MustParse("512Mi")) != 0 {
 		t.Errorf("memory limit = %s, want 512Mi", got)
 	}
 
 	var svc corev1.Service
-	r.one(t, "Service", &svc)
+	r.named(t, "Service", release+"-metrics", &svc)
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8080 || svc.Spec.Ports[0].TargetPort.String() != "metrics" {
 		t.Errorf("metrics service ports = %+v", svc.Spec.Ports)
 	}
@@ -174,9 +191,9 @@ func TestRBACMatchesConfig(t *testing.T) {
 
 func TestEverythingOn(t *testing.T) {
 	r := render(t, "--values", everythingOn)
-	wantKinds := map[string]int{"Deployment": 1, "ServiceAccount": 1, "ClusterRole": 1,
-		"ClusterRoleBinding": 1, "Role": 1, "RoleBinding": 1, "Service": 1,
-		"PersistentVolumeClaim": 1, "ServiceMonitor": 1}
+	wantKinds := map[string]int{"Deployment": 2, "ServiceAccount": 1, "ClusterRole": 1,
+		"ClusterRoleBinding": 1, "Role": 1, "RoleBinding": 1, "Service": 2,
+		"PersistentVolumeClaim": 1, "ServiceMonitor": 1, "ConfigMap": 1, "PrometheusRule": 1}
 	if got := r.kinds(); !reflect.DeepEqual(got, wantKinds) {
 		t.Errorf("rendered kinds = %v, want %v", got, wantKinds)
 	}
@@ -186,6 +203,7 @@ func TestEverythingOn(t *testing.T) {
 	}
 	pod := d.Spec.Template.Spec
 	wantVolumes := []corev1.Volume{
+		tmpVolume(),
 		{Name: "influx-token", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: "influx-credentials", DefaultMode: ptr(int32(0o440)),
 			Items: []corev1.KeyToPath{{Key: "admin-token", Path: "admin-token"}},
@@ -198,6 +216,7 @@ func TestEverythingOn(t *testing.T) {
 		t.Errorf("volumes:\n got %+v\nwant %+v", pod.Volumes, wantVolumes)
 	}
 	wantMounts := []corev1.VolumeMount{
+		tmpMount(),
 		{Name: "influx-token", MountPath: "/etc/tradebot/influx", ReadOnly: true},
 		{Name: "spool", MountPath: "/var/lib/tradebot/spool"},
 	}
@@ -267,6 +286,14 @@ func TestNoSecretRendered(t *testing.T) {
 			}
 			_, hasData := obj["data"]
 			_, hasStringData := obj["stringData"]
+			if o.Kind == "ConfigMap" && o.Name == release+"-dashboard" {
+				// The Grafana dashboard, and nothing else.
+				data, _ := obj["data"].(map[string]any)
+				if _, ok := data["tradebot-operator.json"]; !ok || len(data) != 1 || hasStringData {
+					t.Errorf("%v: the dashboard ConfigMap carries %v", args, data)
+				}
+				continue
+			}
 			if o.Kind == "Secret" || o.Kind == "ConfigMap" || hasData || hasStringData {
 				t.Errorf("%v: %s %s carries data", args, o.Kind, o.Name)
 			}

@@ -45,6 +45,40 @@ control-plane: controller-manager
 {{- end }}
 {{- end }}
 
+{{/* The exchange simulator's name (Deployment and Service). */}}
+{{- define "tradebot-operator.simulatorName" -}}
+{{- printf "%s-exchange-sim" (include "tradebot-operator.fullname" . | trunc 50 | trimSuffix "-") }}
+{{- end }}
+
+{{/* Labels on the simulator's objects. */}}
+{{- define "tradebot-operator.simulatorLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "tradebot-operator.simulatorSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tradebot-operator
+{{- end }}
+
+{{/* Labels that select the simulator's pods (never the operator's). */}}
+{{- define "tradebot-operator.simulatorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "tradebot-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: exchange-sim
+{{- end }}
+
+{{/*
+The URL the operator's "Simulator" endpoint resolves to: operator.simulatorURL
+when set, else the simulator this chart deploys, else nothing (the
+operator's own default).
+*/}}
+{{- define "tradebot-operator.simulatorURL" -}}
+{{- if .Values.operator.simulatorURL -}}
+{{- .Values.operator.simulatorURL -}}
+{{- else if .Values.simulator.enabled -}}
+{{- printf "http://%s.%s.svc:%v" (include "tradebot-operator.simulatorName" .) .Release.Namespace .Values.simulator.port -}}
+{{- end -}}
+{{- end }}
+
 {{/* Where the InfluxDB token Secret is mounted. */}}
 {{- define "tradebot-operator.influxTokenDir" -}}
 /etc/tradebot/influx
@@ -72,7 +106,7 @@ rendered with toYaml so that any value is quoted correctly.
 {{- else if .Values.leaderElection.enabled -}}
 {{- $args = concat $args (list "--leader-elect" (printf "--leader-election-id=%s" .Values.leaderElection.id)) -}}
 {{- end -}}
-{{- with $op.simulatorURL -}}
+{{- with (include "tradebot-operator.simulatorURL" .) -}}
 {{- $args = append $args (printf "--simulator-url=%s" .) -}}
 {{- end -}}
 {{- $args = concat $args (list (printf "--status-interval=%s" $op.statusInterval) (printf "--probe-interval=%s" $op.probeInterval) (printf "--exchange-request-timeout=%s" $op.exchangeRequestTimeout)) -}}
