@@ -34,6 +34,11 @@ const eventSource = "tradebot-operator"
 // the cache anyway would lose its data.
 func ManagerOptions(o ctrl.Options) ctrl.Options {
 	o.Cache.ReaderFailOnMissingInformer = true
+	// managedFields are a large share of each cached object and nothing
+	// here reads them (the operator patches; it never applies).
+	if o.Cache.DefaultTransform == nil {
+		o.Cache.DefaultTransform = cache.TransformStripManagedFields()
+	}
 	byObject := make(map[client.Object]cache.ByObject, len(o.Cache.ByObject)+1)
 	maps.Copy(byObject, o.Cache.ByObject)
 	byObject[&corev1.Secret{}] = cache.ByObject{Transform: stripSecret}
