@@ -10,8 +10,8 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
-	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 	"github.com/tradebot-operator/tradebot-operator/internal/redact"
+	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
 // marketPublishEvery bounds how often the market-data task republishes the
