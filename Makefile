@@ -48,6 +48,11 @@ vet: ## Run go vet.
 tidy: ## Run go mod tidy.
 	$(GO) mod tidy
 
+.PHONY: lint
+lint: ## Run golangci-lint (.golangci.yml) on the module, e2e files included, and shellcheck on the shell scripts.
+	$$(hack/tools.sh golangci-lint) run --build-tags e2e ./...
+	$$(hack/tools.sh shellcheck) $$(git ls-files '*.sh' .ci/run)
+
 .PHONY: verify
 verify: manifests generate tidy fmt vet ## Regenerate everything and fail if the tree changed.
 	@if [ -n "$$(git status --porcelain)" ]; then \

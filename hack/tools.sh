@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the pinned tools the project needs (kube-apiserver, etcd, kubectl,
-# controller-gen, helm) from the Go module proxy into a cache directory outside the
+# controller-gen, helm, golangci-lint) from the Go module proxy into a cache directory outside the
 # repository, keyed by version, and prints the directory that holds them.
 #
 #   hack/tools.sh control-plane   # dir with kube-apiserver, etcd, kubectl (KUBEBUILDER_ASSETS)
 #   hack/tools.sh controller-gen  # path of the controller-gen binary
 #   hack/tools.sh influxd         # path of the InfluxDB OSS influxd binary
 #   hack/tools.sh helm            # path of the helm binary
+#   hack/tools.sh golangci-lint   # path of the golangci-lint binary
+#   hack/tools.sh shellcheck      # path of shellcheck (installed with apt-get if missing)
 #
 # A finished build is marked by a stamp file, so a second call returns at once.
 # Progress goes to stderr; only the result goes to stdout.
@@ -17,6 +19,7 @@ ETCD_VERSION=v3.7.3
 CONTROLLER_GEN_VERSION=v0.23.0
 INFLUXDB_VERSION=v1.8.10
 HELM_VERSION=v3.22.0
+GOLANGCI_LINT_VERSION=v2.15.0
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${TRADEBOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tradebot-operator}
@@ -108,13 +111,44 @@ build_helm() {
 	echo "$out/helm"
 }
 
+build_golangci_lint() {
+	local out="$cache/golangci-lint/$GOLANGCI_LINT_VERSION"
+	if [[ ! -f "$out/.complete" ]]; then
+		mkdir -p "$out"
+		log "building golangci-lint $GOLANGCI_LINT_VERSION from the Go module proxy (first run only: a few minutes)..."
+		(cd "$root/hack/tools/golangci-lint" && CGO_ENABLED=0 go build -trimpath \
+			-ldflags="-s -w -X main.version=${GOLANGCI_LINT_VERSION#v}" \
+			-o "$out/golangci-lint.tmp" github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
+		mv "$out/golangci-lint.tmp" "$out/golangci-lint"
+		touch "$out/.complete"
+	fi
+	echo "$out/golangci-lint"
+}
+
+# The shellcheck binary is a Haskell program, not a Go module: use the one on PATH, or
+# install Debian's package (with sudo when not root).
+find_shellcheck() {
+	if ! command -v shellcheck >/dev/null; then
+		local sudo=()
+		if [[ $(id -u) -ne 0 ]]; then
+			sudo=(sudo)
+		fi
+		log "shellcheck is not on PATH: installing Debian's package with ${sudo[*]:+${sudo[*]} }apt-get..."
+		"${sudo[@]}" apt-get update -qq >&2
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >&2
+	fi
+	command -v shellcheck
+}
+
 case "${1:-}" in
 control-plane) build_control_plane ;;
 controller-gen) build_controller_gen ;;
 influxd) build_influxd ;;
 helm) build_helm ;;
+golangci-lint) build_golangci_lint ;;
+shellcheck) find_shellcheck ;;
 *)
-	echo "usage: $0 control-plane|controller-gen|influxd|helm" >&2
+	echo "usage: $0 control-plane|controller-gen|influxd|helm|golangci-lint|shellcheck" >&2
 	exit 2
 	;;
 esac

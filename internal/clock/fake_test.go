@@ -32,7 +32,7 @@ func TestFakeMovesOnlyWhenTold(t *testing.T) {
 
 func TestFakeAsFunc(t *testing.T) {
 	f := NewFake(start)
-	var now func() time.Time = f.Now
+	now := f.Now
 	f.Advance(time.Hour)
 	if got := now(); !got.Equal(start.Add(time.Hour)) {
 		t.Fatalf("method value reads %v, want %v", got, start.Add(time.Hour))

@@ -82,7 +82,7 @@ func testLeaderElectionRole(t *testing.T, s *envSuite) {
 		t.Fatalf("the manager stopped before it was elected: %v", err)
 	case <-time.After(waitTimeout):
 		cancel()
-		<-done
+		<-done //nolint:errcheck // stopping after the failure already reported below
 		t.Fatal("not elected: the Role does not let the operator take its Lease")
 	}
 	// Held through a few renewals.

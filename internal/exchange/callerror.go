@@ -107,7 +107,7 @@ func scrubURL(err error) error {
 	if !errors.As(err, &ue) || !strings.Contains(ue.URL, "?") {
 		return err
 	}
-	if ue == err {
+	if ue == err { //nolint:errorlint // only a top-level *url.Error is rebuilt; a wrapped one is left as it is
 		return &url.Error{Op: ue.Op, URL: ue.URL[:strings.IndexByte(ue.URL, '?')], Err: ue.Err}
 	}
 	return err

@@ -21,7 +21,7 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 		"%v":   fmt.Sprintf("%v", c),
 		"%+v":  fmt.Sprintf("%+v", c),
 		"%#v":  fmt.Sprintf("%#v", c),
-		"%s":   fmt.Sprintf("%s", c),
+		"%s":   fmt.Sprintf("%s", c), //nolint:staticcheck // the %s verb is what is tested
 		"ptr":  fmt.Sprintf("%v", &c),
 		"json": string(js),
 		"slog": logged.String(),

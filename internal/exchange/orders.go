@@ -306,7 +306,7 @@ func (a *Account) CancelOrder(ctx context.Context, p CallPolicy, symbol, clientO
 	}
 	if lerr != nil {
 		return Order{}, &Error{Class: ClassTransient, Path: pathOrder,
-			Err: fmt.Errorf("%w: canceling: %w; looking it up: %v", ErrOutcomeUnknown, err, lerr)}
+			Err: fmt.Errorf("%w: canceling: %w; looking it up: %v", ErrOutcomeUnknown, err, lerr)} //nolint:errorlint // the look-up's error is context, not a cause to match
 	}
 	return Order{}, err
 }

@@ -153,7 +153,7 @@ func (f *front) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 // withBody is r with ctx and body (which was read from r).
-func withBody(r *http.Request, ctx context.Context, body []byte) *http.Request {
+func withBody(r *http.Request, ctx context.Context, body []byte) *http.Request { //nolint:revive // reads as r with ctx and body
 	c := r.Clone(ctx)
 	c.Body = io.NopCloser(bytes.NewReader(body))
 	c.ContentLength = int64(len(body))

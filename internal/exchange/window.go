@@ -8,7 +8,7 @@ import "time"
 
 const (
 	minute     = time.Minute
-	tenSeconds = 10 * time.Second
+	tenSeconds = 10 * time.Second //nolint:revive,staticcheck // named for the exchange's ten-second order window
 	day        = 24 * time.Hour
 )
 

@@ -109,7 +109,7 @@ func SelectSymbols(list string) ([]SymbolConfig, error) {
 			if err != nil || !p.IsPositive() {
 				return nil, fmt.Errorf("symbol %s: start price %q is not a positive decimal", name, price)
 			}
-			c.StartPrice = p.Round(int32(-c.Spec.TickSize.Exponent()))
+			c.StartPrice = p.Round(-c.Spec.TickSize.Exponent())
 		}
 		out = append(out, c)
 	}

@@ -76,7 +76,7 @@ func TestNormalizeURL(t *testing.T) {
 		"ws://127.0.0.1:18090/":                   "ws://127.0.0.1:18090",
 		"wss://stream.binance.com:9443/stream":    "wss://stream.binance.com:9443",
 		"wss://stream.testnet.binance.vision/ws/": "wss://stream.testnet.binance.vision",
-		" wss://stream.binance.com:9443 ":         "wss://stream.binance.com:9443",
+		" wss://stream.binance.com:9443 ":         "wss://stream.binance.com:9443", //nolint:gocritic // spaces are the point: they are trimmed
 	}
 	for in, want := range good {
 		if got, err := normalizeURL(in); err != nil || got != want {

@@ -36,14 +36,6 @@ func onSteps(x, lo, step decimal.Decimal) bool {
 
 func mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
 
-func ratOf(s string) *big.Rat {
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		panic(s)
-	}
-	return r
-}
-
 // oracle returns every rule the order breaks (empty when it keeps them
 // all): the filters, the budgets, the side's price direction and, for a
 // LIMIT_MAKER, the book.

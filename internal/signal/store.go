@@ -86,7 +86,7 @@ func (sl *slot) entry() Entry {
 
 // before orders a symbol's entries: by kline open time, then by ID so that
 // signals of one kline (other strategy or side) have a fixed order.
-func (a *slot) before(b *slot) bool {
+func (a *slot) before(b *slot) bool { //nolint:revive // a before b reads better than sl before b
 	if !a.sig.KlineOpen.Equal(b.sig.KlineOpen) {
 		return a.sig.KlineOpen.Before(b.sig.KlineOpen)
 	}

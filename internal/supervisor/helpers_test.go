@@ -40,7 +40,7 @@ func newHarness(t *testing.T, opts Options) *harness {
 	t.Cleanup(func() {
 		if h.cancel != nil {
 			h.cancel()
-			<-h.done
+			<-h.done //nolint:errcheck // cleanup: the test already checked what it needs
 		}
 	})
 	return h

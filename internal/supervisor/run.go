@@ -34,7 +34,8 @@ func (g *group) run(t *taskRun) {
 		})
 		began := opts.Now()
 		err := call(ctx, t.Run)
-		pe, panicked := err.(*panicError)
+		var pe *panicError
+		panicked := errors.As(err, &pe)
 		if panicked {
 			log.Error(err, "recovered a panic in task", "stack", string(pe.stack))
 		}

@@ -19,7 +19,7 @@ func TestChartCopiesMatchConfig(t *testing.T) {
 	pairs := map[string]string{
 		"charts/tradebot-operator/files/role.yaml": "config/rbac/role.yaml",
 	}
-	bases, err := filepath.Glob(filepath.Join(repoRoot, "config/crd/bases/*.yaml"))
+	bases, err := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "bases", "*.yaml"))
 	if err != nil || len(bases) == 0 {
 		t.Fatalf("no CRDs in config/crd/bases (%v)", err)
 	}

@@ -24,7 +24,7 @@ type documentedManifest struct {
 }
 
 // yamlBlock matches a fenced YAML block of a Markdown file.
-var yamlBlock = regexp.MustCompile("(?ms)^```ya?ml[ \t]*\n(.*?)^```")
+var yamlBlock = regexp.MustCompile("(?ms)^```ya?ml[ \t]*\n(.*?)^```") //nolint:gocritic // (?m): ^ is a line start
 
 // documentedManifests collects every manifest of this API group found in
 // config/samples, README.md and docs/*.md.

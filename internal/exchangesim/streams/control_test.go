@@ -2,7 +2,6 @@ package streams
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -172,7 +171,7 @@ func FuzzControlMessage(f *testing.F) {
 			t.Fatalf("reply is not UTF-8: %q", reply)
 		}
 		if n := len(sub.order); n > 4 {
-			t.Fatal(fmt.Sprintf("subscriber holds %d streams, over the limit", n))
+			t.Fatalf("subscriber holds %d streams, over the limit", n)
 		}
 	})
 }

@@ -42,7 +42,7 @@ func testBook() fixedBook {
 	return fixedBook{d("64999.99"), d("1.5"), d("65000.01"), d("0.25")}
 }
 
-func (b fixedBook) top() bookTop { return bookTop{b.bid, b.bidQty, b.ask, b.askQty} }
+func (b fixedBook) top() bookTop { return bookTop(b) }
 
 func fixed(d decimal.Decimal) string { return d.StringFixed(8) }
 

@@ -21,17 +21,17 @@ func TestCorkedConnCoalescesWrites(t *testing.T) {
 	rec := &recordingConn{}
 	c := &corkedConn{Conn: rec}
 
-	c.Write([]byte("direct"))
+	mustWrite(t, c, []byte("direct"))
 	c.cork()
-	c.Write([]byte("a"))
-	c.Write([]byte("b"))
+	mustWrite(t, c, []byte("a"))
+	mustWrite(t, c, []byte("b"))
 	if len(rec.writes) != 1 {
 		t.Fatalf("corked writes reached the socket: %q", rec.writes)
 	}
 	if err := c.uncork(); err != nil {
 		t.Fatal(err)
 	}
-	c.Write([]byte("after"))
+	mustWrite(t, c, []byte("after"))
 	want := []string{"direct", "ab", "after"}
 	if len(rec.writes) != len(want) {
 		t.Fatalf("writes %q, want %q", rec.writes, want)
@@ -48,13 +48,22 @@ func TestCorkedConnFlushesPastLimit(t *testing.T) {
 	c := &corkedConn{Conn: rec}
 	c.cork()
 	chunk := bytes.Repeat([]byte("x"), corkLimit/2+1)
-	c.Write(chunk)
-	c.Write(chunk) // would exceed the limit: the first chunk goes out
+	mustWrite(t, c, chunk)
+	mustWrite(t, c, chunk) // would exceed the limit: the first chunk goes out
 	if len(rec.writes) != 1 || len(rec.writes[0]) != len(chunk) {
 		t.Fatalf("want one write of %d bytes, got %d writes", len(chunk), len(rec.writes))
 	}
-	c.uncork()
+	if err := c.uncork(); err != nil {
+		t.Fatal(err)
+	}
 	if len(rec.writes) != 2 {
 		t.Fatalf("uncork did not flush: %d writes", len(rec.writes))
+	}
+}
+
+func mustWrite(t *testing.T, c *corkedConn, p []byte) {
+	t.Helper()
+	if _, err := c.Write(p); err != nil {
+		t.Fatal(err)
 	}
 }
