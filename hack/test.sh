@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test with -race. Builds (once, cached outside the repository) the
-# control-plane binaries that the envtest suites need and points
+# Runs every test with -race, the e2e suite (test/e2e) included. Builds
+# (once, cached outside the repository) the control-plane binaries that the
+# envtest suites and the e2e suite need and points
 # KUBEBUILDER_ASSETS at them, and InfluxDB's influxd for the recording tests
 # (internal/recording/influxtest), pointing INFLUXD at it, and helm for the
 # chart's tests (test/helm), pointing HELM at it.
@@ -33,6 +34,10 @@ echo "    HELM=$HELM"
 echo "==> make image (warms the Go build cache for the image tests; the first run takes several minutes)"
 make --no-print-directory image >/dev/null
 
+# ./... includes the e2e suite (test/e2e): it starts a control plane, the
+# simulator and the operator binary of its own, whatever cluster the shell
+# points at (E2E_KUBECONFIG, which would point it elsewhere, is dropped).
+unset E2E_KUBECONFIG E2E_SIMULATOR_URL
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./... "$@"
 

@@ -1,5 +1,3 @@
-//go:build e2e
-
 package e2e
 
 import (
@@ -11,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,33 +24,68 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+	"github.com/tradebot-operator/tradebot-operator/test/opdrill"
 )
 
 // defaultWait bounds each wait for the operator; E2E_TIMEOUT overrides it.
 // It is a limit for giving up, not a speed the test asserts.
 const defaultWait = 3 * time.Minute
 
-// cluster is the cluster under test: a typed client for objects and a plain
-// HTTP client for the Table API (what kubectl get prints).
+// cluster is the cluster under test: a typed client for objects, a plain
+// HTTP client for the Table API (what kubectl get prints), and the
+// simulator the operator trades on, whose fault API the breaker drill uses.
 type cluster struct {
 	cfg    *rest.Config
 	client client.Client
 	http   *http.Client
 	wait   time.Duration
+	// simURL is the simulator's base URL ("" when unknown: a cluster
+	// named by E2E_KUBECONFIG without E2E_SIMULATOR_URL).
+	simURL string
+	// alive reports an error when the operator the suite started has
+	// exited (nil for a cluster named by E2E_KUBECONFIG).
+	alive func() error
 }
 
-// connect reaches the cluster named by KUBECONFIG (a path or a list of
-// them). It refuses to fall back to ~/.kube/config, because the suite
-// creates and deletes objects.
+// connect returns the cluster under test. With E2E_KUBECONFIG set (a
+// kubeconfig path, or a list of them like KUBECONFIG; make test-e2e sets it
+// from KUBECONFIG), it is that cluster, where the operator already runs;
+// E2E_SIMULATOR_URL names the simulator it trades on, for the breaker
+// drill (make demo prints both). Otherwise the suite starts its own: etcd
+// and kube-apiserver (envtest, KUBEBUILDER_ASSETS) with the CRDs, the
+// exchange simulator on the loopback and the operator binary built from
+// ./cmd, each stopped when the test ends. KUBECONFIG alone never selects
+// a cluster, so that go test ./... in a shell pointed at a real cluster
+// creates nothing there.
 func connect(t *testing.T) cluster {
 	t.Helper()
-	if os.Getenv("KUBECONFIG") == "" {
-		t.Fatal("KUBECONFIG is not set: point it at a cluster where the operator runs (make demo prints the export line)")
+	w := defaultWait
+	if s := os.Getenv("E2E_TIMEOUT"); s != "" {
+		var err error
+		if w, err = time.ParseDuration(s); err != nil {
+			t.Fatalf("E2E_TIMEOUT: %v", err)
+		}
 	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		clientcmd.NewDefaultClientConfigLoadingRules(), &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		t.Fatalf("loading KUBECONFIG: %v", err)
+	var (
+		cfg    *rest.Config
+		simURL string
+		alive  func() error
+		err    error
+	)
+	if paths := os.Getenv("E2E_KUBECONFIG"); paths != "" {
+		rules := &clientcmd.ClientConfigLoadingRules{Precedence: filepath.SplitList(paths)}
+		cfg, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+		if err != nil {
+			t.Fatalf("loading E2E_KUBECONFIG: %v", err)
+		}
+		simURL = os.Getenv("E2E_SIMULATOR_URL")
+		t.Logf("against the cluster in E2E_KUBECONFIG (API server %s), simulator %q", cfg.Host, simURL)
+	} else {
+		var kubeconfig string
+		kubeconfig, simURL, alive = startLocal(t)
+		if cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig); err != nil {
+			t.Fatalf("loading %s: %v", kubeconfig, err)
+		}
 	}
 	scheme := newScheme(t)
 	hc, err := rest.HTTPClientFor(cfg)
@@ -62,13 +96,55 @@ func connect(t *testing.T) cluster {
 	if err != nil {
 		t.Fatalf("building the client: %v", err)
 	}
-	w := defaultWait
-	if s := os.Getenv("E2E_TIMEOUT"); s != "" {
-		if w, err = time.ParseDuration(s); err != nil {
-			t.Fatalf("E2E_TIMEOUT: %v", err)
+	return cluster{cfg: cfg, client: c, http: hc, wait: w, simURL: simURL, alive: alive}
+}
+
+// startLocal starts the control plane, the simulator and the operator
+// binary, the way make demo runs them (without InfluxDB, which
+// make demo-check covers), and returns the admin kubeconfig's path, the
+// simulator's URL and a check that the operator still runs. Its logs are
+// kept when the test fails.
+func startLocal(t *testing.T) (kubeconfig, simURL string, alive func() error) {
+	t.Helper()
+	opdrill.RequireControlPlane(t, "the e2e suite (without E2E_KUBECONFIG)")
+	began := time.Now()
+	root := opdrill.RepoRoot(t)
+	dir := t.TempDir()
+	logs := opdrill.LogDir(t, "e2e-logs-")
+	bin := opdrill.BuildOperator(t, root, dir)
+	built := time.Since(began)
+	kubeconfig, _ = opdrill.StartControlPlane(t, root, dir)
+	// The simulator's own weight limit (Binance's), as make demo runs it,
+	// so that the WEIGHT column shows a real budget.
+	_, simURL = opdrill.StartSimulatorWith(t, 0)
+	op := &opdrill.Operator{T: t, Bin: bin, Dir: logs, Args: []string{
+		"--kubeconfig", kubeconfig,
+		"--simulator-url", simURL,
+		"--metrics-bind-address", "0",
+		"--health-probe-bind-address", "0",
+		"--status-interval", "5s",
+		"--probe-interval", "5s",
+	}}
+	t.Cleanup(op.Stop)
+	op.Start()
+	t.Logf("local cluster: operator built in %s, control plane, simulator (%s) and operator started in %s; logs in %s",
+		built.Round(time.Millisecond), simURL, (time.Since(began) - built).Round(time.Millisecond), logs)
+	return kubeconfig, simURL, func() error {
+		if !op.Running() {
+			return fmt.Errorf("the operator exited; its log is %s", op.LogPath(op.Runs()))
 		}
+		return nil
 	}
-	return cluster{cfg: cfg, client: c, http: hc, wait: w}
+}
+
+// operatorAlive is an error once the operator the suite started has
+// exited; nil while it runs, and always for a cluster named by
+// E2E_KUBECONFIG.
+func (c cluster) operatorAlive() error {
+	if c.alive == nil {
+		return nil
+	}
+	return c.alive()
 }
 
 func newScheme(t *testing.T) *k8sruntime.Scheme {
@@ -125,14 +201,17 @@ func waitUntil[T client.Object](ctx context.Context, t *testing.T, c cluster, ob
 	done func(T) bool, describe func(T) string) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(ctx, time.Second, c.wait, true, func(ctx context.Context) (bool, error) {
+		if err := c.operatorAlive(); err != nil {
+			return false, err
+		}
 		if err := c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 			return false, nil // transient: try again until the deadline
 		}
 		return done(obj), nil
 	})
 	if err != nil {
-		t.Fatalf("%s %s/%s: gave up after %s waiting until %s; %s",
-			kindOf(obj), obj.GetNamespace(), obj.GetName(), c.wait, what, lastState(c, obj, describe))
+		t.Fatalf("%s %s/%s: gave up waiting until %s (%v, limit %s); %s",
+			kindOf(obj), obj.GetNamespace(), obj.GetName(), what, err, c.wait, lastState(c, obj, describe))
 	}
 }
 
@@ -151,11 +230,14 @@ func lastState[T client.Object](c cluster, obj T, describe func(T) string) strin
 func waitGone(ctx context.Context, t *testing.T, c cluster, obj client.Object) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(ctx, time.Second, c.wait, true, func(ctx context.Context) (bool, error) {
+		if err := c.operatorAlive(); err != nil {
+			return false, err
+		}
 		return apierrors.IsNotFound(c.client.Get(ctx, client.ObjectKeyFromObject(obj), obj)), nil
 	})
 	if err != nil {
-		t.Fatalf("%s %s/%s is still there %s after its deletion; %s", kindOf(obj), obj.GetNamespace(), obj.GetName(),
-			c.wait, lastState(c, obj, func(o client.Object) string {
+		t.Fatalf("%s %s/%s is still there after its deletion (%v, limit %s); %s", kindOf(obj), obj.GetNamespace(), obj.GetName(),
+			err, c.wait, lastState(c, obj, func(o client.Object) string {
 				return fmt.Sprintf("deletionTimestamp %v, finalizers %v", o.GetDeletionTimestamp(), o.GetFinalizers())
 			}))
 	}

@@ -1,14 +1,27 @@
-// Package e2e holds the end-to-end suite: it drives a cluster where the
-// operator already runs (named by KUBECONFIG) the way a user would — apply
-// the samples, watch them reach Running with their printer columns filled
-// in, delete them and see the finalizer let them go.
+// Package e2e holds the end-to-end suite: it drives the operator the way a
+// user would and reads what kubectl get prints (the API server's Table
+// API) — apply config/samples, watch them reach Running with their printer
+// columns filled in, signal, and (the Paper bot) fill an order and show a
+// PnL; have the exchange simulator fail every REST request and watch
+// BREAKER go Open, then Closed once the faults are cleared; delete them
+// and see the finalizer let them go.
 //
-// The tests are behind the e2e build tag, so `go test ./...` skips the
-// package. Here, run them against `make demo`'s local control plane:
+// make test runs it (no build tag) against an environment of its own: etcd
+// and kube-apiserver (envtest, KUBEBUILDER_ASSETS) with the CRDs, the
+// exchange simulator on the loopback, and the operator binary built from
+// ./cmd pointed at both:
 //
-//	make demo   # in another terminal; it prints the KUBECONFIG to export
-//	KUBECONFIG=... go test -tags e2e -count=1 -v ./test/e2e/
+//	export KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)
+//	go test -race -count=1 -v ./test/e2e/
 //
-// On a workstation with Docker, against kind with the operator deployed from
-// config/default (or the Helm chart).
+// Against a cluster where the operator already runs, name it with
+// E2E_KUBECONFIG (make test-e2e sets it from KUBECONFIG) and the simulator
+// the operator trades on with E2E_SIMULATOR_URL, for the breaker drill;
+// make demo prints the line:
+//
+//	export KUBECONFIG=...   # what make demo prints
+//	E2E_SIMULATOR_URL=http://127.0.0.1:PORT make test-e2e
+//
+// The samples go into a namespace of the suite's own. E2E_TIMEOUT bounds
+// each wait (default 3m).
 package e2e

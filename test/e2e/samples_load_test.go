@@ -1,5 +1,3 @@
-//go:build e2e
-
 package e2e
 
 import (
@@ -14,7 +12,7 @@ import (
 )
 
 // samplesDir is config/samples, relative to this package.
-var samplesDir = filepath.Join("..", "..", "config", "samples")
+const samplesDir = "../../config/samples"
 
 // samples are the objects of config/samples, in the kustomization's order.
 type samples struct {

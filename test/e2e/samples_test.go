@@ -1,5 +1,3 @@
-//go:build e2e
-
 package e2e
 
 import (
@@ -10,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,12 +19,27 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/controller"
 )
 
-// weightPattern is a filled-in WEIGHT: "used/limit" per minute.
-var weightPattern = regexp.MustCompile(`^[0-9]+/[0-9]+$`)
+// Forms of filled-in printer columns.
+const (
+	// weightForm is WEIGHT: "used/limit" per minute.
+	weightForm = `^[0-9]+/[0-9]+$`
+	// signalsForm is SIGNALS once a signal was reported:
+	// "3 BUY, 2 SELL; last SELL ETHUSDT".
+	signalsForm = `^([0-9]+) BUY, ([0-9]+) SELL; last (BUY|SELL) [A-Z0-9]+$`
+	// pnlForm is PNL: realized plus unrealized, two decimals, the quote asset.
+	pnlForm = `^-?[0-9]+\.[0-9]{2} [A-Z]+$`
+)
 
-// TestSamples applies config/samples in a namespace of its own, waits for
-// each to report Running, checks its status and the columns kubectl prints,
-// then deletes them and waits for the operator's finalizer to let them go.
+// TestSamples applies config/samples in a namespace of its own and takes
+// them through what a user sees with kubectl get, read through the API
+// server's Table API (the CRDs' printer columns):
+//
+//   - each sample reaches Running with its status and columns filled in;
+//   - each sample with a strategy reports signals (SIGNALS);
+//   - each Paper bot fills an order and shows a PnL (PNL);
+//   - the simulator fails every REST request: BREAKER goes Open; the
+//     faults cleared, it goes Closed and the samples run again;
+//   - deleted, the operator's finalizer lets them go.
 func TestSamples(t *testing.T) {
 	ctx := t.Context()
 	c := connect(t)
@@ -38,28 +52,49 @@ func TestSamples(t *testing.T) {
 		}
 		c.deleteOnCleanup(t, obj)
 	}
+	phases := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"running", func(t *testing.T) {
+			for _, bot := range s.bots {
+				t.Run("TradingBot/"+bot.Name, func(t *testing.T) { checkRunningBot(ctx, t, c, bot) })
+			}
+			for _, w := range s.watches {
+				t.Run("SymbolWatch/"+w.Name, func(t *testing.T) { checkRunningWatch(ctx, t, c, w) })
+			}
+		}},
+		{"signals", func(t *testing.T) { checkSignals(ctx, t, c, s) }},
+		{"trading", func(t *testing.T) {
+			for _, bot := range s.bots {
+				t.Run("TradingBot/"+bot.Name, func(t *testing.T) { checkTrading(ctx, t, c, bot) })
+			}
+		}},
+		{"breaker", func(t *testing.T) { breakerDrill(ctx, t, c, s) }},
+		{"deleted", func(t *testing.T) {
+			for _, obj := range s.objects() {
+				t.Run(kindOf(obj)+"/"+obj.GetName(), func(t *testing.T) { checkDeleted(ctx, t, c, obj) })
+			}
+		}},
+	}
+	for _, ph := range phases {
+		began := time.Now()
+		ok := t.Run(ph.name, ph.run)
+		t.Logf("phase %s: %s", ph.name, time.Since(began).Round(time.Millisecond))
+		if !ok {
+			t.FailNow()
+		}
+	}
+}
 
-	for _, bot := range s.bots {
-		if !t.Run("TradingBot/"+bot.Name+"/running", func(t *testing.T) { checkRunningBot(ctx, t, c, bot) }) {
-			t.FailNow()
-		}
+func checkDeleted(ctx context.Context, t *testing.T, c cluster, obj client.Object) {
+	if !controllerutil.ContainsFinalizer(obj, controller.Finalizer) {
+		t.Fatalf("finalizers are %v, want %q among them", obj.GetFinalizers(), controller.Finalizer)
 	}
-	for _, w := range s.watches {
-		if !t.Run("SymbolWatch/"+w.Name+"/running", func(t *testing.T) { checkRunningWatch(ctx, t, c, w) }) {
-			t.FailNow()
-		}
+	if err := c.client.Delete(ctx, obj); err != nil {
+		t.Fatalf("deleting: %v", err)
 	}
-	for _, obj := range s.objects() {
-		t.Run(kindOf(obj)+"/"+obj.GetName()+"/deleted", func(t *testing.T) {
-			if !controllerutil.ContainsFinalizer(obj, controller.Finalizer) {
-				t.Fatalf("finalizers are %v, want %q among them", obj.GetFinalizers(), controller.Finalizer)
-			}
-			if err := c.client.Delete(ctx, obj); err != nil {
-				t.Fatalf("deleting: %v", err)
-			}
-			waitGone(ctx, t, c, obj)
-		})
-	}
+	waitGone(ctx, t, c, obj)
 }
 
 func (s samples) objects() []client.Object {
@@ -78,7 +113,7 @@ func checkRunningBot(ctx context.Context, t *testing.T, c cluster, bot *tradingv
 		func(b *tradingv1alpha1.TradingBot) bool {
 			st := b.Status
 			return st.Phase == tradingv1alpha1.BotPhaseRunning && st.Exchange != nil &&
-				st.Exchange.Breaker.State != "" && weightPattern.MatchString(st.Exchange.RateLimit.Weight)
+				st.Exchange.Breaker.State != "" && regexp.MustCompile(weightForm).MatchString(st.Exchange.RateLimit.Weight)
 		},
 		func(b *tradingv1alpha1.TradingBot) string { return statusJSON(b.Status) })
 
@@ -94,7 +129,7 @@ func checkRunningBot(ctx context.Context, t *testing.T, c cluster, bot *tradingv
 	}
 
 	row, columns := printed(ctx, t, c, "tradingbots", bot)
-	checkColumns(t, columns, "Name", "Mode", "Phase", "Breaker", "Weight", "Signals", "PnL", "Age")
+	checkColumns(t, columns, "Name", "Mode", "Phase", "Breaker", "Weight", "Signals", "PnL", "Age", "Replica")
 	checkCells(t, row, map[string]string{
 		"Name":    bot.Name,
 		"Mode":    string(bot.Spec.Mode),
@@ -102,7 +137,7 @@ func checkRunningBot(ctx context.Context, t *testing.T, c cluster, bot *tradingv
 		"Breaker": string(tradingv1alpha1.BreakerClosed),
 	})
 	// The weight moves; its form and its limit do not.
-	if w := row["Weight"]; !weightPattern.MatchString(w) || !strings.HasSuffix(w, fmt.Sprintf("/%d", rl.WeightLimit1m)) {
+	if w := row["Weight"]; !regexp.MustCompile(weightForm).MatchString(w) || !strings.HasSuffix(w, fmt.Sprintf("/%d", rl.WeightLimit1m)) {
 		t.Errorf("WEIGHT column is %q, want N/%d", w, rl.WeightLimit1m)
 	}
 }
@@ -119,7 +154,7 @@ func checkRunningWatch(ctx context.Context, t *testing.T, c cluster, w *tradingv
 	checkCommonStatus(t, w, st.ObservedGeneration, st.Conditions, st.Exchange, st.Tasks)
 
 	row, columns := printed(ctx, t, c, "symbolwatches", w)
-	checkColumns(t, columns, "Name", "Symbols", "Phase", "Breaker", "Lag", "Age")
+	checkColumns(t, columns, "Name", "Symbols", "Phase", "Breaker", "Lag", "Signals", "Age", "Replica")
 	symbols, err := json.Marshal(w.Spec.Symbols)
 	if err != nil {
 		t.Fatal(err)
