@@ -24,20 +24,8 @@ export KUBEBUILDER_ASSETS
 work=$(mktemp -d -t tradebot-bench-scale-out.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-measure() {
-	local name=$1 what=$2 t0=$SECONDS
-	shift 2
-	echo "==> $what" >&2
-	printf '\n==> %s\n$ %s\n' "$what" "$*" >>"$log"
-	if ! "$@" >"$work/$name" 2>&1; then
-		cat "$work/$name" >>"$log"
-		echo "==> FAILED: $*; last lines of its output:" >&2
-		tail -n 30 "$work/$name" >&2
-		exit 1
-	fi
-	cat "$work/$name" >>"$log"
-	echo "    done in $((SECONDS - t0)) s" >&2
-}
+# shellcheck source=hack/bench-lib.sh
+source hack/bench-lib.sh
 
 bots=${SCALE_BOTS:-10000}
 measure scale "test/scalebench: $bots idle TradingBots on one replica" \

@@ -41,22 +41,8 @@ metric() {
 		END { if (n) printf "%.0f\n", sum / n; else print "n/a" }' "$1"
 }
 
-# measure NAME WHAT COMMAND...: runs COMMAND with its output in $work/NAME
-# and appended to the log; on a failure prints the output's tail and exits.
-measure() {
-	local name=$1 what=$2 t0=$SECONDS
-	shift 2
-	echo "==> $what" >&2
-	printf '\n==> %s\n$ %s\n' "$what" "$*" >>"$log"
-	if ! "$@" >"$work/$name" 2>&1; then
-		cat "$work/$name" >>"$log"
-		echo "==> FAILED: $*; last lines of its output:" >&2
-		tail -n 30 "$work/$name" >&2
-		exit 1
-	fi
-	cat "$work/$name" >>"$log"
-	echo "    done in $((SECONDS - t0)) s" >&2
-}
+# shellcheck source=hack/bench-lib.sh
+source hack/bench-lib.sh
 
 # figures FILE: the `name: value` lines a test printed. A figure's name has a
 # dot, which keeps go test's own `goos:`, `pkg:` and `cpu:` lines out.
