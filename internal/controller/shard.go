@@ -19,8 +19,9 @@ type ShardRing interface {
 	// Owns reports whether this replica owns key and may run it now (it
 	// holds its own Lease).
 	Owns(key string) bool
-	// IsLive reports whether the replica named id holds its Lease.
-	IsLive(id string) bool
+	// IsLive reports whether the replica named id holds its Lease; when
+	// unsure it answers true.
+	IsLive(ctx context.Context, id string) bool
 }
 
 // shardRecheck is how soon a resource waiting for another replica to let
@@ -78,7 +79,7 @@ func gateShard(ctx context.Context, c client.Client, s GroupSettings, writes *st
 	if claim == me {
 		return ctrl.Result{}, false, nil
 	}
-	if claim != "" && ring.IsLive(claim) {
+	if claim != "" && ring.IsLive(ctx, claim) {
 		// Ours by the ring, but the last owner has not let go yet.
 		return ctrl.Result{RequeueAfter: shardRecheck}, true, nil
 	}

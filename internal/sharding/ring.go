@@ -290,15 +290,42 @@ func (r *Ring) Fenced() bool {
 	return r.fenced || r.opts.Now().Sub(r.renewed) >= r.FenceAfter()
 }
 
-// IsLive reports whether member id is live in this replica's view.
-func (r *Ring) IsLive(id string) bool {
+// IsLive reports whether member id holds its Lease. A member missing from
+// this replica's listings is looked up directly: it may have joined since
+// the last one, and counting it dead would let its keys be claimed while
+// it runs them. Only a missing Lease counts as dead; when the lookup fails
+// the member counts as live, so that the caller waits rather than risk
+// running a resource twice.
+func (r *Ring) IsLive(ctx context.Context, id string) bool {
 	if id == r.opts.Identity {
 		return !r.Fenced()
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	o, ok := r.seen[id]
-	return ok && r.opts.Now().Sub(o.at) < r.opts.LeaseDuration
+	r.mu.Unlock()
+	if ok {
+		return r.opts.Now().Sub(o.at) < r.opts.LeaseDuration
+	}
+	var l coordinationv1.Lease
+	err := r.opts.Client.Get(ctx, client.ObjectKey{Namespace: r.opts.Namespace, Name: r.opts.Prefix + "-" + id}, &l)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false
+	case err != nil:
+		r.opts.Logger.Info("could not look up a member's shard lease; counting it live", "member", id, "error", err.Error())
+		return true
+	case l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity != id:
+		return false
+	}
+	// Seen now for the first time: live until it stops being renewed for
+	// a LeaseDuration, like any member found by a listing.
+	r.mu.Lock()
+	if _, known := r.seen[id]; !known {
+		r.seen[id] = observation{version: l.ResourceVersion, at: r.opts.Now()}
+	}
+	o = r.seen[id]
+	r.mu.Unlock()
+	return r.opts.Now().Sub(o.at) < r.opts.LeaseDuration
 }
 
 // Owner returns the live member that owns key, or "" when none is live.

@@ -262,3 +262,32 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestIsLiveLooksUpNewcomers: a replica that joined after this one's last
+// listing counts as live (its claims must not be taken over), and one with
+// no Lease counts as dead.
+func TestIsLiveLooksUpNewcomers(t *testing.T) {
+	c, ns := startAPIServer(t)
+	// a lists once at start and then not for 10 s.
+	slow, err := New(Options{Client: c, Namespace: ns, Identity: "replica-a", LeaseDuration: 30 * time.Second, RenewEvery: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = slow.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitUntil(t, "replica-a owning its keys", func() (bool, string) { return slow.Owns("k"), fmt.Sprintf("members %v", slow.Members()) })
+
+	b := startMember(t, c, ns, "replica-b")
+	waitUntil(t, "replica-b holding its Lease", func() (bool, string) { return b.ring.IsLive(ctx, "replica-b"), "fenced" })
+	if got := slow.Members(); slices.Contains(got, "replica-b") {
+		t.Fatalf("replica-a listed again too early (%v): the test shows nothing", got)
+	}
+	if !slow.IsLive(ctx, "replica-b") {
+		t.Error("a replica that joined since the last listing counts as dead")
+	}
+	if slow.IsLive(ctx, "replica-never") {
+		t.Error("a replica without a Lease counts as live")
+	}
+}
