@@ -19,9 +19,11 @@ type Faults struct {
 	// RestLatencyMs delays every REST request before it is handled.
 	RestLatencyMs int `json:"restLatencyMs,omitempty"`
 	// RestErrorRate (0-1) is the share of REST requests answered with
-	// RestErrorStatus (500, 502, 503 or 504; 503 when zero). A 504 is
+	// RestErrorStatus (429, 500, 502, 503 or 504; 503 when zero). A 504 is
 	// returned after the request was executed, like a gateway timeout whose
-	// outcome is unknown; the others before.
+	// outcome is unknown; the others before. A 429 is Binance's answer to a
+	// client over its request weight (-1003, Retry-After: 1), whatever the
+	// client's real usage: a client that ignores it is not banned for it.
 	RestErrorRate   float64 `json:"restErrorRate,omitempty"`
 	RestErrorStatus int     `json:"restErrorStatus,omitempty"`
 	// DropWebsockets closes every stream and WebSocket API connection now.
@@ -53,9 +55,9 @@ func (f Faults) validate() error {
 		errs = append(errs, fmt.Errorf("restErrorRate %v must be between 0 and 1", f.RestErrorRate))
 	}
 	switch f.RestErrorStatus {
-	case 0, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case 0, http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 	default:
-		errs = append(errs, fmt.Errorf("restErrorStatus %d must be 500, 502, 503 or 504", f.RestErrorStatus))
+		errs = append(errs, fmt.Errorf("restErrorStatus %d must be 429, 500, 502, 503 or 504", f.RestErrorStatus))
 	}
 	if off := f.ClockOffsetMs; off < -maxClockOffset.Milliseconds() || off > maxClockOffset.Milliseconds() {
 		errs = append(errs, fmt.Errorf("clockOffsetMs %d must be within ±%d", off, maxClockOffset.Milliseconds()))
@@ -77,6 +79,8 @@ func (f Faults) errorStatus() int {
 // injectedError is the Binance body of an injected server error.
 func injectedError(status int) *apierr.Error {
 	switch status {
+	case http.StatusTooManyRequests:
+		return apierr.New(status, -1003, "Too much request weight used; please use WebSocket Streams for live updates to avoid polling the API.")
 	case http.StatusInternalServerError:
 		return apierr.New(status, apierr.CodeUnknown, "An unknown error occurred while processing the request.")
 	case http.StatusBadGateway:

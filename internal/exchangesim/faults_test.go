@@ -39,6 +39,7 @@ func TestFaultErrorStatuses(t *testing.T) {
 		{500, 500, -1000},
 		{502, 502, -1001},
 		{503, 503, -1008},
+		{429, 429, -1003},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
@@ -50,6 +51,9 @@ func TestFaultErrorStatuses(t *testing.T) {
 			}
 			if r.header.Get("X-Mbx-Used-Weight-1m") != "1" {
 				t.Fatalf("an injected error still counts the request's weight: %v", r.header)
+			}
+			if got := r.header.Get("Retry-After"); (tt.status == 429) != (got == "1") {
+				t.Fatalf("Retry-After %q on an injected %d", got, tt.status)
 			}
 			// Admin endpoints are exempt.
 			e.mustAdmin(http.MethodGet, "/sim/v1/stats", nil)

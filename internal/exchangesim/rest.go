@@ -79,6 +79,9 @@ func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 	injectErr := s.dice.hit(faults.RestErrorRate)
 	status := faults.errorStatus()
 	if injectErr && status != http.StatusGatewayTimeout {
+		if status == http.StatusTooManyRequests {
+			setRetryAfter(w, time.Second)
+		}
 		writeAPIError(w, injectedError(status))
 		return
 	}

@@ -2,7 +2,7 @@
 // runs Paper TradingBots against the exchange simulator and a real
 // kube-apiserver, and is killed with SIGKILL at random moments and started
 // again, many times over. Before the kills, the simulator misbehaves while
-// the bots trade: 503 bursts, 504s after execution, latency beyond the
+// the bots trade: 503 and 429 bursts, 504s after execution, latency beyond the
 // operator's request timeout, a 418 ban, dropped and stalled WebSockets,
 // and a skewed server clock.
 //

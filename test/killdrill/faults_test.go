@@ -30,6 +30,7 @@ type faultPhase struct {
 var faultPhases = []faultPhase{
 	{"503 on 30% of REST requests", exchangesim.Faults{RestErrorRate: 0.3, RestErrorStatus: http.StatusServiceUnavailable}, 6 * time.Second},
 	{"504 after execution on 30% of REST requests", exchangesim.Faults{RestErrorRate: 0.3, RestErrorStatus: http.StatusGatewayTimeout}, 6 * time.Second},
+	{"429 on 30% of REST requests", exchangesim.Faults{RestErrorRate: 0.3, RestErrorStatus: http.StatusTooManyRequests}, 6 * time.Second},
 	{"every WebSocket dropped", exchangesim.Faults{DropWebsockets: true}, 3 * time.Second},
 	{"streams stalled: connected, silent", exchangesim.Faults{StallStreams: true}, 6 * time.Second},
 	{"the exchange's clock 3 s behind", exchangesim.Faults{ClockOffsetMs: -3000}, 6 * time.Second},
