@@ -92,18 +92,26 @@ func BenchmarkScale(b *testing.B) {
 	b.Cleanup(op.Stop)
 	op.Start()
 
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	b.Cleanup(stopWatch)
+	running := watchRunning(watchCtx, b, c)
 	start := time.Now()
 	createAll(b, c, bots, simURL)
 	b.Logf("%d bots created in %s", bots, time.Since(start).Round(time.Millisecond))
-	opdrill.WaitForEvery(b, []*opdrill.Operator{op}, 30*time.Minute, 2*time.Second, "every bot Running", func() (bool, string) {
-		running := 0
-		for _, bot := range opdrill.ListBots(b, c, namespace) {
-			if bot.Status.Phase == tradingv1alpha1.BotPhaseRunning && bot.Status.ObservedGeneration == bot.Generation {
-				running++
-			}
+	lastLog := time.Now()
+	opdrill.WaitForEvery(b, []*opdrill.Operator{op}, 30*time.Minute, 500*time.Millisecond, "every bot Running", func() (bool, string) {
+		n, err := running.count()
+		if err != nil {
+			b.Fatalf("watching the bots: %v", err)
 		}
-		return running == bots, fmt.Sprintf("%d of %d Running after %s", running, bots, time.Since(start).Round(time.Second))
+		state := fmt.Sprintf("%d of %d Running after %s", n, bots, time.Since(start).Round(time.Second))
+		if time.Since(lastLog) > 10*time.Second {
+			b.Log(state)
+			lastLog = time.Now()
+		}
+		return n == bots, state
 	})
+	stopWatch()
 	allRunning := time.Since(start)
 	b.Logf("all %d bots Running after %s", bots, allRunning.Round(time.Millisecond))
 
