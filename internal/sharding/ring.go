@@ -58,6 +58,12 @@ type Ring struct {
 	live []string
 	// renewed is when this replica last renewed its own Lease.
 	renewed time.Time
+	// listed is when this replica last listed the Leases. Members age
+	// against it, not against the clock: a replica whose listings fail (an
+	// overloaded API server answers its renewals but times out its lists)
+	// has no evidence that the others stopped renewing, and counting them
+	// dead would make it claim resources they still run.
+	listed time.Time
 	fenced  bool
 }
 
@@ -130,17 +136,21 @@ func (r *Ring) Run(ctx context.Context) error {
 	}
 }
 
-// step renews, lists and recomputes once.
+// step renews, lists and recomputes once. The renewal may take until this
+// replica would be fenced, and the listing a period of its own: on a slow
+// API server a late answer is still worth having.
 func (r *Ring) step(ctx context.Context) {
-	cctx, cancel := context.WithTimeout(ctx, r.opts.RenewEvery)
+	rctx, cancel := context.WithTimeout(ctx, r.FenceAfter())
 	defer cancel()
-	if err := r.renew(cctx); err != nil {
+	if err := r.renew(rctx); err != nil {
 		r.opts.Logger.Info("could not renew this replica's shard lease", "lease", r.leaseName, "error", err.Error())
 	} else {
 		r.mu.Lock()
 		r.renewed = r.opts.Now()
 		r.mu.Unlock()
 	}
+	cctx, cancelList := context.WithTimeout(ctx, max(r.opts.RenewEvery, r.FenceAfter()))
+	defer cancelList()
 	var list coordinationv1.LeaseList
 	err := r.opts.Client.List(cctx, &list, client.InNamespace(r.opts.Namespace), client.MatchingLabels{MemberLabel: r.opts.Prefix})
 	if err != nil {
@@ -204,11 +214,13 @@ func (r *Ring) renew(ctx context.Context) error {
 }
 
 // recompute updates the live members from a listing (ok false: the
-// listing failed, and only the passing of time counts).
+// listing failed; the others keep the standing the last listing gave them,
+// and only this replica's own renewals count).
 func (r *Ring) recompute(leases []coordinationv1.Lease, ok bool) {
 	now := r.opts.Now()
 	r.mu.Lock()
 	if ok {
+		r.listed = now
 		present := map[string]bool{}
 		for _, l := range leases {
 			if l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity == "" {
@@ -232,7 +244,7 @@ func (r *Ring) recompute(leases []coordinationv1.Lease, ok bool) {
 		if id == r.opts.Identity {
 			continue
 		}
-		if now.Sub(o.at) < r.opts.LeaseDuration {
+		if r.listed.Sub(o.at) < r.opts.LeaseDuration {
 			live = append(live, id)
 		}
 	}
@@ -302,9 +314,10 @@ func (r *Ring) IsLive(ctx context.Context, id string) bool {
 	}
 	r.mu.Lock()
 	o, ok := r.seen[id]
+	listed := r.listed
 	r.mu.Unlock()
 	if ok {
-		return r.opts.Now().Sub(o.at) < r.opts.LeaseDuration
+		return listed.Sub(o.at) < r.opts.LeaseDuration
 	}
 	var l coordinationv1.Lease
 	err := r.opts.Client.Get(ctx, client.ObjectKey{Namespace: r.opts.Namespace, Name: r.opts.Prefix + "-" + id}, &l)
@@ -323,9 +336,8 @@ func (r *Ring) IsLive(ctx context.Context, id string) bool {
 	if _, known := r.seen[id]; !known {
 		r.seen[id] = observation{version: l.ResourceVersion, at: r.opts.Now()}
 	}
-	o = r.seen[id]
 	r.mu.Unlock()
-	return r.opts.Now().Sub(o.at) < r.opts.LeaseDuration
+	return true
 }
 
 // Owner returns the live member that owns key, or "" when none is live.

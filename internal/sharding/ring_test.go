@@ -291,3 +291,63 @@ func TestIsLiveLooksUpNewcomers(t *testing.T) {
 		t.Error("a replica without a Lease counts as live")
 	}
 }
+
+// listFailingClient answers Lease reads and writes but refuses listings
+// while fail is set: what an overloaded API server does to a replica whose
+// small renewals get through and whose lists time out.
+type listFailingClient struct {
+	client.Client
+	mu   sync.Mutex
+	fail bool
+}
+
+func (f *listFailingClient) set(v bool) { f.mu.Lock(); f.fail = v; f.mu.Unlock() }
+
+func (f *listFailingClient) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail {
+		return context.DeadlineExceeded
+	}
+	return f.Client.List(ctx, list, opts...)
+}
+
+// TestFailedListingsKillNobody: a replica that cannot list the Leases for
+// longer than a lease keeps counting the others live (it has no evidence
+// that they stopped renewing), so it neither takes their keys nor their
+// claims; a member that really stops renewing is counted dead once
+// listings work again.
+func TestFailedListingsKillNobody(t *testing.T) {
+	c, ns := startAPIServer(t)
+	lc := &listFailingClient{Client: c}
+	a, err := New(Options{Client: lc, Namespace: ns, Identity: "replica-a", LeaseDuration: testLease, RenewEvery: testRenew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	b := startMember(t, c, ns, "replica-b")
+	waitUntil(t, "replica-a seeing both", func() (bool, string) {
+		return slices.Equal(a.Members(), []string{"replica-a", "replica-b"}), fmt.Sprintf("members %v", a.Members())
+	})
+
+	lc.set(true)
+	time.Sleep(3 * testLease)
+	if got := a.Members(); !slices.Equal(got, []string{"replica-a", "replica-b"}) {
+		t.Errorf("after %s of failed listings replica-a counts members %v; want both", 3*testLease, got)
+	}
+	if !a.IsLive(ctx, "replica-b") {
+		t.Error("after failed listings replica-a counts replica-b's claims as dead")
+	}
+
+	// b stops renewing (killed: its Lease stays) while a cannot list; once
+	// a lists again it counts b dead within a lease.
+	b.stop()
+	lc.set(false)
+	waitUntil(t, "replica-b counted dead", func() (bool, string) {
+		return slices.Equal(a.Members(), []string{"replica-a"}), fmt.Sprintf("members %v", a.Members())
+	})
+}
