@@ -53,6 +53,11 @@ func TestSharedStreamRecordedOncePerTarget(t *testing.T) {
 		if n := e.influx.Int(t, o.Database, q, "count"); n != burst {
 			t.Errorf("%s: %d trades stored, want %d", o.Database, n, burst)
 		}
+		// The query hack/demo.sh checks shared points with.
+		q = `SELECT count(price) FROM price WHERE symbol='BTCUSDT' AND endpoint != '' AND resource = ''`
+		if n := e.influx.Int(t, o.Database, q, "count"); n != burst {
+			t.Errorf("%s: the demo's query counts %d shared trades, want %d", o.Database, n, burst)
+		}
 		q = `SELECT count(price) FROM price WHERE resource != ''`
 		if n := e.influx.Int(t, o.Database, q, "count"); n != 0 {
 			t.Errorf("%s: %d points carry a resource tag", o.Database, n)
