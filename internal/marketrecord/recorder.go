@@ -130,10 +130,8 @@ func (r *Recorder) Acquire(t Target, streams []string) (*Lease, error) {
 			if err != nil {
 				// Their goroutines never take r.mu: stopping them here
 				// cannot deadlock.
-				for _, stale := range r.releaseLocked(l) {
-					stale.sub.Close()
-					<-stale.done
-				}
+				stopTaps(r.dropLocked(l))
+				r.settleDestLocked(dk)
 				return nil, fmt.Errorf("recording market stream %s: %w", s, err)
 			}
 			tp = &tap{sub: sub, done: make(chan struct{})}
@@ -172,19 +170,21 @@ func (l *Lease) Release() {
 		return
 	}
 	l.once.Do(func() {
-		l.r.mu.Lock()
-		stopped := l.r.releaseLocked(l)
-		l.r.mu.Unlock()
-		for _, tp := range stopped {
-			tp.sub.Close()
-			<-tp.done
-		}
+		r := l.r
+		r.mu.Lock()
+		stopped := r.dropLocked(l)
+		r.mu.Unlock()
+		// The taps' last writes land before their writer may be released.
+		stopTaps(stopped)
+		r.mu.Lock()
+		r.settleDestLocked(l.dest)
+		r.mu.Unlock()
 	})
 }
 
-// releaseLocked drops l's references and returns the taps nobody holds
-// any more, for the caller to stop outside the lock.
-func (r *Recorder) releaseLocked(l *Lease) []*tap {
+// dropLocked drops l's references and returns the taps nobody holds any
+// more, for the caller to stop.
+func (r *Recorder) dropLocked(l *Lease) []*tap {
 	var stopped []*tap
 	for _, k := range l.keys {
 		tp := r.taps[k]
@@ -199,14 +199,32 @@ func (r *Recorder) releaseLocked(l *Lease) []*tap {
 	l.keys = nil
 	if d := r.dests[l.dest]; d != nil {
 		delete(d.leases, l)
-		if len(d.leases) == 0 {
-			delete(r.dests, l.dest)
-			r.sink.Release(d.key) // what it holds is still delivered
-		} else {
-			r.sink.Writer(d.key, d.options())
-		}
 	}
 	return stopped
+}
+
+// settleDestLocked releases the shared writer of a target no lease names
+// any more (what it holds is still delivered), or applies the settings of
+// the leases left.
+func (r *Recorder) settleDestLocked(dk destKey) {
+	d := r.dests[dk]
+	switch {
+	case d == nil:
+	case len(d.leases) == 0:
+		delete(r.dests, dk)
+		r.sink.Release(d.key)
+	default:
+		r.sink.Writer(d.key, d.options())
+	}
+}
+
+// stopTaps ends the taps' subscriptions and waits for their goroutines,
+// which never take the Recorder's lock.
+func stopTaps(taps []*tap) {
+	for _, tp := range taps {
+		tp.sub.Close()
+		<-tp.done
+	}
 }
 
 // Streams returns how many streams are recorded, over every target.
