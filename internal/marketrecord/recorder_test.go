@@ -120,3 +120,17 @@ func TestPoint(t *testing.T) {
 		t.Error("a book ticker made a point")
 	}
 }
+
+// A target's shared writer sends as often and in batches as large as the
+// most demanding of its resources asks.
+func TestSharedWriterOptions(t *testing.T) {
+	d := &dest{leases: map[*Lease]recording.WriterOptions{
+		{}: {Database: "db", BatchSize: 100, FlushInterval: 5 * time.Second},
+		{}: {Database: "db", BatchSize: 5000, FlushInterval: time.Second},
+		{}: {Database: "db", BatchSize: 10, FlushInterval: 3 * time.Second},
+	}}
+	got := d.options()
+	if got.Database != "db" || got.BatchSize != 5000 || got.FlushInterval != time.Second {
+		t.Errorf("options %+v, want database db, batch 5000, flush 1s", got)
+	}
+}
