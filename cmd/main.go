@@ -32,6 +32,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/controller"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketrecord"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
@@ -205,8 +206,12 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	var shared *marketrecord.Recorder
 	if sink != nil {
 		defer closeRecordingSink(sink)
+		// Stopped before the sink closes, so its last points are sent.
+		shared = marketrecord.New(hub, sink)
+		defer shared.Close()
 	}
 	assembler := botgroup.NewAssembler(botgroup.AssemblerOptions{
 		Registry:       registry,
@@ -214,6 +219,7 @@ func run(ctx context.Context, o options) error {
 		Hub:            hub,
 		Feeds:          feeds,
 		Sink:           sink,
+		SharedMarket:   shared,
 		SignalMetrics:  om.signals,
 		TradingMetrics: om.trading,
 		ProbeInterval:  o.probeInterval,

@@ -11,7 +11,9 @@
 #                                (internal/exchange)
 #   hub.*                        internal/marketdata's hub against go-binance, run once
 #   recording.*                  internal/recording against a throwaway influxd
-#                                (INFLUXD, or the one hack/tools.sh builds)
+#                                (INFLUXD, or the one hack/tools.sh builds); market data
+#                                recorded once for 1 000 bots, and a same-millisecond
+#                                trade burst, through the hub into influxd (internal/botgroup)
 #   signal.*                     internal/signal's strategies (throughput, against
 #                                recomputing each window, memory), and the latency
 #                                from a kline's close to its signal through the hub
@@ -63,6 +65,8 @@ measure hub "internal/marketdata: the hub against go-binance, 1000 subscribers (
 	go test -run '^$' -bench '^BenchmarkHubFigures$' -benchtime 1x ./internal/marketdata/
 measure recording "internal/recording: ours and the official client into a real influxd, and an outage (about 30 s)" \
 	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestBenchFigures$' -v ./internal/recording/
+measure marketrec "internal/botgroup: market points per event with 1 000 bots, shared and per resource, and a 5 000-trade same-millisecond burst (about 20 s)" \
+	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestRecordingBenchFigures$' -v ./internal/botgroup/
 measure signal "internal/signal: 10 000 strategies over 1 000 symbols, and against recomputation (about 30 s)" \
 	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/signal/
 measure signalpath "internal/botgroup: kline close to signal through the hub to 1 000 bots (about 40 s)" \
@@ -84,6 +88,7 @@ measure killdrill "test/killdrill: 50 Paper bots, the operator killed with SIGKI
 	figures "$work/scale" | grep '^scale\.' || true
 	figures "$work/hub"
 	figures "$work/recording" | grep '^recording\.' || true
+	figures "$work/marketrec" | grep '^recording\.' || true
 	figures "$work/signal" | grep '^signal\.' || true
 	figures "$work/signalpath" | grep '^signal\.' || true
 	figures "$work/sizing" | grep '^trading\.' || true

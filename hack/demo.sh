@@ -7,7 +7,8 @@
 #
 #   hack/demo.sh           # keep running, refreshing the table, until Ctrl-C
 #   hack/demo.sh --check   # exit 0 once every sample is Running and records to InfluxDB,
-#                          # and the sample bot's signal, fill and price points are there
+#                          # and the sample bot's signal and fill points, and its symbol's shared
+#                          # price points, are there
 #
 # Everything the demo starts is stopped by PID when it exits (TERM, then KILL
 # after a bound; the operator before InfluxDB, so it can flush), and its
@@ -365,7 +366,8 @@ for ref in "${samples[@]}"; do
 	info "$ref is Running ($(took))"
 done
 
-# The sample bot, whose price points the check and the hint below query.
+# The sample bot, whose points (and its symbol's shared price points) the
+# check queries.
 bot=btc-eth-sma
 for ref in "${samples[@]}"; do
 	if [[ $ref == tradingbot.* ]]; then
@@ -446,7 +448,12 @@ if $check; then
 	step "kubectl get tradingbots,symbolwatches -A ($(took) since the start)"
 	kc get tradingbots,symbolwatches -A
 
-	wait_for_points price "$timeout_s" "SELECT count(price) FROM price WHERE resource='$bot'"
+	# Market data is recorded once per endpoint and stream, tagged by
+	# endpoint and symbol, not by the bots sharing it (marketData: Shared,
+	# the default): the bot's first symbol must have such price points.
+	sym=$(kc get "tradingbot/$bot" -o jsonpath='{.spec.symbols[0]}')
+	[[ -n $sym ]] || die "tradingbot/$bot has no symbol"
+	wait_for_points "shared $sym price" "$timeout_s" "SELECT count(price) FROM price WHERE symbol='$sym' AND endpoint != '' AND resource = ''"
 	info "$answer"
 	step "demo-check passed in $(took)"
 	exit 0
@@ -460,7 +467,7 @@ cat <<EOF
       kubectl get tradingbots,symbolwatches -A
       kubectl describe tradingbot btc-eth-sma
     The recorded data is in InfluxDB at $influx_url (database tradebot), e.g.:
-      curl -sG '$influx_url/query' -H 'Accept: application/csv' --data-urlencode db=tradebot --data-urlencode "q=SELECT count(price), last(price) FROM price GROUP BY resource, symbol"
+      curl -sG '$influx_url/query' -H 'Accept: application/csv' --data-urlencode db=tradebot --data-urlencode "q=SELECT count(price), last(price) FROM price GROUP BY endpoint, symbol"
       curl -sG '$influx_url/query' -H 'Accept: application/csv' --data-urlencode db=tradebot --data-urlencode "q=SELECT side, confidence, price, reason FROM signal ORDER BY time DESC LIMIT 10"
     Signals also come as Events: kubectl events --for tradingbot/btc-eth-sma
     Simulator:  http://127.0.0.1:$sim_port (its demo API key is in logs/exchange-sim.log)

@@ -160,6 +160,7 @@ func (r *RecordingSpec) setDefaults() {
 	setIfZero(&r.Database, defaultDatabase)
 	setIfZero(&r.BatchSize, defaultBatchSize)
 	setDurationIfNil(&r.FlushInterval, defaultFlushInterval)
+	setIfZero(&r.MarketData, MarketDataShared)
 }
 
 func (s *StreamsSpec) setDefaults() {

@@ -53,6 +53,7 @@ func TestTradingBotSpecSetDefaults(t *testing.T) {
 		{"recording.retentionPolicy", s.Recording.RetentionPolicy, ""},
 		{"recording.batchSize", s.Recording.BatchSize, int32(1000)},
 		{"recording.flushInterval", s.Recording.FlushInterval.Duration, 2 * time.Second},
+		{"recording.marketData", s.Recording.MarketData, MarketDataShared},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

@@ -43,4 +43,30 @@ type RecordingSpec struct {
 	// +kubebuilder:validation:XValidation:rule=`self.size() <= 32 && self.matches('^(0|([0-9]{1,5}([.][0-9]+)?h|[0-9]{1,6}([.][0-9]+)?m|[0-9]{1,8}([.][0-9]+)?s|[0-9]{1,11}([.][0-9]+)?ms|[0-9]{1,14}([.][0-9]+)?(us|µs)|[0-9]{1,17}([.][0-9]+)?ns)+)$') && duration(self) >= duration('100ms') && duration(self) <= duration('1m')`,message=`flushInterval must be a duration from 100ms to 1m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns)`,messageExpression=`'flushInterval must be a duration from 100ms to 1m, written like "30s", "1m30s" or "250ms" (units h, m, s, ms, us, ns); got "' + self + '"'`
 	// +optional
 	FlushInterval *metav1.Duration `json:"flushInterval,omitempty"`
+
+	// marketData says how the resource's market data (prices, trades,
+	// tickers, closed klines) is recorded: Shared (the default) records
+	// each stream once per exchange endpoint and database, tagged by
+	// endpoint and symbol, however many resources subscribe to it;
+	// PerResource records the resource's own copy, tagged by the resource
+	// (one copy per resource, as many points as subscribers); None records
+	// no market data for it. Signals, orders, fills and health are always
+	// the resource's own.
+	// +kubebuilder:default=Shared
+	// +optional
+	MarketData MarketDataRecording `json:"marketData,omitempty"`
 }
+
+// MarketDataRecording says how a resource's market data is recorded.
+// +kubebuilder:validation:Enum=Shared;PerResource;None
+type MarketDataRecording string
+
+// Market data recording modes.
+const (
+	// MarketDataShared records each stream once per endpoint and database.
+	MarketDataShared MarketDataRecording = "Shared"
+	// MarketDataPerResource records the resource's own copy.
+	MarketDataPerResource MarketDataRecording = "PerResource"
+	// MarketDataNone records no market data for the resource.
+	MarketDataNone MarketDataRecording = "None"
+)

@@ -11,6 +11,7 @@ import (
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketrecord"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
@@ -43,6 +44,9 @@ type Request struct {
 	// Recording is the resource's writer options; nil when its recording
 	// is disabled.
 	Recording *recording.WriterOptions
+	// MarketData is spec.recording.marketData: how the resource's market
+	// data is recorded (empty means Shared).
+	MarketData tradingv1alpha1.MarketDataRecording
 	// Signals, when set, runs the resource's strategy.
 	Signals *SignalRequest
 	// Trading, when set, turns the strategy's signals into orders.
@@ -98,7 +102,7 @@ func (r Request) Version() string {
 	p.Share = nil
 	fmt.Fprintf(h, "%s\n%s\n%q\n%+v\n%+v\n%q\n", r.URLs.REST, r.URLs.Stream, r.Symbols, p, r.ShareLimits, r.Streams)
 	if r.Recording != nil {
-		fmt.Fprintf(h, "recording %+v\n", *r.Recording)
+		fmt.Fprintf(h, "recording %+v %s\n", *r.Recording, r.MarketData)
 	}
 	if r.Signals != nil {
 		// JSON, not %+v: the spec holds pointers, whose addresses change
@@ -128,6 +132,9 @@ type AssemblerOptions struct {
 	Feeds *signalfeed.Feeds
 	// Sink records points to InfluxDB (nil: the operator has none).
 	Sink *recording.Sink
+	// SharedMarket records market streams once for every resource that
+	// shares them (nil: resources in Shared mode record no market data).
+	SharedMarket *marketrecord.Recorder
 	// SignalMetrics receives the signal figures (nil: none).
 	SignalMetrics *SignalMetrics
 	// TradingMetrics receives the executors' figures.
@@ -188,6 +195,9 @@ func (a *Assembler) Assemble(req Request) (*Group, error) {
 		Streams:       req.Streams,
 		Recorder:      writer,
 		Meta:          meta,
+		MarketData:    req.MarketData,
+		SharedMarket:  a.o.SharedMarket,
+		MarketTarget:  marketTarget(req),
 		HealthEvery:   a.o.HealthEvery,
 		Signals:       signals,
 		Now:           a.o.Now,
@@ -213,6 +223,16 @@ func (a *Assembler) Release(owner Owner) {
 	a.mu.Unlock()
 	a.o.SignalMetrics.Forget(owner.Namespace, owner.Kind, owner.Name)
 	a.o.TradingMetrics.Forget(owner.Namespace + "/" + owner.Name)
+}
+
+// marketTarget is where req's shared market data goes: its endpoint's
+// streams, to its own database.
+func marketTarget(req Request) marketrecord.Target {
+	t := marketrecord.Target{Exchange: req.Exchange, StreamURL: req.URLs.Stream}
+	if req.Recording != nil {
+		t.Writer = *req.Recording
+	}
+	return t
 }
 
 // recordingKey names a group's recording writer "namespace/Kind/name", so

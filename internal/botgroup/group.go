@@ -4,8 +4,10 @@ import (
 	"slices"
 	"time"
 
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketrecord"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
@@ -45,6 +47,14 @@ type Config struct {
 	Recorder    *recording.Writer
 	Meta        recording.Meta
 	HealthEvery time.Duration
+	// MarketData says how the group's market data is recorded when it has
+	// a Recorder (spec.recording.marketData; empty means Shared): Shared
+	// leases the group's streams from SharedMarket, to MarketTarget, while
+	// the market-data task runs; PerResource writes the group's own copy
+	// through Recorder; None writes none.
+	MarketData   tradingv1alpha1.MarketDataRecording
+	SharedMarket *marketrecord.Recorder
+	MarketTarget marketrecord.Target
 	// Signals, when set, runs a strategy on the group's symbols (needs Hub
 	// and Feeds).
 	Signals *SignalOptions

@@ -8,7 +8,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketrecord"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
@@ -59,6 +61,28 @@ type MarketSnapshot struct {
 type marketState struct {
 	snap  MarketSnapshot
 	dirty bool
+	// ownCopy: the group records its own copy of market data; seqs rank
+	// its ticker points within their millisecond, per stream.
+	ownCopy bool
+	seqs    map[string]*recording.MilliSeq
+}
+
+// marketMode is the group's market-data recording mode, the API's
+// default when unset.
+func (g *Group) marketMode() tradingv1alpha1.MarketDataRecording {
+	if g.cfg.MarketData == "" {
+		return tradingv1alpha1.MarketDataShared
+	}
+	return g.cfg.MarketData
+}
+
+// leaseSharedMarket has the group's streams recorded once for everyone
+// sharing them, when the group records and its mode is Shared.
+func (g *Group) leaseSharedMarket() (*marketrecord.Lease, error) {
+	if g.cfg.Recorder == nil || g.cfg.SharedMarket == nil || g.marketMode() != tradingv1alpha1.MarketDataShared {
+		return nil, nil
+	}
+	return g.cfg.SharedMarket.Acquire(g.cfg.MarketTarget, g.cfg.Streams)
 }
 
 // published is a copy of the state that is safe to publish: the task keeps
@@ -82,8 +106,15 @@ func (g *Group) runMarketData(ctx context.Context) error {
 		return supervisor.Permanent(fmt.Errorf("subscribing to market data: %w", err))
 	}
 	defer sub.Close()
+	lease, err := g.leaseSharedMarket()
+	if err != nil {
+		return fmt.Errorf("recording shared market data: %w", err)
+	}
+	defer lease.Release()
 
-	st := &marketState{snap: MarketSnapshot{Subscribed: true, Streams: len(g.cfg.Streams), Symbols: map[string]SymbolMarket{}}}
+	st := &marketState{snap: MarketSnapshot{Subscribed: true, Streams: len(g.cfg.Streams), Symbols: map[string]SymbolMarket{}},
+		ownCopy: g.cfg.Recorder != nil && g.marketMode() == tradingv1alpha1.MarketDataPerResource,
+		seqs:    map[string]*recording.MilliSeq{}}
 	g.publishMarket(func(m *MarketSnapshot) { *m = st.published() })
 	tick := time.NewTicker(marketPublishEvery)
 	defer tick.Stop()
@@ -171,16 +202,8 @@ func (g *Group) applyEvent(st *marketState, ev marketdata.Event) {
 		if ev.Kind == marketdata.KindTicker {
 			sym.PriceChangePercent24h = t.PriceChangePercent
 		}
-		g.record(recording.TickPoint(g.cfg.Meta, recording.Tick{
-			Symbol: ev.Symbol, Source: ev.Kind.String(), Price: t.LastPrice,
-			Bid: t.BidPrice, Ask: t.AskPrice, Time: eventTime(ev),
-		}))
 	case marketdata.KindTrade, marketdata.KindAggTrade:
-		t := ev.Trade
-		sym.LastPrice, sym.UpdatedAt = t.Price, now
-		g.record(recording.TickPoint(g.cfg.Meta, recording.Tick{
-			Symbol: ev.Symbol, Source: ev.Kind.String(), Price: t.Price, Quantity: t.Qty, Time: t.Time,
-		}))
+		sym.LastPrice, sym.UpdatedAt = ev.Trade.Price, now
 	case marketdata.KindBookTicker:
 		b := ev.BookTicker
 		if sym.LastPrice.IsZero() {
@@ -194,17 +217,45 @@ func (g *Group) applyEvent(st *marketState, ev marketdata.Event) {
 		}
 		if k.Closed {
 			st.snap.ClosedKlines++
-			g.record(recording.KlinePoint(g.cfg.Meta, recording.Kline{
-				Symbol: k.Symbol, Interval: k.Interval, OpenTime: k.OpenTime,
-				Open: k.Open, High: k.High, Low: k.Low, Close: k.Close,
-				Volume: k.Volume, QuoteVolume: k.QuoteVolume, Trades: k.Trades,
-			}))
 		}
 	case marketdata.KindGap:
 		return
 	}
 	if ev.Symbol != "" {
 		st.snap.Symbols[ev.Symbol] = sym
+	}
+	if st.ownCopy {
+		g.recordOwnCopy(st, ev)
+	}
+}
+
+// recordOwnCopy writes the group's own copy of a market event (marketData
+// PerResource), tagged by the resource, with the timestamps shared points
+// get (see docs/recording.md).
+func (g *Group) recordOwnCopy(st *marketState, ev marketdata.Event) {
+	seq := st.seqs[ev.Stream]
+	if seq == nil {
+		seq = &recording.MilliSeq{}
+		st.seqs[ev.Stream] = seq
+	}
+	switch ev.Kind {
+	case marketdata.KindTicker, marketdata.KindMiniTicker:
+		at := marketrecord.EventTime(ev)
+		t := ev.Ticker
+		g.record(recording.TickPoint(g.cfg.Meta, recording.Tick{
+			Symbol: ev.Symbol, Source: ev.Kind.String(), Price: t.LastPrice,
+			Bid: t.BidPrice, Ask: t.AskPrice, Seq: seq.Next(at), Time: at,
+		}))
+	case marketdata.KindTrade, marketdata.KindAggTrade:
+		t := ev.Trade
+		g.record(recording.TickPoint(g.cfg.Meta, recording.Tick{
+			Symbol: ev.Symbol, Source: ev.Kind.String(), Price: t.Price, Quantity: t.Qty,
+			TradeID: t.ID, HasTradeID: true, Time: t.Time,
+		}))
+	case marketdata.KindKline:
+		if ev.Kline.Closed {
+			g.record(recording.KlinePoint(g.cfg.Meta, marketrecord.KlineOf(ev.Kline)))
+		}
 	}
 }
 
@@ -216,13 +267,6 @@ func subscriptionEnded(ctx context.Context, what string) error {
 		return nil
 	}
 	return fmt.Errorf("the market-data hub stopped the %s subscription", what)
-}
-
-func eventTime(ev marketdata.Event) time.Time {
-	if ev.EventTime.IsZero() {
-		return ev.Received
-	}
-	return ev.EventTime
 }
 
 func (g *Group) record(p recording.Point) {

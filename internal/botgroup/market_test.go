@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
+	"github.com/tradebot-operator/tradebot-operator/internal/marketrecord"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording/influxtest"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
@@ -20,7 +22,9 @@ import (
 // the shared registry and hub against a moving simulator, a writer of a
 // real InfluxDB sink — and checks what reaches the snapshot and the
 // database: ticks, closed klines (with REST backfill available) and the
-// group's own health.
+// group's own health. md-bot records its own copy of market data
+// (PerResource); md-shared leaves it to the shared recorder, whose points
+// carry the endpoint instead of a resource.
 func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	cfg := exchangesim.DefaultConfig()
 	cfg.Tick = 100 * time.Millisecond
@@ -29,17 +33,36 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	ep, hub := mk.ep, mk.hub
 
 	influx, sink := startSink(t)
-	writer := sink.Writer("ns/TradingBot/md-bot", recording.WriterOptions{FlushInterval: 100 * time.Millisecond})
+	opts := recording.WriterOptions{FlushInterval: 100 * time.Millisecond}
+	writer := sink.Writer("ns/TradingBot/md-bot", opts)
+	shared := marketrecord.New(hub, sink)
+	t.Cleanup(shared.Close)
+	streams := []string{marketdata.TickerStream("BTCUSDT"), marketdata.KlineStream("BTCUSDT", "1s")}
 
 	g := New(Config{
 		Endpoint:      ep,
 		Symbols:       []string{"BTCUSDT"},
 		ProbeInterval: 200 * time.Millisecond,
 		Hub:           hub,
-		Streams:       []string{marketdata.TickerStream("BTCUSDT"), marketdata.KlineStream("BTCUSDT", "1s")},
+		Streams:       streams,
 		Recorder:      writer,
 		Meta:          recording.Meta{Namespace: "ns", Name: "md-bot", Kind: "TradingBot", Exchange: "binance"},
 		HealthEvery:   200 * time.Millisecond,
+		MarketData:    tradingv1alpha1.MarketDataPerResource,
+	})
+	sharedWriter := sink.Writer("ns/TradingBot/md-shared", opts)
+	gs := New(Config{
+		Endpoint:      ep,
+		Symbols:       []string{"BTCUSDT"},
+		ProbeInterval: 200 * time.Millisecond,
+		Hub:           hub,
+		Streams:       streams,
+		Recorder:      sharedWriter,
+		Meta:          recording.Meta{Namespace: "ns", Name: "md-shared", Kind: "TradingBot", Exchange: "binance"},
+		HealthEvery:   200 * time.Millisecond,
+		MarketData:    tradingv1alpha1.MarketDataShared,
+		SharedMarket:  shared,
+		MarketTarget:  marketrecord.Target{Exchange: "binance", StreamURL: ep.URLs().Stream, Writer: opts},
 	})
 	names := map[string]bool{}
 	for _, task := range g.Tasks() {
@@ -49,6 +72,7 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 		t.Fatalf("tasks %v, want exchange health, market data and health recording", names)
 	}
 	runTasks(t, g)
+	runTasks(t, gs)
 
 	// Status reads snapshots while the task applies events: under -race
 	// this fails if a published snapshot shares the task's own map.
@@ -73,7 +97,8 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	var s Snapshot
 	for {
 		s = g.Snapshot()
-		if s.Market.ClosedKlines >= 3 && !s.Market.Symbols["BTCUSDT"].LastPrice.IsZero() && s.Recording.Written > 0 {
+		if s.Market.ClosedKlines >= 3 && !s.Market.Symbols["BTCUSDT"].LastPrice.IsZero() && s.Recording.Written > 0 &&
+			gs.Snapshot().Market.ClosedKlines >= 3 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -101,6 +126,19 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	}
 	if n := q(`SELECT count(used_weight) FROM health WHERE resource='md-bot' AND kind='TradingBot'`, "count"); n == 0 {
 		t.Error("no health points for md-bot in InfluxDB")
+	}
+	endpoint := strings.TrimPrefix(ep.URLs().Stream, "ws://")
+	if n := q(`SELECT count(price) FROM price WHERE endpoint='`+endpoint+`' AND symbol='BTCUSDT' AND source='ticker'`, "count"); n == 0 {
+		t.Error("no shared price points in InfluxDB")
+	}
+	if n := q(`SELECT count("close") FROM kline WHERE endpoint='`+endpoint+`' AND "interval"='1s'`, "count"); n < 3 {
+		t.Errorf("%d shared closed 1s klines in InfluxDB, want at least 3", n)
+	}
+	if n := q(`SELECT count(price) FROM price WHERE resource='md-shared'`, "count"); n != 0 {
+		t.Errorf("%d price points of md-shared's own: a Shared resource writes none", n)
+	}
+	if n := q(`SELECT count(used_weight) FROM health WHERE resource='md-shared'`, "count"); n == 0 {
+		t.Error("no health points for md-shared: what is the resource's own stays its own")
 	}
 	st := writer.Stats()
 	if st.Dropped != 0 {

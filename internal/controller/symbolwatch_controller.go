@@ -96,14 +96,15 @@ func (r *SymbolWatchReconciler) reconcileGroup(ctx context.Context, sw *tradingv
 		return r.stop(ctx, key), nil
 	}
 	view, stopping, err := r.Settings.ensureGroup(ctx, key, botgroup.Request{
-		Owner:     botgroup.Owner{Kind: kindSymbolWatch, Namespace: sw.Namespace, Name: sw.Name},
-		Exchange:  string(spec.Exchange.Name),
-		URLs:      urls,
-		Symbols:   spec.Symbols,
-		Streams:   watchStreams(spec),
-		Recording: recordingOptions(spec.Recording),
-		Signals:   watchSignalRequest(sw, spec, r.Recorder),
-		Extra:     []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
+		Owner:      botgroup.Owner{Kind: kindSymbolWatch, Namespace: sw.Namespace, Name: sw.Name},
+		Exchange:   string(spec.Exchange.Name),
+		URLs:       urls,
+		Symbols:    spec.Symbols,
+		Streams:    watchStreams(spec),
+		Recording:  recordingOptions(spec.Recording),
+		MarketData: spec.Recording.MarketData,
+		Signals:    watchSignalRequest(sw, spec, r.Recorder),
+		Extra:      []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
 	})
 	switch {
 	case err != nil:

@@ -149,6 +149,7 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		Credentials: creds.Credentials,
 		Streams:     botStreams(spec),
 		Recording:   recordingOptions(spec.Recording),
+		MarketData:  spec.Recording.MarketData,
 		Signals: &botgroup.SignalRequest{Spec: spec.Strategy, Previous: bot.Status.Signals,
 			Announce: signalAnnounce(r.Recorder, bot.DeepCopy())},
 		Trading: &botgroup.TradingRequest{Spec: spec, UID: string(bot.UID),

@@ -80,12 +80,70 @@ type Tick struct {
 	Bid, Ask decimal.Decimal
 	// Quantity is the traded quantity of a trade; zero is left out.
 	Quantity decimal.Decimal
-	Time     time.Time
+	// TradeID is the exchange's id of the trade (the aggregate id for an
+	// aggTrade), valid when HasTradeID is set: ticks of trade streams.
+	// It is written as field "trade_id" and orders the tick within its
+	// millisecond (see TickTime).
+	TradeID    int64
+	HasTradeID bool
+	// Seq ranks a tick without a trade id among the ticks of its series
+	// that share its millisecond, in arrival order: 0 for the first (see
+	// MilliSeq).
+	Seq int
+	// Time is the exchange's time of the event; only its millisecond is
+	// kept (see TickTime).
+	Time time.Time
 }
 
-// TickPoint records a tick in measurement "price".
+// TickTime is the timestamp of a tick's point. InfluxDB keeps one point
+// per series and timestamp, and exchanges stamp events in milliseconds, so
+// two trades of one symbol in the same millisecond would replace each
+// other. The point's time is therefore the event's millisecond plus, in
+// nanoseconds, the trade id modulo a million (distinct for any million
+// consecutive trades) or, without an id, the tick's arrival rank within
+// the millisecond. Both are deterministic for an event, so a tick written
+// twice is still one point.
+func TickTime(t Tick) time.Time {
+	ms := t.Time.Truncate(time.Millisecond)
+	offset := min(max(int64(t.Seq), 0), nsPerMilli-1)
+	if t.HasTradeID {
+		offset = ((t.TradeID % nsPerMilli) + nsPerMilli) % nsPerMilli
+	}
+	return ms.Add(time.Duration(offset))
+}
+
+const nsPerMilli = int64(time.Millisecond)
+
+// MilliSeq numbers the events of one series within each millisecond, in
+// arrival order, for events that carry no id of their own (tickers).
+// Events of a series are expected in time order, as a stream delivers
+// them. The zero value is ready; it is not safe for concurrent use.
+type MilliSeq struct {
+	ms   int64
+	next int
+	used bool
+}
+
+// Next returns the rank of an event at t among the events of its
+// millisecond seen so far.
+func (s *MilliSeq) Next(t time.Time) int {
+	ms := t.UnixMilli()
+	if !s.used || ms != s.ms {
+		s.ms, s.next, s.used = ms, 0, true
+	}
+	n := s.next
+	s.next++
+	return n
+}
+
+// TickPoint records a tick in measurement "price", tagged by the resource
+// that saw it, at TickTime.
 func TickPoint(m Meta, t Tick) Point {
-	fields := make([]Field, 1, 4)
+	return tickPoint(m.tags(Tag{Key: "source", Value: t.Source}, Tag{Key: "symbol", Value: t.Symbol}), t)
+}
+
+func tickPoint(tags []Tag, t Tick) Point {
+	fields := make([]Field, 1, 5)
 	fields[0] = money("price", t.Price)
 	if !t.Bid.IsZero() {
 		fields = append(fields, money("bid", t.Bid))
@@ -96,12 +154,38 @@ func TickPoint(m Meta, t Tick) Point {
 	if !t.Quantity.IsZero() {
 		fields = append(fields, money("qty", t.Quantity))
 	}
+	if t.HasTradeID {
+		fields = append(fields, Int("trade_id", t.TradeID))
+	}
 	return Point{
 		Measurement: MeasurementPrice,
-		Tags:        m.tags(Tag{Key: "source", Value: t.Source}, Tag{Key: "symbol", Value: t.Symbol}),
+		Tags:        tags,
 		Fields:      fields,
-		Time:        t.Time,
+		Time:        TickTime(t),
 	}
+}
+
+// MarketMeta names the stream a shared market point comes from: market
+// data is recorded once per exchange endpoint, not once per resource that
+// subscribes to it. Its fields become the tags exchange and endpoint.
+type MarketMeta struct {
+	// Exchange is the exchange's name, such as "binance".
+	Exchange string
+	// Endpoint is the stream endpoint's host and port, which tells apart
+	// deployments of one exchange (simulator, testnet, production).
+	Endpoint string
+}
+
+func (m MarketMeta) tags(extra ...Tag) []Tag {
+	tags := make([]Tag, 0, 2+len(extra))
+	tags = append(tags, Tag{Key: "endpoint", Value: m.Endpoint}, Tag{Key: "exchange", Value: m.Exchange})
+	return append(tags, extra...)
+}
+
+// MarketTickPoint records a tick of a shared stream in measurement
+// "price", tagged by endpoint rather than by resource, at TickTime.
+func MarketTickPoint(m MarketMeta, t Tick) Point {
+	return tickPoint(m.tags(Tag{Key: "source", Value: t.Source}, Tag{Key: "symbol", Value: t.Symbol}), t)
 }
 
 // Kline is a closed candlestick.
@@ -116,11 +200,22 @@ type Kline struct {
 	Trades                 int64
 }
 
-// KlinePoint records a closed kline in measurement "kline".
+// KlinePoint records a closed kline in measurement "kline", tagged by the
+// resource that saw it.
 func KlinePoint(m Meta, k Kline) Point {
+	return klinePoint(m.tags(Tag{Key: "interval", Value: k.Interval}, Tag{Key: "symbol", Value: k.Symbol}), k)
+}
+
+// MarketKlinePoint records a closed kline of a shared stream in measurement
+// "kline", tagged by endpoint rather than by resource.
+func MarketKlinePoint(m MarketMeta, k Kline) Point {
+	return klinePoint(m.tags(Tag{Key: "interval", Value: k.Interval}, Tag{Key: "symbol", Value: k.Symbol}), k)
+}
+
+func klinePoint(tags []Tag, k Kline) Point {
 	return Point{
 		Measurement: MeasurementKline,
-		Tags:        m.tags(Tag{Key: "interval", Value: k.Interval}, Tag{Key: "symbol", Value: k.Symbol}),
+		Tags:        tags,
 		Fields: []Field{
 			money("open", k.Open),
 			money("high", k.High),

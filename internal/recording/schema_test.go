@@ -12,7 +12,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var testMeta = Meta{Namespace: "prod", Name: "bot-1", Kind: "TradingBot", Exchange: "binance"}
+var (
+	testMeta   = Meta{Namespace: "prod", Name: "bot-1", Kind: "TradingBot", Exchange: "binance"}
+	testMarket = MarketMeta{Exchange: "binance", Endpoint: "stream.example.test:9443"}
+)
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
@@ -25,6 +28,10 @@ func examplePoints() map[string]Point {
 		"TickPoint": TickPoint(testMeta, Tick{Symbol: "BTCUSDT", Source: "bookTicker", Price: dec("65000.5"),
 			Bid: dec("65000"), Ask: dec("65001"), Quantity: dec("0.5"), Time: t}),
 		"KlinePoint": KlinePoint(testMeta, Kline{Symbol: "ETHUSDT", Interval: "1m", OpenTime: t, Open: dec("1"),
+			High: dec("2"), Low: dec("0.5"), Close: dec("1.5"), Volume: dec("10"), QuoteVolume: dec("15"), Trades: 7}),
+		"MarketTickPoint": MarketTickPoint(testMarket, Tick{Symbol: "BTCUSDT", Source: "trade", Price: dec("65000.5"),
+			Quantity: dec("0.5"), TradeID: 3_000_042, HasTradeID: true, Time: t}),
+		"MarketKlinePoint": MarketKlinePoint(testMarket, Kline{Symbol: "ETHUSDT", Interval: "1m", OpenTime: t, Open: dec("1"),
 			High: dec("2"), Low: dec("0.5"), Close: dec("1.5"), Volume: dec("10"), QuoteVolume: dec("15"), Trades: 7}),
 		"SignalPoint": SignalPoint(testMeta, Signal{Symbol: "BTCUSDT", Strategy: "sma-cross", Side: "SELL",
 			Confidence: 0.75, Price: dec("64000"), Reason: "fast SMA\ncrossed below", Time: t}),
@@ -132,10 +139,16 @@ func TestSchemaHelpers(t *testing.T) {
 	}
 	const tags = "exchange=binance,kind=TradingBot,ns=prod,resource=bot-1"
 	const ts = " 1772600767000000008"
+	const msTS = " 1772600767000000000"
 	tests := map[string]string{
-		"PricePoint": "price," + tags + ",symbol=BTCUSDT price=65000.12" + ts,
-		"TickPoint":  "price," + tags + ",source=bookTicker,symbol=BTCUSDT price=65000.5,bid=65000,ask=65001,qty=0.5" + ts,
+		// A tick keeps its millisecond; the nanoseconds order it within.
+		"PricePoint": "price," + tags + ",symbol=BTCUSDT price=65000.12" + msTS,
+		"TickPoint":  "price," + tags + ",source=bookTicker,symbol=BTCUSDT price=65000.5,bid=65000,ask=65001,qty=0.5" + msTS,
 		"KlinePoint": "kline," + tags + ",interval=1m,symbol=ETHUSDT open=1,high=2,low=0.5,close=1.5,volume=10,quote_volume=15,trades=7i" + ts,
+		"MarketTickPoint": "price,endpoint=stream.example.test:9443,exchange=binance,source=trade,symbol=BTCUSDT " +
+			"price=65000.5,qty=0.5,trade_id=3000042i 1772600767000000042",
+		"MarketKlinePoint": "kline,endpoint=stream.example.test:9443,exchange=binance,interval=1m,symbol=ETHUSDT " +
+			"open=1,high=2,low=0.5,close=1.5,volume=10,quote_volume=15,trades=7i" + ts,
 		"SignalPoint": "signal," + tags + ",side=SELL,strategy=sma-cross,symbol=BTCUSDT " +
 			`confidence=0.75,direction=-1i,price=64000,reason="fast SMA crossed below"` + ts,
 		"OrderPoint": "order," + tags + ",side=BUY,status=REJECTED,symbol=BTCUSDT,type=LIMIT " +
@@ -165,12 +178,48 @@ func TestBreakerCode(t *testing.T) {
 // Optional tick fields and empty tags are left out rather than written as
 // zeros or empty strings.
 func TestTickPointLeavesOutUnknowns(t *testing.T) {
-	p := TickPoint(Meta{Namespace: "ns", Name: "w", Kind: "SymbolWatch"}, Tick{Symbol: "X", Price: dec("1"), Time: time.Unix(0, 1)})
+	p := TickPoint(Meta{Namespace: "ns", Name: "w", Kind: "SymbolWatch"}, Tick{Symbol: "X", Price: dec("1"), Time: time.Unix(0, 1e6)})
 	b, err := appendLine(nil, &p, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "price,kind=SymbolWatch,ns=ns,resource=w,symbol=X price=1 1\n"; string(b) != want {
+	if want := "price,kind=SymbolWatch,ns=ns,resource=w,symbol=X price=1 1000000\n"; string(b) != want {
 		t.Fatalf("got %q, want %q", b, want)
+	}
+}
+
+// Distinct trades in one millisecond get distinct timestamps from their
+// ids, the same trade always the same one; ticks without ids are told
+// apart by their rank, which restarts each millisecond.
+func TestTickTime(t *testing.T) {
+	ms := time.UnixMilli(1_772_600_767_123)
+	seen := map[time.Time]int64{}
+	for id := int64(5_999_990); id < 6_000_010; id++ {
+		at := TickTime(Tick{TradeID: id, HasTradeID: true, Time: ms.Add(456 * time.Microsecond)})
+		if at.Truncate(time.Millisecond) != ms {
+			t.Fatalf("trade %d at %v left its millisecond %v", id, at, ms)
+		}
+		if other, dup := seen[at]; dup {
+			t.Fatalf("trades %d and %d share %v", other, id, at)
+		}
+		seen[at] = id
+		if again := TickTime(Tick{TradeID: id, HasTradeID: true, Time: ms}); again != at {
+			t.Fatalf("trade %d: %v then %v", id, at, again)
+		}
+	}
+	if got := TickTime(Tick{TradeID: -3, HasTradeID: true, Time: ms}); got != ms.Add(999_997) {
+		t.Errorf("a negative id gives %v", got)
+	}
+
+	var seq MilliSeq
+	var ranks []int
+	for _, at := range []time.Time{ms, ms.Add(time.Microsecond), ms.Add(999 * time.Microsecond), ms.Add(time.Millisecond), ms.Add(time.Millisecond)} {
+		ranks = append(ranks, seq.Next(at))
+	}
+	if want := []int{0, 1, 2, 0, 1}; !slices.Equal(ranks, want) {
+		t.Errorf("ranks %v, want %v", ranks, want)
+	}
+	if got := TickTime(Tick{Seq: 2, Time: ms.Add(999 * time.Microsecond)}); got != ms.Add(2) {
+		t.Errorf("rank 2 gives %v", got)
 	}
 }

@@ -57,7 +57,7 @@ func TestSamplesAreAcceptedAndDefaulted(t *testing.T) {
 			},
 			Recording: v1.RecordingSpec{
 				Enabled: ptr(true), Database: "tradebot", BatchSize: 1000,
-				FlushInterval: duration(2 * time.Second),
+				FlushInterval: duration(2 * time.Second), MarketData: v1.MarketDataShared,
 			},
 		}
 		assertSpec(t, got.Spec, want)
@@ -75,7 +75,7 @@ func TestSamplesAreAcceptedAndDefaulted(t *testing.T) {
 			Streams: v1.StreamsSpec{Ticker: ptr(true), KlineIntervals: []v1.KlineInterval{v1.Interval1m}},
 			Recording: v1.RecordingSpec{
 				Enabled: ptr(true), Database: "tradebot", BatchSize: 1000,
-				FlushInterval: duration(2 * time.Second),
+				FlushInterval: duration(2 * time.Second), MarketData: v1.MarketDataShared,
 			},
 			Signals: &v1.StrategySpec{
 				Type: v1.StrategyEMACrossover, Interval: v1.Interval1s, MinConfidence: "0.6",

@@ -59,5 +59,7 @@ func TestInvalidWatchIsRefused(t *testing.T) {
 			[]string{"spec.recording.retentionPolicy", "retentionPolicy must be empty"}},
 		{"flush interval above 1m", `{recording: {flushInterval: 2m}}`,
 			[]string{"spec.recording.flushInterval", "flushInterval must be a duration from 100ms to 1m"}},
+		{"unknown market data recording mode", `{recording: {marketData: PerBot}}`,
+			[]string{"spec.recording.marketData", "Unsupported value", `"PerBot"`, `"Shared"`, `"PerResource"`, `"None"`}},
 	})
 }

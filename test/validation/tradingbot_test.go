@@ -210,6 +210,8 @@ func TestInvalidBotIsRefused(t *testing.T) {
 			[]string{"spec.recording.batchSize", "less than or equal to 100000"}},
 		{"flush interval below 100ms", `{recording: {flushInterval: 10ms}}`,
 			[]string{"spec.recording.flushInterval", "flushInterval must be a duration from 100ms to 1m"}},
+		{"unknown market data recording mode", `{recording: {marketData: PerBot}}`,
+			[]string{"spec.recording.marketData", "Unsupported value", `"PerBot"`, `"Shared"`, `"PerResource"`, `"None"`}},
 	})
 }
 
