@@ -30,7 +30,7 @@ const (
 )
 
 func TestKill9Drill(t *testing.T) {
-	srv := influxtest.Start(t, influxtest.Options{Databases: []string{"drill"}})
+	srv := influxtest.Start(t, influxtest.Options{})
 	res := runKill9Drill(t, srv)
 	t.Logf("drill: %+v", res)
 	if res.lostCommitted != 0 {
@@ -65,6 +65,7 @@ type drillResult struct {
 
 func runKill9Drill(t *testing.T, srv *influxtest.Server) drillResult {
 	t.Helper()
+	srv.CreateDatabase(t, "drill")
 	dir := t.TempDir()
 	var res drillResult
 	var elapsed time.Duration
