@@ -203,7 +203,7 @@ func (s *Sink) replay() error {
 			sp.badSegments++
 			s.mu.Lock()
 			for _, r := range rd.records {
-				s.stageReplayedLocked(r, now)
+				s.stageReplayedLocked(r)
 			}
 			s.mu.Unlock()
 			continue
@@ -246,7 +246,7 @@ func (s *Sink) replay() error {
 		}
 		s.mu.Lock()
 		s.stageReplayedLocked(record{writer: hdr.Writer, database: hdr.Database,
-			retentionPolicy: hdr.RetentionPolicy, points: hdr.Points, lines: lines}, now)
+			retentionPolicy: hdr.RetentionPolicy, points: hdr.Points, lines: lines})
 		s.mu.Unlock()
 		sp.legacy = append(sp.legacy, path)
 	}
@@ -304,22 +304,22 @@ func (s *Sink) replayWriterLocked(key string) *Writer {
 
 // stageReplayedLocked stages a record recovered from a damaged or legacy
 // file, to be committed again.
-func (s *Sink) stageReplayedLocked(r record, now time.Time) {
+func (s *Sink) stageReplayedLocked(r record) {
 	w := s.replayWriterLocked(r.writer)
 	s.addPendingLocked(w, int64(r.points), int64(len(r.lines)))
 	w.c.replayed += int64(r.points)
 	s.sp.replayed += int64(r.points)
-	s.stageLinesLocked(w, s.destLocked(r.database, r.retentionPolicy), r.lines, r.points, now)
+	s.stageLinesLocked(w, s.destLocked(r.database, r.retentionPolicy), r.lines, r.points)
 }
 
 // stageLocked stages one encoded line of w for the next commit, counting
 // it as pending.
-func (s *Sink) stageLocked(w *Writer, line []byte, now time.Time) {
+func (s *Sink) stageLocked(w *Writer, line []byte) {
 	s.addPendingLocked(w, 1, int64(len(line)))
-	s.stageLinesLocked(w, w.dest, line, 1, now)
+	s.stageLinesLocked(w, w.dest, line, 1)
 }
 
-func (s *Sink) stageLinesLocked(w *Writer, dest *destination, lines []byte, n int, now time.Time) {
+func (s *Sink) stageLinesLocked(w *Writer, dest *destination, lines []byte, n int) {
 	sp := s.sp
 	b := w.stage
 	if b == nil || b.dest != dest {
@@ -331,8 +331,8 @@ func (s *Sink) stageLinesLocked(w *Writer, dest *destination, lines []byte, n in
 	b.n += n
 	w.staged += int64(n)
 	if sp.stagedPoints == 0 {
-		sp.stagedSince = now
-		s.wakeCommitter() // starts the commit interval
+		sp.stagedSince = time.Now() // the commit interval is real time, whatever Now says
+		s.wakeCommitter()
 	}
 	sp.stagedPoints += int64(n)
 	sp.stagedBytes += int64(len(lines))
@@ -360,8 +360,7 @@ func (s *Sink) committer() {
 		s.mu.Lock()
 		wait, now := time.Duration(-1), false
 		if len(sp.staged) > 0 {
-			due := sp.stagedSince.Add(sp.interval)
-			left := due.Sub(s.opts.Now())
+			left := time.Until(sp.stagedSince.Add(sp.interval))
 			now = s.flushing > 0 || s.closing || sp.stagedBytes >= sp.commitBytes || left <= 0
 			wait = left
 		}

@@ -152,7 +152,7 @@ func (w *Writer) Write(p Point) {
 			return
 		}
 		if s.sp != nil {
-			s.stageLocked(w, line, now) // the committer makes it durable
+			s.stageLocked(w, line) // the committer makes it durable
 			return
 		}
 		s.appendLocked(w, line, now)
