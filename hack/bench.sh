@@ -10,7 +10,8 @@
 #                                endpoint's shared probe, over ten simulated minutes
 #                                (internal/exchange)
 #   hub.*                        internal/marketdata's hub against go-binance, run once
-#   recording.*                  internal/recording against a throwaway influxd
+#   recording.*                  internal/recording against a throwaway influxd, with and
+#                                without its write-ahead spool, and a kill -9 drill
 #                                (INFLUXD, or the one hack/tools.sh builds); market data
 #                                recorded once for 1 000 bots, and a same-millisecond
 #                                trade burst, through the hub into influxd (internal/botgroup)
@@ -63,7 +64,7 @@ measure scale "internal/exchange: 10 000 idle health views on one endpoint, ten 
 	env SCALE_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/exchange/
 measure hub "internal/marketdata: the hub against go-binance, 1000 subscribers (about 40 s)" \
 	go test -run '^$' -bench '^BenchmarkHubFigures$' -benchtime 1x ./internal/marketdata/
-measure recording "internal/recording: ours and the official client into a real influxd, and an outage (about 30 s)" \
+measure recording "internal/recording: ours (with and without a spool) and the official client into a real influxd, an outage and a kill -9 drill (about 50 s)" \
 	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestBenchFigures$' -v ./internal/recording/
 measure marketrec "internal/botgroup: market points per event with 1 000 bots, shared and per resource, and a 5 000-trade same-millisecond burst (about 20 s)" \
 	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestRecordingBenchFigures$' -v ./internal/botgroup/

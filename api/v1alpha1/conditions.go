@@ -111,6 +111,9 @@ const (
 	ReasonWriteFailing = "WriteFailing"
 	// ReasonPointsDropped (Recording=False): points were given up.
 	ReasonPointsDropped = "PointsDropped"
+	// ReasonSpoolFilling (Recording=False): the operator's spool directory
+	// is above 80% of its bound; when full, its oldest points are dropped.
+	ReasonSpoolFilling = "SpoolFilling"
 
 	// ReasonSecretResolved (CredentialsResolved=True): both keys were read.
 	ReasonSecretResolved = "SecretResolved"

@@ -207,10 +207,23 @@ type RecordingStatus struct {
 	// +optional
 	PointsPending int64 `json:"pointsPending,omitempty"`
 
-	// pointsDropped is how many points were given up (buffer full, or
-	// writes failing past their retries).
+	// pointsDropped is how many points were given up (buffer or spool
+	// full, refused by InfluxDB, invalid, undelivered at shutdown).
 	// +optional
 	PointsDropped int64 `json:"pointsDropped,omitempty"`
+
+	// pointsReplayed is how many of the resource's points the operator
+	// replayed from its spool directory at start (delivery is at least
+	// once: a replayed point InfluxDB already held overwrites itself).
+	// +optional
+	PointsReplayed int64 `json:"pointsReplayed,omitempty"`
+
+	// spoolPercent is how full the operator's spool directory is, 0 to
+	// 100; absent without a spool.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	SpoolPercent int32 `json:"spoolPercent,omitempty"`
 
 	// lastFlushTime is when a batch was last written.
 	// +optional

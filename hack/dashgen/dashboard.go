@@ -127,12 +127,24 @@ func buildDashboard() (dashboard.Dashboard, error) {
 		query(`sum by (influxdb) (tradebot_recording_buffer_points)`, "buffer {{influxdb}}"),
 		query(`max by (influxdb) (tradebot_recording_buffer_max_points)`, "buffer bound {{influxdb}}")))
 	b.WithPanel(series(next(), "Points dropped",
-		"Points given up, by reason (overflow, rejected, invalid, undelivered, disabled).", "short",
+		"Points given up, by reason (overflow, rejected, invalid, undelivered, disabled, spool_full).", "short",
 		query(`sum by (namespace, name, reason) (increase(tradebot_recording_points_dropped_total`+rate+`))`, "{{namespace}}/{{name}} {{reason}}")))
 	b.WithPanel(series(next(), "InfluxDB writes",
 		"Write requests by result, and whether writes are failing and being retried.", "short",
 		query(`sum by (influxdb, result) (rate(tradebot_recording_write_requests_total`+rate+`))`, "{{influxdb}} {{result}}"),
 		query(`max by (influxdb) (tradebot_recording_failing)`, "{{influxdb}} failing")))
+	b.WithPanel(series(next(), "Spool",
+		"The write-ahead spool: its bytes against the bound (full: the oldest points are dropped, reason spool_full), segment files, and points waiting for the next group commit (what a crash now would lose).", "bytes",
+		query(`sum by (influxdb) (tradebot_recording_spool_bytes)`, "{{influxdb}} bytes"),
+		query(`max by (influxdb) (tradebot_recording_spool_max_bytes)`, "{{influxdb}} bound")))
+	b.WithPanel(series(next(), "Spool commits and replays",
+		"Group commits by result, points replayed at start, damaged segments set aside, and whether the last stop was unclean.", "short",
+		query(`sum by (influxdb, result) (rate(tradebot_recording_spool_commits_total`+rate+`))`, "{{influxdb}} commits {{result}}"),
+		query(`sum by (influxdb) (tradebot_recording_spool_segments)`, "{{influxdb}} segments"),
+		query(`sum by (influxdb) (tradebot_recording_points_uncommitted)`, "{{influxdb}} uncommitted"),
+		query(`max by (influxdb) (tradebot_recording_spool_replayed_points_total)`, "{{influxdb}} replayed"),
+		query(`max by (influxdb) (tradebot_recording_spool_bad_segments_total)`, "{{influxdb}} bad segments"),
+		query(`max by (influxdb) (tradebot_recording_spool_unclean_start)`, "{{influxdb}} unclean start")))
 
 	b.WithRow(dashboard.NewRowBuilder("Bots").Id(next()))
 	b.WithPanel(series(next(), "Signals",

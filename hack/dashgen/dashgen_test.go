@@ -142,6 +142,8 @@ func TestDashboardPanels(t *testing.T) {
 		"Points written":               "tradebot_recording_points_written_total",
 		"Points pending":               "tradebot_recording_points_pending",
 		"Points dropped":               "tradebot_recording_points_dropped_total",
+		"Spool":                        "tradebot_recording_spool_bytes",
+		"Spool commits and replays":    "tradebot_recording_spool_commits_total",
 		"Signals":                      "tradebot_signals_total",
 		"Orders":                       "tradebot_orders_total",
 		"PnL":                          "tradebot_pnl_quote",
@@ -166,11 +168,12 @@ func TestRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"TradebotBreakerOpen":       "5m",
-		"TradebotIPBanned":          "",
-		"TradebotRecordingDropping": "5m",
-		"TradebotRiskHalted":        "",
-		"TradebotMarketDataStale":   "2m",
+		"TradebotBreakerOpen":           "5m",
+		"TradebotIPBanned":              "",
+		"TradebotRecordingDropping":     "5m",
+		"TradebotRecordingSpoolFilling": "5m",
+		"TradebotRiskHalted":            "",
+		"TradebotMarketDataStale":       "2m",
 	}
 	got := map[string]bool{}
 	for _, g := range rf.Groups {

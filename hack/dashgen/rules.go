@@ -61,6 +61,18 @@ func ruleGroups() ruleFile {
 				},
 			},
 			{
+				Alert: "TradebotRecordingSpoolFilling",
+				// Above 80% the Recording condition says SpoolFilling too;
+				// at 100% the oldest points are dropped (spool_full).
+				Expr:   `max by (influxdb) (tradebot_recording_spool_bytes / tradebot_recording_spool_max_bytes) > 0.8`,
+				For:    "5m",
+				Labels: warning,
+				Annotations: map[string]string{
+					"summary":     "The recording spool is filling up.",
+					"description": `The spool for {{ $labels.influxdb }} is {{ $value | humanizePercentage }} full: InfluxDB is not keeping up or unreachable; when full, the oldest points are dropped.`,
+				},
+			},
+			{
 				Alert:  "TradebotRiskHalted",
 				Expr:   `max by (bot) (tradebot_risk_halted) == 1`,
 				Labels: warning,

@@ -37,10 +37,9 @@ type block struct {
 	// pinned: never evicted, since the server may hold some of its points
 	// (see requeueLocked).
 	pinned bool
-	// spoolFile holds the block as restored from the spool directory;
-	// spoolStale is set once points were dropped from it since.
-	spoolFile  string
-	spoolStale bool
+	// runs says which spool segments hold the live points, oldest first
+	// (empty without a spool).
+	runs []segRun
 }
 
 func (b *block) live() []byte { return b.buf[b.head:] }
@@ -85,7 +84,7 @@ func (s *Sink) admitLocked(w *Writer, size int, now time.Time) bool {
 	}
 	for s.bufPoints+1 > int64(s.opts.MaxPoints) || s.bufBytes+int64(size) > s.opts.MaxBytes {
 		victim := w
-		if w.pending-w.held == 0 || w.pending < s.fairShareLocked(w) {
+		if w.pending-w.held-w.staged == 0 || w.pending < s.fairShareLocked(w) {
 			victim = s.largestLocked()
 		}
 		if victim == nil || !s.evictOldestLocked(victim, now) {
@@ -110,7 +109,7 @@ func (s *Sink) largestLocked() *Writer {
 	var best *Writer
 	var most int64
 	for _, w := range s.writers {
-		if n := w.pending - w.held; n > most {
+		if n := w.pending - w.held - w.staged; n > most {
 			best, most = w, n
 		}
 	}
@@ -127,7 +126,7 @@ func (s *Sink) evictOldestLocked(v *Writer, now time.Time) bool {
 		size := bytes.IndexByte(b.live(), '\n') + 1
 		b.head += size
 		b.n--
-		b.spoolStale = b.spoolFile != ""
+		s.settleHeadLocked(b, 1)
 		s.addPendingLocked(v, -1, -int64(size))
 		v.c.dropOverflow++
 		v.c.lastDrop = now
@@ -153,38 +152,61 @@ func (s *Sink) removeBlockLocked(v *Writer, i int) {
 		s.ready.Remove(b.elem)
 		b.elem = nil
 	}
-	if b.spoolFile != "" {
-		s.staleFiles = append(s.staleFiles, b.spoolFile)
-	}
 }
 
-// appendLocked adds an encoded line to w's open block, opening one (due
-// after the writer's flush interval) if needed, and seals the block when it
-// reaches the batch size.
+// appendLocked adds an encoded line to w's open block (see appendLinesLocked)
+// and counts it as pending.
 func (s *Sink) appendLocked(w *Writer, line []byte, now time.Time) {
-	b := w.open
-	if b != nil && b.dest != w.dest {
-		s.sealLocked(w) // the destination changed: the old batch keeps its own
-		b = nil
-	}
-	if b == nil {
-		b = &block{w: w, dest: w.dest, due: now.Add(w.opts.FlushInterval), state: blockOpen}
-		if c := w.opts.BatchSize * 160; c <= 1<<20 {
-			b.buf = make([]byte, 0, c) // room for typical lines, so appends rarely copy
-		}
-		w.open = b
-		w.blocks = append(w.blocks, b)
-		s.deadlines.add(w)
-		if s.deadlines.first() == w {
-			s.wakeSender() // an earlier deadline than the senders sleep for
-		}
-	}
-	b.buf = append(b.buf, line...)
-	b.n++
 	s.addPendingLocked(w, 1, int64(len(line)))
-	if b.n >= w.opts.BatchSize || len(b.buf) >= s.opts.MaxRequestBytes {
-		s.sealLocked(w)
-		s.wakeSender()
+	s.appendLinesLocked(w, w.dest, line, 1, nil, now)
+}
+
+// appendLinesLocked adds n encoded lines for dest to w's open block, opening
+// one (due after the writer's flush interval) if needed, and sealing each
+// block when it reaches the batch size. seg is the spool segment holding
+// the lines (nil: none). The caller has counted them as pending.
+func (s *Sink) appendLinesLocked(w *Writer, dest *destination, lines []byte, n int, seg *segment, now time.Time) {
+	for n > 0 {
+		b := w.open
+		if b != nil && b.dest != dest {
+			s.sealLocked(w) // the destination changed: the old batch keeps its own
+			b = nil
+		}
+		if b == nil {
+			b = &block{w: w, dest: dest, due: now.Add(w.opts.FlushInterval), state: blockOpen}
+			if c := w.opts.BatchSize * 160; c <= 1<<20 {
+				b.buf = make([]byte, 0, c) // room for typical lines, so appends rarely copy
+			}
+			w.open = b
+			w.blocks = append(w.blocks, b)
+			s.deadlines.add(w)
+			if s.deadlines.first() == w {
+				s.wakeSender() // an earlier deadline than the senders sleep for
+			}
+		}
+		// Take as many lines as the batch has room for.
+		take, k := n, len(lines)
+		if room := w.opts.BatchSize - b.n; n > 1 && (n > room || len(b.buf)+len(lines) >= s.opts.MaxRequestBytes) {
+			take, k = 0, 0
+			limit := s.opts.MaxRequestBytes - len(b.buf)
+			for take < max(room, 1) && k < len(lines) {
+				k += bytes.IndexByte(lines[k:], '\n') + 1
+				take++
+				if k >= limit {
+					break
+				}
+			}
+		}
+		b.buf = append(b.buf, lines[:k]...)
+		b.n += take
+		if s.sp != nil {
+			b.addRun(seg, take)
+		}
+		lines, n = lines[k:], n-take
+		if b.n >= w.opts.BatchSize || len(b.buf) >= s.opts.MaxRequestBytes {
+			s.sealLocked(w)
+			s.wakeSender()
+		}
 	}
 }
 

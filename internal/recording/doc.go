@@ -20,9 +20,18 @@
 // the oldest points of the writer holding the most are dropped. Every point
 // is accounted for: per writer, Produced == Written + Pending + Dropped +
 // Spooled, reported by [Writer.Stats], by [Status] and [Condition] for the
-// resource's status, and as Prometheus metrics. [Sink.Close] delivers what
-// it can within its deadline, saves the rest in the optional spool
-// directory for the next start, and reports what it could not keep.
+// resource's status, and as Prometheus metrics.
 //
-// The Sink owns its goroutines: NewSink starts them and Close stops them.
+// With a spool directory (spool.go, wal.go) the Sink keeps a write-ahead
+// log: Write stages points, and the Sink's committer goroutine appends
+// them to checksummed segment files in group commits (one fsync each)
+// before they go to the senders, so a crash loses at most one commit
+// interval. Segments are deleted once their points are settled, replayed
+// by the next Sink on the directory, and bounded in bytes (the oldest are
+// dropped, and counted, when full). [Sink.Close] delivers what it can
+// within its deadline, leaves the rest in the spool for the next start,
+// and reports what it could not keep.
+//
+// The Sink owns its goroutines: NewSink starts them (the senders, and the
+// committer with a spool) and Close stops them.
 package recording

@@ -214,7 +214,7 @@ func checkIdentity(t *testing.T, who string, st Stats) {
 		t.Errorf("%s: produced %d != written %d + pending %d + dropped %d + spooled %d",
 			who, st.Produced, st.Written, st.Pending, st.Dropped, st.Spooled)
 	}
-	sum := st.DroppedOverflow + st.DroppedRejected + st.DroppedInvalid + st.DroppedUndelivered + st.DroppedDisabled
+	sum := st.DroppedOverflow + st.DroppedRejected + st.DroppedInvalid + st.DroppedUndelivered + st.DroppedDisabled + st.DroppedSpoolFull
 	if sum != st.Dropped {
 		t.Errorf("%s: dropped %d != sum of reasons %d", who, st.Dropped, sum)
 	}

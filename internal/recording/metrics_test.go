@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -39,17 +40,18 @@ tradebot_recording_buffer_points{influxdb="HOST"} 0
 # HELP tradebot_recording_failing 1 while writes to InfluxDB fail and are retried.
 # TYPE tradebot_recording_failing gauge
 tradebot_recording_failing{influxdb="HOST"} 1
-# HELP tradebot_recording_points_dropped_total Points given up, by reason: overflow, rejected, invalid, undelivered, disabled.
+# HELP tradebot_recording_points_dropped_total Points given up, by reason: overflow, rejected, invalid, undelivered, disabled, spool_full.
 # TYPE tradebot_recording_points_dropped_total counter
 tradebot_recording_points_dropped_total{influxdb="HOST",name="bot-1",namespace="prod",reason="disabled"} 0
 tradebot_recording_points_dropped_total{influxdb="HOST",name="bot-1",namespace="prod",reason="invalid"} 1
 tradebot_recording_points_dropped_total{influxdb="HOST",name="bot-1",namespace="prod",reason="overflow"} 0
 tradebot_recording_points_dropped_total{influxdb="HOST",name="bot-1",namespace="prod",reason="rejected"} 0
+tradebot_recording_points_dropped_total{influxdb="HOST",name="bot-1",namespace="prod",reason="spool_full"} 0
 tradebot_recording_points_dropped_total{influxdb="HOST",name="bot-1",namespace="prod",reason="undelivered"} 0
 # HELP tradebot_recording_points_pending Points buffered for InfluxDB, in flight included.
 # TYPE tradebot_recording_points_pending gauge
 tradebot_recording_points_pending{influxdb="HOST",name="bot-1",namespace="prod"} 0
-# HELP tradebot_recording_points_produced_total Points a resource produced for InfluxDB (restored from the spool included).
+# HELP tradebot_recording_points_produced_total Points a resource produced for InfluxDB (replayed from the spool included).
 # TYPE tradebot_recording_points_produced_total counter
 tradebot_recording_points_produced_total{influxdb="HOST",name="bot-1",namespace="prod"} 3
 # HELP tradebot_recording_points_written_total Points InfluxDB acknowledged.
@@ -74,6 +76,62 @@ tradebot_recording_write_requests_total{influxdb="HOST",result="retried"} 0
 	}
 	if n, err := testutil.GatherAndCount(reg, "tradebot_recording_last_flush_timestamp_seconds"); n != 1 || err != nil {
 		t.Fatalf("last flush series: %d, %v", n, err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("lint: %v %+v", err, problems)
+	}
+}
+
+// With a spool directory, the spool's figures are metrics too, read from
+// the same state as Stats.
+func TestSpoolMetrics(t *testing.T) {
+	f := newFakeInflux(t)
+	f.down()
+	reg := prometheus.NewPedanticRegistry()
+	s := newTestSink(t, f, SinkOptions{Registry: reg, SpoolDir: t.TempDir(), SpoolBytes: 1 << 20})
+	w := s.Writer("prod/bot-1", WriterOptions{})
+	for i := range 10 {
+		w.Write(seqPoint("a", i))
+	}
+	waitFor(t, "the commit", func() bool { return w.Stats().Uncommitted == 0 })
+	sp := s.Stats().Spool
+	host := strings.TrimPrefix(f.srv.URL, "http://")
+	want := fmt.Sprintf(`
+# HELP tradebot_recording_spool_bytes Bytes of the spool directory's segment files.
+# TYPE tradebot_recording_spool_bytes gauge
+tradebot_recording_spool_bytes{influxdb="HOST"} %d
+# HELP tradebot_recording_spool_commits_total Group commits to the spool by result: ok, error.
+# TYPE tradebot_recording_spool_commits_total counter
+tradebot_recording_spool_commits_total{influxdb="HOST",result="error"} 0
+tradebot_recording_spool_commits_total{influxdb="HOST",result="ok"} %d
+# HELP tradebot_recording_spool_max_bytes Bound of the spool directory in bytes.
+# TYPE tradebot_recording_spool_max_bytes gauge
+tradebot_recording_spool_max_bytes{influxdb="HOST"} 1.048576e+06
+# HELP tradebot_recording_spool_segments Segment files in the spool directory.
+# TYPE tradebot_recording_spool_segments gauge
+tradebot_recording_spool_segments{influxdb="HOST"} 1
+# HELP tradebot_recording_points_uncommitted Points waiting for the spool's next group commit: what a crash now would lose.
+# TYPE tradebot_recording_points_uncommitted gauge
+tradebot_recording_points_uncommitted{influxdb="HOST"} 0
+# HELP tradebot_recording_spool_unclean_start 1 if the previous run did not stop cleanly (up to one commit interval of points may be lost).
+# TYPE tradebot_recording_spool_unclean_start gauge
+tradebot_recording_spool_unclean_start{influxdb="HOST"} 0
+`, sp.Bytes, sp.Commits)
+	want = strings.ReplaceAll(want, "HOST", host)
+	names := []string{"tradebot_recording_spool_bytes", "tradebot_recording_spool_commits_total",
+		"tradebot_recording_spool_max_bytes", "tradebot_recording_spool_segments",
+		"tradebot_recording_points_uncommitted", "tradebot_recording_spool_unclean_start"}
+	if sp.Bytes <= int64(len(segMagic)) || sp.Commits == 0 {
+		t.Fatalf("spool: %+v", sp)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tradebot_recording_spool_replayed_points_total", "tradebot_recording_spool_bad_segments_total"} {
+		if n, err := testutil.GatherAndCount(reg, name); n != 1 || err != nil {
+			t.Errorf("%s: %d series, %v", name, n, err)
+		}
 	}
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil || len(problems) != 0 {

@@ -28,9 +28,26 @@ type SinkOptions struct {
 	// holding the most are dropped, and counted.
 	MaxPoints int
 	MaxBytes  int64
-	// SpoolDir, when set, keeps what Close could not deliver in files there,
-	// and the next Sink on the same directory sends them first.
+	// SpoolDir, when set, is the write-ahead spool: points are committed
+	// to segment files there before they count as accepted, and a new Sink
+	// on the directory replays what the last one left (after a crash too).
 	SpoolDir string
+	// SpoolBytes bounds the spool directory (default 256 MiB); when a
+	// commit would pass it, the oldest segments are deleted and their
+	// points dropped (reason spool_full).
+	SpoolBytes int64
+	// SpoolCommitInterval is the longest a point waits for its group
+	// commit (default 100ms): what a crash can cost at most.
+	SpoolCommitInterval time.Duration
+	// SpoolCommitBytes commits at once when this much is staged (default
+	// 4 MiB, at most a quarter of SpoolBytes).
+	SpoolCommitBytes int
+	// SpoolSegmentBytes and SpoolSegmentAge start a new segment file when
+	// the active one is this large or old (defaults: an eighth of
+	// SpoolBytes up to 16 MiB, and 10s). A segment is deleted once every
+	// point in it is settled, so smaller segments free space sooner.
+	SpoolSegmentBytes int64
+	SpoolSegmentAge   time.Duration
 
 	// Concurrency is how many write requests may be in flight (default 2).
 	Concurrency int
@@ -73,6 +90,22 @@ func (o SinkOptions) withDefaults() SinkOptions {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = 256 << 20
 	}
+	if o.SpoolBytes <= 0 {
+		o.SpoolBytes = DefaultSpoolBytes
+	}
+	if o.SpoolCommitInterval <= 0 {
+		o.SpoolCommitInterval = DefaultSpoolCommitInterval
+	}
+	if o.SpoolCommitBytes <= 0 {
+		o.SpoolCommitBytes = DefaultSpoolCommitBytes
+	}
+	o.SpoolCommitBytes = int(max(min(int64(o.SpoolCommitBytes), o.SpoolBytes/4), 1))
+	if o.SpoolSegmentBytes <= 0 {
+		o.SpoolSegmentBytes = min(o.SpoolBytes/8, 16<<20)
+	}
+	if o.SpoolSegmentAge <= 0 {
+		o.SpoolSegmentAge = 10 * time.Second
+	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 2
 	}
@@ -100,6 +133,15 @@ func (o SinkOptions) withDefaults() SinkOptions {
 	}
 	return o
 }
+
+// Defaults of the spool (SinkOptions).
+const (
+	DefaultSpoolBytes          = 256 << 20
+	DefaultSpoolCommitInterval = 100 * time.Millisecond
+	DefaultSpoolCommitBytes    = 4 << 20
+	// MinSpoolBytes is the smallest --recording-spool-bytes accepted.
+	MinSpoolBytes = 1 << 20
+)
 
 // Defaults of a resource's recording block, as in the CRD.
 const (

@@ -43,9 +43,7 @@ func (s *Sink) sender(ctx context.Context) {
 	for {
 		s.mu.Lock()
 		req, wait := s.nextRequestLocked(s.opts.Now())
-		stale := s.takeStaleFilesLocked()
 		s.mu.Unlock()
-		removeFiles(stale)
 
 		if req != nil {
 			res := s.send(ctx, req, &body, zw)
@@ -262,12 +260,7 @@ func (s *Sink) ackLocked(b *block, written, rejected int, res result, now time.T
 		w.c.lastError = ""
 	}
 	s.addPendingLocked(w, -int64(b.n), -int64(len(b.live())))
-	if b.spoolFile != "" {
-		// Delivered: gone from the spool before anyone learns so (a Flush
-		// returning, a Close spooling what is left).
-		removeFiles([]string{b.spoolFile})
-		b.spoolFile = ""
-	}
+	s.settleHeadLocked(b, b.n) // its segments no longer wait for these points
 	for i, x := range w.blocks {
 		if x == b {
 			s.removeBlockLocked(w, i)

@@ -19,6 +19,9 @@ func (s *Sink) Flush(ctx context.Context) error {
 		s.mu.Unlock()
 	}()
 	s.wakeSender()
+	if s.sp != nil {
+		s.wakeCommitter()
+	}
 	return s.waitIdle(ctx, false)
 }
 
@@ -48,8 +51,9 @@ func (s *Sink) waitIdle(ctx context.Context, stopWhenFailing bool) error {
 }
 
 // Close delivers what is buffered, until that is done or ctx ends. With a
-// spool directory it stops trying as soon as writes fail and saves the rest
-// there instead. It returns how many points were neither delivered nor
+// spool directory it stops trying as soon as writes fail: what is left is
+// in the spool already (after a last commit) and the next Sink on the
+// directory sends it. It returns how many points were neither delivered nor
 // spooled (also counted in the writers' DroppedUndelivered), with an error
 // saying why. Writes after Close are counted as undelivered. Close stops
 // every goroutine the Sink started; calling it again returns (0, nil).
@@ -70,7 +74,10 @@ func (s *Sink) Close(ctx context.Context) (undelivered int64, err error) {
 	}
 
 	s.wakeSender()
-	waitErr := s.waitIdle(ctx, s.opts.SpoolDir != "")
+	if s.sp != nil {
+		s.wakeCommitter()
+	}
+	waitErr := s.waitIdle(ctx, s.sp != nil)
 
 	// Stop the senders; a request cut short goes back to the queue.
 	s.mu.Lock()
@@ -81,41 +88,55 @@ func (s *Sink) Close(ctx context.Context) (undelivered int64, err error) {
 	s.senders.Wait()
 
 	s.mu.Lock()
-	s.closed = true
-	left := s.takeAllBlocksLocked()
-	stale := s.takeStaleFilesLocked()
+	s.closed = true // from here on Write counts points as undelivered
 	s.mu.Unlock()
-	removeFiles(stale)
+	if s.sp != nil {
+		close(s.sp.stop) // the committer's last commit takes what is staged
+		<-s.sp.done
+	}
 
-	var spoolErr error
-	if len(left) > 0 && s.opts.SpoolDir != "" {
-		spoolErr = s.spool(left)
+	s.mu.Lock()
+	left := s.takeAllBlocksLocked()
+	s.mu.Unlock()
+	compacted := false
+	if s.sp != nil && len(left) > 0 {
+		compacted = s.compactSpool(left)
 	}
 	s.mu.Lock()
+	now := s.opts.Now()
 	for _, b := range left {
-		if b.spoolFile != "" {
-			b.w.c.spooled += int64(b.n)
-		} else {
-			b.w.c.dropUndelivered += int64(b.n)
-			b.w.c.lastDrop = s.opts.Now()
-			undelivered += int64(b.n)
+		kept := b.n
+		if !compacted {
+			kept = b.spooledPoints()
+		}
+		b.w.c.spooled += int64(kept)
+		if lost := b.n - kept; lost > 0 {
+			b.w.c.dropUndelivered += int64(lost)
+			b.w.c.lastDrop = now
+			undelivered += int64(lost)
 		}
 		s.addPendingLocked(b.w, -int64(b.n), -int64(len(b.live())))
 	}
-	close(s.progress)
-	s.progress = make(chan struct{})
+	s.noteProgressLocked()
 	s.mu.Unlock()
 
+	var spoolErr error
+	if s.sp != nil {
+		spoolErr = s.closeSpool()
+	}
 	s.unregister()
 	if s.ownClient != nil {
 		s.ownClient.CloseIdleConnections()
 	}
 	if undelivered > 0 {
 		cause := waitErr
-		if spoolErr != nil {
-			cause = spoolErr
+		if s.sp != nil {
+			cause = errors.Join(waitErr, errors.New("the spool could not keep them (see the commit errors logged)"))
 		}
 		return undelivered, fmt.Errorf("recording: %d points could not be delivered: %w", undelivered, cause)
+	}
+	if spoolErr != nil {
+		return 0, fmt.Errorf("recording: closing the spool: %w", spoolErr)
 	}
 	return 0, nil
 }
@@ -137,12 +158,6 @@ func (s *Sink) takeAllBlocksLocked() []*block {
 	s.deadlines = nil
 	s.ready.Init()
 	return all
-}
-
-func (s *Sink) takeStaleFilesLocked() []string {
-	f := s.staleFiles
-	s.staleFiles = nil
-	return f
 }
 
 func (s *Sink) unregister() {

@@ -57,10 +57,11 @@ type Sink struct {
 	stopping     bool // senders must take no new request
 	closed       bool
 	progress     chan struct{} // closed and replaced when a request finishes
-	staleFiles   []string      // spool files to delete, outside the lock
 	requests     requestCounters
 	rand         *backoff.Jitter
-	spoolSeq     uint64
+	// sp is the write-ahead spool, nil without a spool directory. Its
+	// committer goroutine is the Sink's too.
+	sp *spool
 }
 
 // requestCounters count write requests by outcome, for metrics.
@@ -69,9 +70,9 @@ type requestCounters struct {
 }
 
 // NewSink returns a Sink for opts and starts its senders. With a spool
-// directory, the points a previous Sink spooled there are restored first
-// (to the writers of the resources they came from) and sent before new
-// ones.
+// directory, it takes the directory (one Sink per directory), replays the
+// points a previous Sink left there (to the writers of the resources they
+// came from, sent before new ones) and starts the committer.
 func NewSink(opts SinkOptions) (*Sink, error) {
 	opts = opts.withDefaults()
 	s := &Sink{
@@ -109,10 +110,11 @@ func NewSink(opts SinkOptions) (*Sink, error) {
 		influxdb2.DefaultOptions().SetHTTPClient(hc))
 	s.svc = client.HTTPService()
 	if opts.SpoolDir != "" {
-		if err := s.restore(); err != nil {
+		if err := s.openSpool(); err != nil {
 			s.unregister()
 			return nil, err
 		}
+		go s.committer()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -198,6 +200,34 @@ type SinkStats struct {
 	// Requests by outcome: acknowledged, partially written, refused, and
 	// failed (to be retried).
 	RequestsOK, RequestsPartial, RequestsRejected, RequestsRetried int64
+	// Uncommitted counts the buffered points waiting for the spool's next
+	// commit: what a crash now would lose.
+	Uncommitted int64
+	// Spool is the spool's state; zero without a spool directory.
+	Spool SpoolStats
+}
+
+// SpoolStats are the spool directory's figures.
+type SpoolStats struct {
+	// Bytes of segment files, against MaxBytes; Percent is the ratio.
+	Bytes, MaxBytes int64
+	Percent         int
+	Segments        int
+	// Replayed counts the points replayed at start.
+	Replayed int64
+	// Commits and CommitErrors count group commits by outcome; LastError
+	// is the latest failed one's error, empty after a success.
+	Commits, CommitErrors int64
+	LastError             string
+	// Dropped counts the points dropped because the spool was full.
+	Dropped int64
+	// BadSegments counts damaged files set aside (renamed *.bad) at start,
+	// TornSegments those whose unfinished last commit was cut.
+	BadSegments, TornSegments int64
+	// UncleanStart: the previous Sink on the directory did not close (a
+	// crash, kill -9, OOM kill or node loss); up to one commit interval of
+	// its points may be lost.
+	UncleanStart bool
 }
 
 // Stats returns the Sink's figures.
@@ -216,6 +246,25 @@ func (s *Sink) Stats() SinkStats {
 	}
 	if s.failing {
 		st.LastError = s.lastError
+	}
+	if sp := s.sp; sp != nil {
+		for _, w := range s.writers {
+			st.Uncommitted += w.staged
+		}
+		st.Spool = SpoolStats{
+			Bytes:        sp.bytes,
+			MaxBytes:     sp.maxBytes,
+			Percent:      s.spoolPercentLocked(),
+			Segments:     len(sp.segs),
+			Replayed:     sp.replayed,
+			Commits:      sp.commits,
+			CommitErrors: sp.commitErrors,
+			LastError:    sp.lastErr,
+			Dropped:      sp.dropped,
+			BadSegments:  sp.badSegments,
+			TornSegments: sp.tornSegments,
+			UncleanStart: sp.uncleanStart,
+		}
 	}
 	return st
 }

@@ -13,13 +13,19 @@ import (
 // stays False with reason PointsDropped.
 const DropWindow = 10 * time.Minute
 
+// SpoolFillingPercent is how full the spool must be for the Recording
+// condition to say SpoolFilling.
+const SpoolFillingPercent = 80
+
 // Status returns a resource's status.recording for st.
 func Status(st Stats) v1alpha1.RecordingStatus {
 	rs := v1alpha1.RecordingStatus{
-		PointsWritten: st.Written,
-		PointsPending: st.Pending,
-		PointsDropped: st.Dropped,
-		LastError:     st.LastError,
+		PointsWritten:  st.Written,
+		PointsPending:  st.Pending,
+		PointsDropped:  st.Dropped,
+		PointsReplayed: st.Replayed,
+		SpoolPercent:   int32(st.SpoolPercent),
+		LastError:      st.LastError,
 	}
 	if !st.LastFlush.IsZero() {
 		t := metav1.NewTime(st.LastFlush)
@@ -38,6 +44,13 @@ func Condition(st Stats, now time.Time) metav1.Condition {
 	case st.Disabled:
 		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonRecordingDisabled
 		c.Message = fmt.Sprintf("the operator has no InfluxDB configured; %d points counted as dropped", st.Dropped)
+	case st.SpoolPercent >= SpoolFillingPercent:
+		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonSpoolFilling
+		c.Message = fmt.Sprintf("the recording spool is %d%% full; when full its oldest points are dropped; %d points pending, %d dropped",
+			st.SpoolPercent, st.Pending, st.Dropped)
+		if st.LastError != "" {
+			c.Message += ": " + st.LastError
+		}
 	case st.Failing:
 		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonWriteFailing
 		c.Message = fmt.Sprintf("writes to InfluxDB fail and are retried; %d points pending, %d dropped: %s",
@@ -82,5 +95,6 @@ func dropBreakdown(st Stats) string {
 	add(st.DroppedRejected, "refused by InfluxDB")
 	add(st.DroppedInvalid, "invalid")
 	add(st.DroppedUndelivered, "undelivered at shutdown")
+	add(st.DroppedSpoolFull, "spool full")
 	return out
 }

@@ -22,10 +22,14 @@ type Writer struct {
 	open   *block
 	// heapIndex is the writer's place in sink.deadlines, -1 when absent.
 	heapIndex int
-	// pending counts buffered points (in flight included), pendingBytes
-	// their bytes, held those that cannot be evicted (in flight or pinned).
-	pending, pendingBytes, held int64
-	c                           counters
+	// pending counts buffered points (in flight and uncommitted included),
+	// pendingBytes their bytes, held those that cannot be evicted (in
+	// flight or pinned), staged those waiting for the spool's next commit
+	// (not evictable either).
+	pending, pendingBytes, held, staged int64
+	// stage takes the writer's points until the spool's next commit.
+	stage *stagedBatch
+	c     counters
 	// released: the resource is gone; forget the writer once it has
 	// nothing pending.
 	released bool
@@ -33,8 +37,9 @@ type Writer struct {
 
 // counters are a writer's totals since the Sink started.
 type counters struct {
-	produced, restored, written, spooled                                   int64
+	produced, replayed, written, spooled                                   int64
 	dropOverflow, dropRejected, dropInvalid, dropUndelivered, dropDisabled int64
+	dropSpoolFull                                                          int64
 	lastFlush, lastDrop, lastErrorTime                                     time.Time
 	lastError                                                              string
 }
@@ -42,15 +47,23 @@ type counters struct {
 // Stats are a writer's figures at one moment. Always
 // Produced == Written + Pending + Dropped + Spooled.
 type Stats struct {
-	// Produced counts the points given to Write, plus those restored from
+	// Produced counts the points given to Write, plus those replayed from
 	// the spool directory when the Sink started.
 	Produced int64
-	// Restored counts the points restored from the spool directory.
-	Restored int64
+	// Replayed counts the points replayed from the spool directory. Delivery
+	// is at least once: a point InfluxDB already held may be replayed, and
+	// overwrites itself there.
+	Replayed int64
 	// Written counts the points InfluxDB acknowledged.
 	Written int64
-	// Pending counts the points buffered, in flight included.
+	// Pending counts the points buffered, in flight and uncommitted
+	// included.
 	Pending int64
+	// Uncommitted counts the pending points not yet in the spool: those
+	// written since its last group commit, what a crash can lose. Zero
+	// without a spool directory (then every pending point is only in
+	// memory).
+	Uncommitted int64
 	// Dropped counts the points given up, the sum of the Dropped* below.
 	Dropped int64
 	// DroppedOverflow: evicted (oldest first) because the buffer was full.
@@ -65,9 +78,15 @@ type Stats struct {
 	DroppedUndelivered int64
 	// DroppedDisabled: the operator has no InfluxDB configured.
 	DroppedDisabled int64
-	// Spooled counts the points Close saved in the spool directory for the
-	// next Sink to send.
+	// DroppedSpoolFull: the spool directory reached its bound and the
+	// oldest segment holding them was deleted.
+	DroppedSpoolFull int64
+	// Spooled counts the points left in the spool directory at Close, for
+	// the next Sink to send.
 	Spooled int64
+	// SpoolPercent is how full the Sink's spool directory is, 0 to 100 (0
+	// without one). It is the Sink's, the same for every writer.
+	SpoolPercent int
 
 	// LastFlush is when InfluxDB last acknowledged points of this writer.
 	LastFlush time.Time
@@ -91,9 +110,11 @@ func (w *Writer) Key() string {
 	return w.key
 }
 
-// Write records p. It never blocks on the network and never fails: a point
-// that cannot be buffered or is invalid is counted as dropped (see Stats).
-// p is encoded before Write returns, so the caller may reuse it.
+// Write records p. It never blocks on the network or the disk and never
+// fails: a point that cannot be buffered or is invalid is counted as
+// dropped (see Stats). p is encoded before Write returns, so the caller may
+// reuse it. With a spool directory the point is made durable by the Sink's
+// next group commit, within the commit interval.
 func (w *Writer) Write(p Point) {
 	if w == nil {
 		return
@@ -130,6 +151,10 @@ func (w *Writer) Write(p Point) {
 			s.noteOverflowLocked()
 			return
 		}
+		if s.sp != nil {
+			s.stageLocked(w, line) // the committer makes it durable
+			return
+		}
 		s.appendLocked(w, line, now)
 	}
 }
@@ -153,22 +178,26 @@ func (w *Writer) noteError(msg string, at time.Time) {
 func (s *Sink) statsLocked(w *Writer) Stats {
 	c := &w.c
 	st := Stats{
-		Produced:           c.produced + c.restored,
-		Restored:           c.restored,
+		Produced:           c.produced + c.replayed,
+		Replayed:           c.replayed,
 		Written:            c.written,
 		Pending:            w.pending,
+		Uncommitted:        w.staged,
 		DroppedOverflow:    c.dropOverflow,
 		DroppedRejected:    c.dropRejected,
 		DroppedInvalid:     c.dropInvalid,
 		DroppedUndelivered: c.dropUndelivered,
 		DroppedDisabled:    c.dropDisabled,
+		DroppedSpoolFull:   c.dropSpoolFull,
 		Spooled:            c.spooled,
+		SpoolPercent:       s.spoolPercentLocked(),
 		LastFlush:          c.lastFlush,
 		LastDrop:           c.lastDrop,
 		LastError:          c.lastError,
 		Disabled:           s.disabled,
 	}
-	st.Dropped = st.DroppedOverflow + st.DroppedRejected + st.DroppedInvalid + st.DroppedUndelivered + st.DroppedDisabled
+	st.Dropped = st.DroppedOverflow + st.DroppedRejected + st.DroppedInvalid + st.DroppedUndelivered +
+		st.DroppedDisabled + st.DroppedSpoolFull
 	if s.failing && w.pending > 0 {
 		st.Failing = true
 		if st.LastError == "" || s.failingSince.After(c.lastErrorTime) {

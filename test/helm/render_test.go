@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -63,12 +64,20 @@ func TestArgs(t *testing.T) {
 			slices.Concat(base, []string{"--simulator-url=http://sim.elsewhere:18090"}, intervals)},
 		{"live trading", []string{"--set", "operator.allowLiveTrading=true"},
 			slices.Concat(base, intervals, []string{"--allow-live-trading"})},
-		{"influx url without token", []string{"--set", "influx.url=http://influx:8086"},
-			slices.Concat(base, intervals, []string{"--influx-url=http://influx:8086"})},
+		{"influx url without token: the spool is on", []string{"--set", "influx.url=http://influx:8086"},
+			slices.Concat(base, intervals, []string{"--influx-url=http://influx:8086",
+				"--recording-spool-dir=/var/lib/tradebot/spool", "--recording-spool-bytes=268435456",
+				"--recording-spool-commit-interval=100ms"})},
 		{"token secret", []string{"--set", "influx.tokenSecret.name=creds"},
 			slices.Concat(base, intervals, []string{"--influx-token-file=/etc/tradebot/influx/token"})},
-		{"spool", []string{"--set", "influx.spool.enabled=true"},
-			slices.Concat(base, intervals, []string{"--recording-spool-dir=/var/lib/tradebot/spool"})},
+		{"spool off", []string{"--set", "influx.url=http://influx:8086,influx.spool.enabled=false"},
+			slices.Concat(base, intervals, []string{"--influx-url=http://influx:8086"})},
+		{"no spool without InfluxDB", []string{"--set", "influx.spool.enabled=true"},
+			slices.Concat(base, intervals)},
+		{"spool size and commit interval", []string{"--set", "influx.url=http://influx:8086,influx.spool.sizeMiB=4096,influx.spool.commitInterval=250ms"},
+			slices.Concat(base, intervals, []string{"--influx-url=http://influx:8086",
+				"--recording-spool-dir=/var/lib/tradebot/spool", "--recording-spool-bytes=4294967296",
+				"--recording-spool-commit-interval=250ms"})},
 		{"everything on", []string{"--values", everythingOn},
 			slices.Concat(base, []string{
 				"--simulator-url=http://exchange-sim.tradebot-system:18090",
@@ -78,6 +87,8 @@ func TestArgs(t *testing.T) {
 				"--influx-org=trading",
 				"--influx-token-file=/etc/tradebot/influx/admin-token",
 				"--recording-spool-dir=/var/lib/tradebot/spool",
+				"--recording-spool-bytes=536870912",
+				"--recording-spool-commit-interval=50ms",
 				"--zap-log-level=debug",
 				"--recording-buffer-points=50000",
 			})},
@@ -189,6 +200,35 @@ func TestRBACMatchesConfig(t *testing.T) {
 	}
 }
 
+// With InfluxDB configured the spool is on by default, in an emptyDir
+// mounted where the flag points; no claim, the default update strategy.
+func TestSpoolDefaults(t *testing.T) {
+	r := render(t, "--set", "influx.url=http://influx:8086")
+	d, c := r.deployment(t)
+	wantVolumes := []corev1.Volume{
+		tmpVolume(),
+		{Name: "spool", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+			SizeLimit: ptr(resource.MustParse("1Gi")),
+		}}},
+	}
+	if !reflect.DeepEqual(d.Spec.Template.Spec.Volumes, wantVolumes) {
+		t.Errorf("volumes:\n got %+v\nwant %+v", d.Spec.Template.Spec.Volumes, wantVolumes)
+	}
+	wantMounts := []corev1.VolumeMount{tmpMount(), {Name: "spool", MountPath: "/var/lib/tradebot/spool"}}
+	if !reflect.DeepEqual(c.VolumeMounts, wantMounts) {
+		t.Errorf("mounts:\n got %+v\nwant %+v", c.VolumeMounts, wantMounts)
+	}
+	if !slices.Contains(c.Args, "--recording-spool-dir=/var/lib/tradebot/spool") {
+		t.Errorf("args %q lack the spool directory", c.Args)
+	}
+	if n := r.kinds()["PersistentVolumeClaim"]; n != 0 {
+		t.Errorf("%d PersistentVolumeClaims rendered for an emptyDir spool", n)
+	}
+	if d.Spec.Strategy.Type != "" {
+		t.Errorf("strategy = %q, want the default", d.Spec.Strategy.Type)
+	}
+}
+
 func TestEverythingOn(t *testing.T) {
 	r := render(t, "--values", everythingOn)
 	wantKinds := map[string]int{"Deployment": 2, "ServiceAccount": 1, "ClusterRole": 1,
@@ -198,8 +238,11 @@ func TestEverythingOn(t *testing.T) {
 		t.Errorf("rendered kinds = %v, want %v", got, wantKinds)
 	}
 	d, c := r.deployment(t)
-	if *d.Spec.Replicas != 2 {
-		t.Errorf("replicas = %d, want 2", *d.Spec.Replicas)
+	if *d.Spec.Replicas != 1 {
+		t.Errorf("replicas = %d, want 1", *d.Spec.Replicas)
+	}
+	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("strategy = %q, want Recreate: the spool's claim is ReadWriteOnce", d.Spec.Strategy.Type)
 	}
 	pod := d.Spec.Template.Spec
 	wantVolumes := []corev1.Volume{
@@ -312,7 +355,9 @@ func TestBadValuesAreRefused(t *testing.T) {
 		set  string
 		want string
 	}{
-		{"influx.spool.enabled=true,influx.spool.type=hostPath", "influx.spool.type must be emptyDir or pvc"},
+		{"influx.url=http://i:8086,influx.spool.type=hostPath", "influx.spool.type must be emptyDir or pvc"},
+		{"influx.url=http://i:8086,influx.spool.type=pvc,replicaCount=2", "influx.spool.type=pvc serves one replica"},
+		{"influx.url=http://i:8086,influx.spool.sizeMiB=0", "influx.spool.sizeMiB must be at least 1"},
 		{"serviceAccount.create=false", "serviceAccount.name is required"},
 		{"metrics.serviceMonitor.enabled=true,metrics.service.enabled=false", "needs metrics.service.enabled"},
 	}

@@ -84,6 +84,22 @@ operator's own default).
 /etc/tradebot/influx
 {{- end }}
 
+{{/*
+"true" when the recording spool is on: InfluxDB recording is configured and
+influx.spool.enabled; empty otherwise. A PVC serves one replica only.
+*/}}
+{{- define "tradebot-operator.spoolOn" -}}
+{{- if and .Values.influx.url .Values.influx.spool.enabled -}}
+{{- if and (eq .Values.influx.spool.type "pvc") (gt (int .Values.replicaCount) 1) -}}
+{{- fail "influx.spool.type=pvc serves one replica; use emptyDir with replicaCount above 1" -}}
+{{- end -}}
+{{- if lt (int64 .Values.influx.spool.sizeMiB) 1 -}}
+{{- fail "influx.spool.sizeMiB must be at least 1" -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end }}
+
 {{/* Where the recording spool is mounted. */}}
 {{- define "tradebot-operator.spoolDir" -}}
 /var/lib/tradebot/spool
@@ -124,8 +140,9 @@ rendered with toYaml so that any value is quoted correctly.
 {{- $key := required "influx.tokenSecret.key is required" .Values.influx.tokenSecret.key -}}
 {{- $args = append $args (printf "--influx-token-file=%s/%s" (include "tradebot-operator.influxTokenDir" .) $key) -}}
 {{- end -}}
-{{- if .Values.influx.spool.enabled -}}
-{{- $args = append $args (printf "--recording-spool-dir=%s" (include "tradebot-operator.spoolDir" .)) -}}
+{{- if include "tradebot-operator.spoolOn" . -}}
+{{- $spool := .Values.influx.spool -}}
+{{- $args = concat $args (list (printf "--recording-spool-dir=%s" (include "tradebot-operator.spoolDir" .)) (printf "--recording-spool-bytes=%d" (mul (int64 $spool.sizeMiB) 1048576)) (printf "--recording-spool-commit-interval=%s" $spool.commitInterval)) -}}
 {{- end -}}
 {{- $args = concat $args .Values.extraArgs -}}
 {{- toYaml $args }}
