@@ -27,7 +27,7 @@ type window struct {
 	tail   int32 // ring index of the oldest value held
 	n      int32 // values held, up to period
 	period int32
-	since  int32 // values pushed, modulo period
+	since  int32   // values pushed, modulo period
 	inv    float64 // 1/n
 	ref    float64
 	s1     float64 // Σ(x−ref)
