@@ -136,7 +136,7 @@ func (fs *Feeds) Subscribe(keys []Key, s Subscriber, warmup WarmupFunc) (*Subscr
 		f := fs.feeds[k]
 		if f == nil {
 			var err error
-			if f, err = fs.start(k); err != nil {
+			if f, err = fs.start(k, sub); err != nil {
 				// Feeds started for the keys before this one stop again.
 				stopped := fs.unsubscribeLocked(sub)
 				fs.mu.Unlock()
@@ -145,16 +145,19 @@ func (fs *Feeds) Subscribe(keys []Key, s Subscriber, warmup WarmupFunc) (*Subscr
 				}
 				return nil, err
 			}
+		} else {
+			f.add(sub)
 		}
-		f.add(sub)
 		sub.feeds = append(sub.feeds, f)
 	}
 	fs.mu.Unlock()
 	return sub, nil
 }
 
-// start creates and runs the feed of k. fs.mu is held.
-func (fs *Feeds) start(k Key) (*feed, error) {
+// start creates and runs the feed of k with first as its subscriber.
+// fs.mu is held. first is in place before the feed's goroutine starts, so
+// that its warm-up finds first's WarmupFunc.
+func (fs *Feeds) start(k Key, first *Subscription) (*feed, error) {
 	st, err := signal.New(k.Strategy, k.Symbol)
 	if err != nil {
 		return nil, fmt.Errorf("signalfeed: strategy for %s: %w", k.Symbol, err)
@@ -166,7 +169,7 @@ func (fs *Feeds) start(k Key) (*feed, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &feed{fs: fs, key: k, hub: hs, first: st, ctx: ctx, cancel: cancel, exited: make(chan struct{})}
-	f.subs.Store(&[]*Subscription{})
+	f.subs.Store(&[]*Subscription{first})
 	fs.feeds[k] = f
 	fs.wg.Add(1)
 	go func() {
