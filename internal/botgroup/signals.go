@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
 	"github.com/tradebot-operator/tradebot-operator/internal/signalfeed"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
+	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
 // TaskSignals is the signal task's name in status.tasks.
@@ -99,29 +100,44 @@ func (g *Group) warmupKlines(ctx context.Context, symbol, interval string, n int
 // signalSink is a group's end of its signal feeds. Deliver runs for every
 // subscriber of a feed before the last one has the signal, so what it reads
 // is copied here, next to each other, rather than reached through the group.
+//
+// What Deliver reads on every signal comes first, within one cache line:
+// a feed delivers to each of its subscribers in turn, each one's memory
+// cold after a second of other work, so every line read costs a miss.
 type signalSink struct {
-	g        *Group
-	health   *exchange.HealthView
-	strategy signal.Config
-	state    *SignalState
-	store    *signal.Store
-	metrics  *SignalMetrics
-	now      func() time.Time
-	res      resource
+	health *exchange.HealthView
+	store  *signal.Store
+	now    func() time.Time
+	ex     *trading.Executor // nil: the group does not trade
 	// counters are the group's tradebot_signals_total children, by symbol
 	// and side (BUY, SELL), resolved once.
 	counters []symbolCounters
+	// minConfidence is strategy.MinConfidence (see signal.Config.Accepts).
+	minConfidence float64
+
+	g        *Group
+	strategy signal.Config
+	state    *SignalState
+	metrics  *SignalMetrics
+	res      resource
 }
 
 type symbolCounters struct {
 	symbol string
 	side   [2]prometheus.Counter
+	// stored is when Deliver stored the symbol's latest signal, for the
+	// latency Settle observes. Only the symbol's feed touches it: Deliver
+	// and, after it, Settle.
+	stored time.Time
 }
 
 func (g *Group) newSignalSink() *signalSink {
 	so := g.cfg.Signals
-	s := &signalSink{g: g, health: g.health, strategy: so.Strategy, state: so.State, store: so.State.Store,
-		metrics: so.Metrics, now: g.cfg.Now, res: resourceLabels(g.cfg.Meta)}
+	s := &signalSink{g: g, health: g.health, strategy: so.Strategy, minConfidence: so.Strategy.MinConfidence,
+		state: so.State, store: so.State.Store, metrics: so.Metrics, now: g.cfg.Now, res: resourceLabels(g.cfg.Meta)}
+	if g.trading != nil {
+		s.ex = g.trading.ex
+	}
 	if m := so.Metrics; m != nil {
 		for _, sym := range g.cfg.Symbols {
 			s.counters = append(s.counters, symbolCounters{symbol: sym, side: [2]prometheus.Counter{
@@ -141,35 +157,45 @@ func (s *signalSink) Deliver(d *signalfeed.Delivery) bool {
 		s.state.stale.Add(1)
 		s.metrics.ignoredInc(s.res, "stale_data")
 		return false
-	case !s.strategy.Accepts(d.Signal):
+	case d.Signal.Confidence < s.minConfidence:
 		s.state.belowConfidence.Add(1)
 		s.metrics.ignoredInc(s.res, "below_confidence")
 		return false
 	}
 	now := s.now()
 	s.store.PutPreparedAt(d.Prepared, now)
-	if t := s.g.trading; t != nil {
-		t.ex.Offer(d.Prepared)
+	if s.ex != nil {
+		s.ex.Offer(d.Prepared)
 	}
-	if s.metrics != nil {
-		side := 0
-		if d.Signal.Side == signal.Sell {
-			side = 1
-		}
-		for i := range s.counters {
-			if s.counters[i].symbol == d.Signal.Symbol {
-				s.counters[i].side[side].Inc()
-				break
-			}
-		}
-		s.metrics.latency.Observe(max(now.Sub(d.Received), 0).Seconds())
+	if c := s.symbolCounters(d.Signal.Symbol); c != nil {
+		c.stored = now
 	}
 	return true
 }
 
-// Settle records and announces a stored signal and asks for a status
-// refresh.
+func (s *signalSink) symbolCounters(symbol string) *symbolCounters {
+	for i := range s.counters {
+		if s.counters[i].symbol == symbol {
+			return &s.counters[i]
+		}
+	}
+	return nil
+}
+
+// Settle counts a stored signal and its latency, records and announces it
+// and asks for a status refresh. The metrics wait for Settle because
+// every group's Deliver observing one shared latency histogram made the
+// CPUs serving a feed's subscribers contend for its counters, delaying
+// the later subscribers.
 func (s *signalSink) Settle(d *signalfeed.Delivery) {
+	if c := s.symbolCounters(d.Signal.Symbol); c != nil {
+		side := 0
+		if d.Signal.Side == signal.Sell {
+			side = 1
+		}
+		c.side[side].Inc()
+		s.metrics.latency.Observe(max(c.stored.Sub(d.Received), 0).Seconds())
+	}
 	g, sig := s.g, d.Signal
 	g.record(recording.SignalPoint(g.cfg.Meta, recording.Signal{
 		Symbol: sig.Symbol, Strategy: sig.Strategy, Side: string(sig.Side),

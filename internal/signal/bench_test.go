@@ -155,17 +155,14 @@ func oursSet(symbol string) (*Set, error) { return NewSet(symbol, benchMix()...)
 func recomputeSet(symbol string) (*Set, error) {
 	mix := benchMix()
 	members := make([]folder, len(mix))
-	warmup := 0
 	for i, cfg := range mix {
-		st, err := newRecompute(cfg)
+		m, err := newRecomputeMember(cfg, symbol)
 		if err != nil {
 			return nil, err
 		}
-		st.(*recompute).symbol = symbol
-		members[i] = st.(folder)
-		warmup = max(warmup, cfg.WarmupKlines())
+		members[i] = m
 	}
-	return newSetOf(symbol, warmup, members), nil
+	return newSetOf(symbol, members), nil
 }
 
 // feedRate builds one Set per symbol, feeds each the first warm klines of
@@ -242,6 +239,16 @@ type recompute struct {
 }
 
 func newRecompute(cfg Config) (Strategy, error) {
+	m, err := newRecomputeMember(cfg, "BTCUSDT")
+	if err != nil {
+		return nil, err
+	}
+	return &single{folder: m, symbol: "BTCUSDT"}, nil
+}
+
+// newRecomputeMember is the baseline strategy of cfg, for a single or a
+// Set; it keeps its own history of closes and reads no ring.
+func newRecomputeMember(cfg Config, symbol string) (*recompute, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -252,20 +259,13 @@ func newRecompute(cfg Config) (Strategy, error) {
 	case v1alpha1.StrategyBollingerBands:
 		h = cfg.Period
 	}
-	return &recompute{progress: progress{warmup: int32(cfg.WarmupKlines())}, base: base{symbol: "BTCUSDT", strategy: string(cfg.Type)},
+	return &recompute{progress: progress{warmup: int32(cfg.WarmupKlines())}, base: base{symbol: symbol, strategy: string(cfg.Type)},
 		cfg: cfg, history: h, closes: make([]float64, 0, 2*h)}, nil
 }
 
-func (s *recompute) Update(k Kline) (Signal, bool) {
-	var sig Signal
-	x, ok := s.accept(&k, s.folded > 0)
-	if !ok || !s.fold(&k, x, &sig) {
-		return Signal{}, false
-	}
-	return sig, true
-}
+func (s *recompute) longest() int { return 0 }
 
-func (s *recompute) fold(k *Kline, x float64, sig *Signal) bool {
+func (s *recompute) fold(k *Kline, x float64, _ []float64, sig *Signal) bool {
 	if len(s.closes) == cap(s.closes) {
 		s.closes = append(s.closes[:0], s.closes[len(s.closes)-s.history+1:]...)
 	}
@@ -460,6 +460,53 @@ func BenchmarkSet(b *testing.B) {
 				k.OpenTime = klineBase.Add(time.Duration(i) * time.Minute)
 				out = set.Update(&k, out[:0])
 			}
+		})
+	}
+}
+
+// BenchmarkFeed is signal.klines_per_sec's workload as a Go benchmark, for
+// profiling: one op feeds 300 kline times to the Sets of 1 000 symbols
+// (benchMix each, every window full), ours and the recompute baseline.
+func BenchmarkFeed(b *testing.B) {
+	const symbols, warm, klines = 1000, 650, 300
+	names := make([]string, symbols)
+	for i := range names {
+		names[i] = fmt.Sprintf("SYM%03dUSDT", i)
+	}
+	feed := benchFeed(rand.New(rand.NewPCG(5, 5)), names, warm+klines)
+	for _, tc := range []struct {
+		name string
+		mk   func(string) (*Set, error)
+	}{{"ours", oursSet}, {"recompute", recomputeSet}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			updates := 0
+			var out []SetSignal
+			for b.Loop() {
+				b.StopTimer()
+				sets := make([]*Set, len(names))
+				for i, name := range names {
+					set, err := tc.mk(name)
+					if err != nil {
+						b.Fatal(err)
+					}
+					sets[i] = set
+				}
+				for _, ks := range feed[:warm] {
+					for j, set := range sets {
+						out = set.Update(&ks[j], out[:0])
+					}
+				}
+				runtime.GC()
+				b.StartTimer()
+				for _, ks := range feed[warm:] {
+					for j, set := range sets {
+						out = set.Update(&ks[j], out[:0])
+						updates += set.Len()
+					}
+				}
+			}
+			b.ReportMetric(float64(updates)/b.Elapsed().Seconds(), "updates/s")
 		})
 	}
 }

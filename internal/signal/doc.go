@@ -58,6 +58,8 @@
 // byte. Update allocates only when a signal fires (its reason).
 //
 // NewSet holds several strategies of one symbol, fed together: a Set
-// checks each kline and converts its close once, then folds it into every
-// strategy, which gives the same signals as feeding each on its own.
+// checks each kline and converts its close once, writes it once to a ring
+// of recent closes that all its SMA and Bollinger windows read, then folds
+// it into every strategy, which gives the same signals as feeding each on
+// its own.
 package signal

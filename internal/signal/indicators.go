@@ -5,12 +5,14 @@ import (
 	"math"
 )
 
-// The indicators below fold one value at a time in O(1) (amortised) and
-// hold at most `period` values. They compute in float64: they only ever
-// compare prices with each other and produce ratios, never an amount.
+// The indicators below fold one value at a time in O(1) (amortised); the
+// windowed ones read their last `period` values from a closeRing. They
+// compute in float64: they only ever compare prices with each other and
+// produce ratios, never an amount.
 
-// window keeps the last `period` values and their mean and population
-// variance.
+// window is the mean and population variance of the last period closes
+// of a closeRing: it keeps their sums and reads the close leaving it from
+// the ring.
 //
 // Sums are kept relative to a reference value ref taken from the window,
 // so that a price level of 100 000 does not swamp variations of 0.01 (no
@@ -22,14 +24,15 @@ import (
 // window therefore has a variance of exactly 0 and a mean equal to its
 // price.
 type window struct {
-	buf  []float64
-	head int     // where the next value goes
-	n    int     // values held, up to len(buf)
-	inv  float64 // 1/n
-	ref  float64
-	s1   float64 // Σ(x−ref)
-	s2   float64 // Σ(x−ref)²
-	peak float64 // largest s2 since the last exact recomputation
+	tail   int32 // ring index of the oldest value held
+	n      int32 // values held, up to period
+	period int32
+	since  int32   // values pushed, modulo period
+	inv    float64 // 1/n
+	ref    float64
+	s1     float64 // Σ(x−ref)
+	s2     float64 // Σ(x−ref)²
+	peak   float64 // largest s2 since the last exact recomputation
 }
 
 // rebaseRatio bounds peak/(n·variance) before the sums are recomputed. The
@@ -38,17 +41,21 @@ type window struct {
 const rebaseRatio = 1000
 
 func newWindow(period int) window {
-	return window{buf: make([]float64, period)}
+	return window{period: int32(period)}
 }
 
-func (w *window) full() bool { return w.n == len(w.buf) }
+func (w *window) full() bool { return w.n == w.period }
 
-func (w *window) push(x float64) {
+// push folds x, which ring (the window's closeRing) has just received.
+func (w *window) push(ring []float64, x float64) {
 	d := x - w.ref
-	if w.n == len(w.buf) {
-		o := w.buf[w.head] - w.ref
+	if w.n == w.period {
+		o := ring[w.tail] - w.ref
 		w.s1 += d - o
 		w.s2 += (d - o) * (d + o)
+		if w.tail++; int(w.tail) == len(ring) {
+			w.tail = 0
+		}
 	} else {
 		if w.n == 0 {
 			w.ref, d = x, 0
@@ -58,15 +65,14 @@ func (w *window) push(x float64) {
 		w.s1 += d
 		w.s2 += d * d
 	}
-	w.buf[w.head] = x
 	w.peak = max(w.peak, w.s2)
-	// Every len(buf) values (when head wraps), and whenever the variance
-	// has become small next to the sums.
-	if w.head++; w.head == len(w.buf) {
-		w.head = 0
-		w.recompute()
+	// Every period values, and whenever the variance has become small next
+	// to the sums.
+	if w.since++; w.since == w.period {
+		w.since = 0
+		w.recompute(ring)
 	} else if w.peak > rebaseRatio*w.sumSq() {
-		w.recompute()
+		w.recompute(ring)
 	}
 }
 
@@ -79,20 +85,40 @@ func (w *window) sumSq() float64 {
 // the mean: some value always lies within one standard deviation of the
 // mean, so afterwards s2 is at most twice n·variance. The current mean is
 // accurate enough to pick that value.
-func (w *window) recompute() {
-	vals := w.buf[:w.n] // while filling, the values are buf[0:n]
+//
+// It reads the values in the order a ring of period slots of the window's
+// own would hold them (value i pushed into slot i mod period), which
+// decides the rounding of the sums and which of two values as near the
+// mean becomes ref: the same values always give the same sums, alone or
+// in a Set.
+func (w *window) recompute(ring []float64) {
+	n, start := int(w.n), 0
+	if n == int(w.period) && w.since != 0 {
+		start = n - int(w.since) // the oldest in slot since, slot 0 after it
+	}
+	from := int(w.tail) + start
+	if from >= len(ring) {
+		from -= len(ring)
+	}
+	a, b := ringSpan(ring, from, n-start)
+	c, d := ringSpan(ring, int(w.tail), start)
+	parts := [4][]float64{a, b, c, d}
 	m := w.mean()
-	ref, dist := vals[0], math.Abs(vals[0]-m)
-	for _, v := range vals[1:] {
-		if d := math.Abs(v - m); d < dist {
-			ref, dist = v, d
+	ref, dist, first := 0.0, 0.0, true
+	for _, part := range parts {
+		for _, v := range part {
+			if dv := math.Abs(v - m); first || dv < dist {
+				ref, dist, first = v, dv, false
+			}
 		}
 	}
 	var s1, s2 float64
-	for _, v := range vals {
-		d := v - ref
-		s1 += d
-		s2 += d * d
+	for _, part := range parts {
+		for _, v := range part {
+			d := v - ref
+			s1 += d
+			s2 += d * d
+		}
 	}
 	w.ref, w.s1, w.s2, w.peak = ref, s1, s2, s2
 }
@@ -106,30 +132,35 @@ func (w *window) stdDev() float64 {
 	return math.Sqrt(max(0, w.sumSq()*w.inv))
 }
 
-// meanWindow keeps the last len(buf) values and their mean, for the SMA
-// and the SMA crossovers, which need no variance. Its sum is kept relative
-// to a reference value from the window, as window's are, and recomputed
-// exactly every len(buf) values, so rounding cannot drift; without a
-// variance there is no cancellation to guard against in between.
+// meanWindow is the mean of the last period closes of a closeRing, for
+// the SMA and the SMA crossovers, which need no variance. Its sum is kept
+// relative to a reference value from the window, as window's are, and
+// recomputed exactly every period values, so rounding cannot drift;
+// without a variance there is no cancellation to guard against in between.
 type meanWindow struct {
-	buf  []float64
-	head int32 // where the next value goes
-	n    int32 // values held, up to len(buf)
-	inv  float64
-	ref  float64
-	s1   float64 // Σ(x−ref)
+	tail   int32 // ring index of the oldest value held
+	n      int32 // values held, up to period
+	period int32
+	since  int32 // values pushed, modulo period
+	inv    float64
+	ref    float64
+	s1     float64 // Σ(x−ref)
 }
 
 func newMeanWindow(period int) meanWindow {
-	return meanWindow{buf: make([]float64, period)}
+	return meanWindow{period: int32(period)}
 }
 
-func (w *meanWindow) full() bool { return int(w.n) == len(w.buf) }
+func (w *meanWindow) full() bool { return w.n == w.period }
 
-func (w *meanWindow) push(x float64) {
+// push folds x, which ring (the window's closeRing) has just received.
+func (w *meanWindow) push(ring []float64, x float64) {
 	d := x - w.ref
-	if int(w.n) == len(w.buf) {
-		w.s1 += d - (w.buf[w.head] - w.ref)
+	if w.n == w.period {
+		w.s1 += d - (ring[w.tail] - w.ref)
+		if w.tail++; int(w.tail) == len(ring) {
+			w.tail = 0
+		}
 	} else {
 		if w.n == 0 {
 			w.ref, d = x, 0
@@ -138,20 +169,25 @@ func (w *meanWindow) push(x float64) {
 		w.inv = 1 / float64(w.n)
 		w.s1 += d
 	}
-	w.buf[w.head] = x
-	if w.head++; int(w.head) == len(w.buf) {
-		w.head = 0
-		w.recompute()
+	if w.since++; w.since == w.period {
+		w.since = 0
+		w.recompute(ring)
 	}
 }
 
-// recompute rebuilds the sum exactly, relative to the newest value. It
-// runs when head has just wrapped, so the window is buf in order.
-func (w *meanWindow) recompute() {
-	vals := w.buf[:w.n]
-	ref := vals[len(vals)-1]
+// recompute rebuilds the sum exactly, relative to the newest value, oldest
+// value first. It runs every period values, when the window is full.
+func (w *meanWindow) recompute(ring []float64) {
+	a, b := ringSpan(ring, int(w.tail), int(w.n))
+	ref := a[len(a)-1]
+	if len(b) > 0 {
+		ref = b[len(b)-1]
+	}
 	var s1 float64
-	for _, v := range vals {
+	for _, v := range a {
+		s1 += v - ref
+	}
+	for _, v := range b {
 		s1 += v - ref
 	}
 	w.ref, w.s1 = ref, s1
@@ -170,7 +206,8 @@ func checkPeriod(period int) error {
 
 // SMA is the simple moving average of the last Period values.
 type SMA struct {
-	w meanWindow
+	closes closeRing
+	w      meanWindow
 }
 
 // NewSMA returns an empty simple moving average over period values.
@@ -178,11 +215,14 @@ func NewSMA(period int) (*SMA, error) {
 	if err := checkPeriod(period); err != nil {
 		return nil, err
 	}
-	return &SMA{w: newMeanWindow(period)}, nil
+	return &SMA{closes: newCloseRing(period), w: newMeanWindow(period)}, nil
 }
 
 // Update folds the next value.
-func (s *SMA) Update(x float64) { s.w.push(x) }
+func (s *SMA) Update(x float64) {
+	s.closes.push(x)
+	s.w.push(s.closes.buf, x)
+}
 
 // Ready reports whether Period values have been folded.
 func (s *SMA) Ready() bool { return s.w.full() }
@@ -317,6 +357,12 @@ func rsiOf(gain, loss float64) float64 {
 // the last period values, the outer bands lie K population standard
 // deviations above and below it.
 type Bollinger struct {
+	closes closeRing
+	bands
+}
+
+// bands are Bollinger's bands over a closeRing owned elsewhere.
+type bands struct {
 	w window
 	k float64
 }
@@ -330,11 +376,14 @@ func NewBollinger(period int, k float64) (*Bollinger, error) {
 	if !(k > 0) || math.IsInf(k, 0) {
 		return nil, fmt.Errorf("multiplier %v must be a positive number", k)
 	}
-	return &Bollinger{w: newWindow(period), k: k}, nil
+	return &Bollinger{closes: newCloseRing(period), bands: bands{w: newWindow(period), k: k}}, nil
 }
 
 // Update folds the next value.
-func (b *Bollinger) Update(x float64) { b.w.push(x) }
+func (b *Bollinger) Update(x float64) {
+	b.closes.push(x)
+	b.w.push(b.closes.buf, x)
+}
 
 // Ready reports whether period values have been folded.
 func (b *Bollinger) Ready() bool { return b.w.full() }
@@ -342,6 +391,10 @@ func (b *Bollinger) Ready() bool { return b.w.full() }
 // Bands returns the lower, middle and upper bands and the standard
 // deviation they were drawn with; all 0 until Ready.
 func (b *Bollinger) Bands() (lower, middle, upper, stdDev float64) {
+	return b.bands.values()
+}
+
+func (b *bands) values() (lower, middle, upper, stdDev float64) {
 	if !b.w.full() {
 		return 0, 0, 0, 0
 	}

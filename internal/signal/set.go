@@ -7,12 +7,14 @@ import (
 
 // Set runs several strategies of one symbol on the same klines. Each kline
 // is checked (symbol, open time newer than the last one folded, finite
-// close) and its close converted to a float once, then folded into every
+// close), its close converted to a float once and written once to a ring
+// that every window of every strategy reads, then folded into every
 // strategy in the order of their configs. A strategy of a Set gives
 // exactly the signals it gives alone, fed the same klines with Update.
 //
 // A Set is not safe for concurrent use; one task owns it.
 type Set struct {
+	closes  closeRing
 	symbol  string
 	members []folder
 	warmup  int // the longest warm-up of the members
@@ -38,20 +40,24 @@ func NewSet(symbol string, cfgs ...Config) (*Set, error) {
 		return nil, errors.New("a set needs at least one strategy")
 	}
 	members := make([]folder, len(cfgs))
-	warmup := 0
 	for i, cfg := range cfgs {
-		st, err := New(cfg, symbol)
+		m, err := newMember(cfg, symbol)
 		if err != nil {
 			return nil, err
 		}
-		members[i] = st.(folder)
-		warmup = max(warmup, st.WarmupKlines())
+		members[i] = m
 	}
-	return newSetOf(symbol, warmup, members), nil
+	return newSetOf(symbol, members), nil
 }
 
-func newSetOf(symbol string, warmup int, members []folder) *Set {
-	return &Set{symbol: symbol, members: members, warmup: warmup}
+// newSetOf returns the Set of members, which must all be new.
+func newSetOf(symbol string, members []folder) *Set {
+	warmup, longest := 0, 0
+	for _, m := range members {
+		warmup = max(warmup, m.WarmupKlines())
+		longest = max(longest, m.longest())
+	}
+	return &Set{closes: newCloseRing(longest), symbol: symbol, members: members, warmup: warmup}
 }
 
 // Update folds k into every strategy and appends the signals that fire on
@@ -69,8 +75,10 @@ func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 	if s.folded < s.warmup {
 		s.folded++
 	}
+	s.closes.push(x)
+	ring := s.closes.buf
 	for i, m := range s.members {
-		if m.fold(k, x, &s.sig) {
+		if m.fold(k, x, ring, &s.sig) {
 			out = append(out, SetSignal{Index: i, Signal: s.sig})
 		}
 	}

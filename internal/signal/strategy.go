@@ -27,6 +27,16 @@ type Strategy interface {
 
 // New returns a strategy for one symbol.
 func New(cfg Config, symbol string) (Strategy, error) {
+	m, err := newMember(cfg, symbol)
+	if err != nil {
+		return nil, err
+	}
+	return &single{folder: m, closes: newCloseRing(m.longest()), symbol: symbol}, nil
+}
+
+// newMember returns the strategy of cfg for symbol, to be fed by a single
+// or a Set.
+func newMember(cfg Config, symbol string) (folder, error) {
 	if symbol == "" {
 		return nil, errors.New("symbol must not be empty")
 	}
@@ -45,6 +55,34 @@ func New(cfg Config, symbol string) (Strategy, error) {
 	default: // BollingerBands; Validate knows no other
 		return newBollingerStrategy(p, b, cfg.Period, cfg.StdDevMultiplier), nil
 	}
+}
+
+// single is a strategy fed on its own: it checks each kline and keeps the
+// strategy's closeRing. The kline and the signal of a fold live here, as
+// the fold is called through an interface and would move them to the heap
+// on every call if they were Update's own.
+type single struct {
+	folder
+	closes  closeRing
+	symbol  string
+	started bool
+	last    time.Time // open time of the last kline folded
+	k       Kline
+	sig     Signal
+}
+
+func (s *single) Update(k Kline) (Signal, bool) {
+	x, ok := acceptKline(&k, s.symbol, s.started, s.last)
+	if !ok {
+		return Signal{}, false
+	}
+	s.started, s.last = true, k.OpenTime
+	s.closes.push(x)
+	s.k = k
+	if !s.fold(&s.k, x, s.closes.buf, &s.sig) {
+		return Signal{}, false
+	}
+	return s.sig, true
 }
 
 // progress counts the klines a strategy has folded toward its warm-up
@@ -69,33 +107,28 @@ func (p *progress) done() (wasReady bool) {
 	return true
 }
 
-// base is what every strategy keeps about itself: its symbol and type, and
-// the open time of the last kline Update accepted. Strategies keep it
-// last, away from their indicators: only Update and a firing signal read
-// it.
+// base is what every strategy keeps about itself: its symbol and type.
+// Strategies keep it last, away from their indicators: only a firing
+// signal reads it.
 type base struct {
 	symbol   string
 	strategy string
-	last     time.Time
 }
 
-// folder is what every strategy implements besides Strategy: fold folds
-// a kline that has already been accepted (right symbol, newer, finite
-// close) with its close x, and if a signal fires on it, stores the signal
-// in *sig and returns true. Update is accept then fold; a Set accepts a
-// kline once and folds it into each of its strategies.
+// folder is what every strategy implements: fold folds a kline that has
+// already been accepted (right symbol, newer, finite close) with its close
+// x, which ring (the closeRing the strategy's windows read, see longest)
+// has just received, and if a signal fires on it, stores the signal in
+// *sig and returns true. A single accepts a kline and folds it into its
+// strategy; a Set accepts a kline once and folds it into each of its
+// strategies.
 type folder interface {
-	fold(k *Kline, x float64, sig *Signal) bool
-}
-
-// accept checks k and returns its close; started says whether a kline has
-// been folded before. The caller folds the close.
-func (b *base) accept(k *Kline, started bool) (float64, bool) {
-	x, ok := acceptKline(k, b.symbol, started, b.last)
-	if ok {
-		b.last = k.OpenTime
-	}
-	return x, ok
+	fold(k *Kline, x float64, ring []float64, sig *Signal) bool
+	// longest is the longest window the strategy reads from its ring: the
+	// ring must hold at least one close more. 0: it reads no ring.
+	longest() int
+	WarmupKlines() int
+	Ready() bool
 }
 
 // acceptKline returns the close of k as a float, or false if k is of

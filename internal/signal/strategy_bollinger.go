@@ -19,33 +19,31 @@ const bollingerHalf = 0.2
 // confidence(distance, bollingerHalf).
 type bollingerStrategy struct {
 	progress
-	bands              Bollinger
-	period             int
+	bands              bands
 	wasBelow, wasAbove bool
 	hasPrev            bool
+	// middleText and widthText are the reason's fixed parts, such as
+	// " (SMA(20) " and ", 2.5 std dev)".
+	middleText, widthText string
 	base
 }
 
 func newBollingerStrategy(p progress, b base, period int, k float64) *bollingerStrategy {
-	return &bollingerStrategy{progress: p, base: b, bands: Bollinger{w: newWindow(period), k: k}, period: period}
+	middle := append([]byte(" (SMA("), strconv.Itoa(period)...)
+	width := appendParam([]byte(", "), k)
+	return &bollingerStrategy{progress: p, base: b, bands: bands{w: newWindow(period), k: k},
+		middleText: string(append(middle, ") "...)), widthText: string(append(width, " std dev)"...))}
 }
 
-func (s *bollingerStrategy) Update(k Kline) (Signal, bool) {
-	var sig Signal
-	x, ok := s.accept(&k, s.folded > 0)
-	if !ok || !s.fold(&k, x, &sig) {
-		return Signal{}, false
-	}
-	return sig, true
-}
+func (s *bollingerStrategy) longest() int { return int(s.bands.w.period) }
 
-func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
-	s.bands.Update(x)
+func (s *bollingerStrategy) fold(k *Kline, x float64, ring []float64, sig *Signal) bool {
+	s.bands.w.push(ring, x)
 	wasReady := s.done()
-	if !s.bands.Ready() {
+	if !s.bands.w.full() {
 		return false
 	}
-	lower, middle, upper, sd := s.bands.Bands()
+	lower, middle, upper, sd := s.bands.values()
 	below, above := x < lower, x > upper
 	wasBelow, wasAbove, hasPrev := s.wasBelow, s.wasAbove, s.hasPrev
 	s.wasBelow, s.wasAbove, s.hasPrev = below, above, true
@@ -71,13 +69,9 @@ func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 		r = append(r, " rose above the upper band "...)
 	}
 	r = appendNum(r, band)
-	r = append(r, " (SMA("...)
-	r = strconv.AppendInt(r, int64(s.period), 10)
-	r = append(r, ") "...)
+	r = append(r, s.middleText...)
 	r = appendNum(r, middle)
-	r = append(r, ", "...)
-	r = appendParam(r, s.bands.k)
-	r = append(r, " std dev)"...)
+	r = append(r, s.widthText...)
 	*sig = s.signal(k, side, confidence(dist/volatility(sd, middle), bollingerHalf), string(r))
 	return true
 }

@@ -58,34 +58,36 @@ type crossing struct {
 	side int8 // of the last kline where the averages differed
 }
 
-// crossAbout is what a crossover's reason names.
+// crossAbout is the fixed parts of a crossover's reason: the averages'
+// names, such as "SMA(9) " and "SMA(21) ".
 type crossAbout struct {
-	name         string // "SMA" or "EMA"
-	fastP, slowP int32
+	fastText, slowText string
+}
+
+func newCrossAbout(name string, fast, slow int) crossAbout {
+	label := func(period int) string {
+		b := append([]byte(name), '(')
+		b = strconv.AppendInt(b, int64(period), 10)
+		return string(append(b, ") "...))
+	}
+	return crossAbout{fastText: label(fast), slowText: label(slow)}
 }
 
 func newSMACrossover(p progress, b base, fast, slow int) *smaCrossover {
-	return &smaCrossover{progress: p, base: b, about: crossAbout{"SMA", int32(fast), int32(slow)},
+	return &smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", fast, slow),
 		fastW: newMeanWindow(fast), slowW: newMeanWindow(slow), crossing: crossing{move: newMeanMove(slow)}}
 }
 
 func newEMACrossover(p progress, b base, fast, slow int) *emaCrossover {
-	return &emaCrossover{progress: p, base: b, about: crossAbout{"EMA", int32(fast), int32(slow)},
+	return &emaCrossover{progress: p, base: b, about: newCrossAbout("EMA", fast, slow),
 		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
 }
 
-func (s *smaCrossover) Update(k Kline) (Signal, bool) {
-	var sig Signal
-	x, ok := s.accept(&k, s.folded > 0)
-	if !ok || !s.fold(&k, x, &sig) {
-		return Signal{}, false
-	}
-	return sig, true
-}
+func (s *smaCrossover) longest() int { return int(max(s.fastW.period, s.slowW.period)) }
 
-func (s *smaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
-	s.fastW.push(x)
-	s.slowW.push(x)
+func (s *smaCrossover) fold(k *Kline, x float64, ring []float64, sig *Signal) bool {
+	s.fastW.push(ring, x)
+	s.slowW.push(ring, x)
 	wasReady := s.done()
 	if !s.slowW.full() {
 		return false
@@ -99,16 +101,9 @@ func (s *smaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
 	return true
 }
 
-func (s *emaCrossover) Update(k Kline) (Signal, bool) {
-	var sig Signal
-	x, ok := s.accept(&k, s.folded > 0)
-	if !ok || !s.fold(&k, x, &sig) {
-		return Signal{}, false
-	}
-	return sig, true
-}
+func (s *emaCrossover) longest() int { return 0 }
 
-func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
+func (s *emaCrossover) fold(k *Kline, x float64, _ []float64, sig *Signal) bool {
 	s.fastE.Update(x)
 	s.slowE.Update(x)
 	wasReady := s.done()
@@ -156,17 +151,10 @@ func (a *crossAbout) signal(b *base, k *Kline, side int, strength, fast, slow fl
 		dir, sd = " crossed below ", Sell
 	}
 	var buf [96]byte
-	r := buf[:0]
-	r = append(r, a.name...)
-	r = append(r, '(')
-	r = strconv.AppendInt(r, int64(a.fastP), 10)
-	r = append(r, ") "...)
+	r := append(buf[:0], a.fastText...)
 	r = appendNum(r, fast)
 	r = append(r, dir...)
-	r = append(r, a.name...)
-	r = append(r, '(')
-	r = strconv.AppendInt(r, int64(a.slowP), 10)
-	r = append(r, ") "...)
+	r = append(r, a.slowText...)
 	r = appendNum(r, slow)
 	return b.signal(k, sd, confidence(strength, crossoverHalf), string(r))
 }

@@ -26,23 +26,23 @@ type rsiStrategy struct {
 	oversold, overbought float64
 	prev                 float64
 	hasPrev              bool
+	// nameText, buyText and sellText are the reason's fixed parts, such
+	// as "RSI(14) ", " fell below 30" and " rose above 70".
+	nameText, buyText, sellText string
 	base
 }
 
 func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) *rsiStrategy {
-	return &rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
+	name := append([]byte("RSI("), strconv.Itoa(period)...)
+	return &rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought,
+		nameText: string(append(name, ") "...)),
+		buyText:  string(appendParam([]byte(" fell below "), oversold)),
+		sellText: string(appendParam([]byte(" rose above "), overbought))}
 }
 
-func (s *rsiStrategy) Update(k Kline) (Signal, bool) {
-	var sig Signal
-	x, ok := s.accept(&k, s.folded > 0)
-	if !ok || !s.fold(&k, x, &sig) {
-		return Signal{}, false
-	}
-	return sig, true
-}
+func (s *rsiStrategy) longest() int { return 0 }
 
-func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
+func (s *rsiStrategy) fold(k *Kline, x float64, _ []float64, sig *Signal) bool {
 	s.rsi.Update(x)
 	wasReady := s.done()
 	if !s.rsi.Ready() {
@@ -69,16 +69,12 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 		return false
 	}
 	var buf [64]byte
-	r := append(buf[:0], "RSI("...)
-	r = strconv.AppendInt(r, int64(s.rsi.period), 10)
-	r = append(r, ") "...)
+	r := append(buf[:0], s.nameText...)
 	r = strconv.AppendFloat(r, v, 'f', 2, 64)
 	if side == Buy {
-		r = append(r, " fell below "...)
-		r = appendParam(r, s.oversold)
+		r = append(r, s.buyText...)
 	} else {
-		r = append(r, " rose above "...)
-		r = appendParam(r, s.overbought)
+		r = append(r, s.sellText...)
 	}
 	*sig = s.signal(k, side, confidence(depth/usual, rsiHalf), string(r))
 	return true

@@ -136,7 +136,7 @@ func (fs *Feeds) Subscribe(keys []Key, s Subscriber, warmup WarmupFunc) (*Subscr
 		f := fs.feeds[k]
 		if f == nil {
 			var err error
-			if f, err = fs.start(k); err != nil {
+			if f, err = fs.start(k, sub); err != nil {
 				// Feeds started for the keys before this one stop again.
 				stopped := fs.unsubscribeLocked(sub)
 				fs.mu.Unlock()
@@ -145,16 +145,19 @@ func (fs *Feeds) Subscribe(keys []Key, s Subscriber, warmup WarmupFunc) (*Subscr
 				}
 				return nil, err
 			}
+		} else {
+			f.add(sub)
 		}
-		f.add(sub)
 		sub.feeds = append(sub.feeds, f)
 	}
 	fs.mu.Unlock()
 	return sub, nil
 }
 
-// start creates and runs the feed of k. fs.mu is held.
-func (fs *Feeds) start(k Key) (*feed, error) {
+// start creates and runs the feed of k with first as its subscriber.
+// fs.mu is held. first is in place before the feed's goroutine starts, so
+// that its warm-up finds first's WarmupFunc.
+func (fs *Feeds) start(k Key, first *Subscription) (*feed, error) {
 	st, err := signal.New(k.Strategy, k.Symbol)
 	if err != nil {
 		return nil, fmt.Errorf("signalfeed: strategy for %s: %w", k.Symbol, err)
@@ -166,7 +169,7 @@ func (fs *Feeds) start(k Key) (*feed, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &feed{fs: fs, key: k, hub: hs, first: st, ctx: ctx, cancel: cancel, exited: make(chan struct{})}
-	f.subs.Store(&[]*Subscription{})
+	f.subs.Store(&[]*Subscription{first})
 	fs.feeds[k] = f
 	fs.wg.Add(1)
 	go func() {
@@ -254,6 +257,8 @@ type feed struct {
 	// subs is copied on write (under fs.mu) and read without a lock by
 	// the feed's goroutine.
 	subs atomic.Pointer[[]*Subscription]
+
+	settle []bool // deliver's answers, owned by the feed's goroutine
 }
 
 func (f *feed) add(s *Subscription) {
@@ -402,33 +407,50 @@ func (f *feed) onClosedKline(s *series, ev marketdata.Event) {
 	}
 }
 
-// deliverChunk is the fewest subscribers worth a goroutine of their own
-// when a signal is delivered: below it, waking one costs more than it
-// saves.
+// deliverChunk is the fewest subscribers worth a helper goroutine when a
+// signal is delivered: below it, waking one costs more than it saves.
 const deliverChunk = 128
 
+// deliverPiece is how many subscribers a goroutine serves before it takes
+// the next piece.
+const deliverPiece = 16
+
 // deliver calls Deliver for every subscriber and returns which want
-// Settle. Many subscribers are split across the process's CPUs, so that
-// the last of a thousand is not served a thousand deliveries late.
+// Settle (in f.settle, reused from one signal to the next). Many
+// subscribers are served by the feed's goroutine and up to GOMAXPROCS−1
+// helpers, each taking the next piece of deliverPiece subscribers until
+// none is left: so that the last of a thousand is not served a thousand
+// deliveries late, and a helper that is slow to be scheduled, or
+// descheduled midway, holds back one piece rather than its share of the
+// subscribers (a fixed split left half of them waiting on it).
 func (f *feed) deliver(subs []*Subscription, d *Delivery) []bool {
-	settle := make([]bool, len(subs))
-	run := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			sub := subs[i]
-			f.call(sub, func() { settle[i] = sub.s.Deliver(d) })
+	if cap(f.settle) < len(subs) {
+		f.settle = make([]bool, len(subs))
+	}
+	settle := f.settle[:len(subs)]
+	clear(settle)
+	var next atomic.Int64
+	run := func() {
+		for {
+			lo := int(next.Add(deliverPiece)) - deliverPiece
+			if lo >= len(subs) {
+				return
+			}
+			for i := lo; i < min(lo+deliverPiece, len(subs)); i++ {
+				sub := subs[i]
+				f.call(sub, func() { settle[i] = sub.s.Deliver(d) })
+			}
 		}
 	}
-	parts := min(goruntime.GOMAXPROCS(0), len(subs)/deliverChunk)
-	if parts <= 1 {
-		run(0, len(subs))
-		return settle
+	helpers := 0
+	if len(subs) >= deliverChunk {
+		helpers = min(goruntime.GOMAXPROCS(0)-1, len(subs)/deliverPiece-1)
 	}
 	var wg sync.WaitGroup
-	size := (len(subs) + parts - 1) / parts
-	for lo := size; lo < len(subs); lo += size {
-		wg.Go(func() { run(lo, min(lo+size, len(subs))) })
+	for range helpers {
+		wg.Go(run)
 	}
-	run(0, size)
+	run()
 	wg.Wait()
 	return settle
 }

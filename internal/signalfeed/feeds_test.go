@@ -143,8 +143,14 @@ func TestSharedFeed(t *testing.T) {
 	log := &callLog{}
 	a, b := &recorder{name: "a", log: log}, &recorder{name: "b", log: log}
 	var warmups atomic.Int64
+	// The warm-up fails once both have joined, so both hear of it.
+	joined := make(chan struct{})
 	warm := func(ctx context.Context, symbol, interval string, n int) ([]signal.Kline, error) {
 		warmups.Add(1)
+		select {
+		case <-joined:
+		case <-ctx.Done():
+		}
 		return nil, errors.New("no warm-up in this test")
 	}
 	subA, err := fs.Subscribe([]Key{smaKey(stream, 2, 3, "0.1")}, a, warm)
@@ -155,6 +161,7 @@ func TestSharedFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	close(joined)
 	if n := fs.Active(); n != 1 {
 		t.Fatalf("%d feeds for one strategy on one market, want 1", n)
 	}
