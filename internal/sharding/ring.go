@@ -64,7 +64,7 @@ type Ring struct {
 	// has no evidence that the others stopped renewing, and counting them
 	// dead would make it claim resources they still run.
 	listed time.Time
-	fenced  bool
+	fenced bool
 }
 
 type observation struct {
