@@ -325,7 +325,7 @@ start manager bin/manager --kubeconfig "$kubeconfig" \
 	--simulator-url "http://127.0.0.1:$sim_port" \
 	--metrics-bind-address "127.0.0.1:$metrics_port" \
 	--health-probe-bind-address "127.0.0.1:$probe_port" \
-	--influx-url "$influx_url" \
+	--influx-url "$influx_url" --recording-spool-dir "$tmp/spool" \
 	--status-interval 5s --probe-interval 5s
 wait_for "the operator to answer /readyz on port $probe_port" http_ok "$probe_port" /readyz
 info "operator ready ($(took))"
