@@ -3,6 +3,7 @@ package opdrill
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -59,13 +60,37 @@ func LogDir(t testing.TB, prefix string) string {
 // BuildOperator builds ./cmd into dir.
 func BuildOperator(t testing.TB, root, dir string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "manager")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd")
+	return build(t, root, filepath.Join(dir, "manager"), "./cmd")
+}
+
+// BuildSimulator builds ./cmd/exchange-sim into dir, for drills that run
+// the simulator as a process of its own (without the race detector the
+// test binary may carry).
+func BuildSimulator(t testing.TB, root, dir string) string {
+	t.Helper()
+	return build(t, root, filepath.Join(dir, "exchange-sim"), "./cmd/exchange-sim")
+}
+
+func build(t testing.TB, root, bin, pkg string) string {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the operator: %v\n%s", err, out)
+		t.Fatalf("building %s: %v\n%s", pkg, err, out)
 	}
 	return bin
+}
+
+// FreeAddr is a loopback address with a port free at the time of the
+// call, for a process that must listen on a known one.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // StartControlPlane starts etcd and kube-apiserver with the CRDs and
@@ -125,11 +150,20 @@ func StartSimulator(t testing.TB) (*exchangesim.Simulator, string) {
 // (0: the simulator's default, Binance's).
 func StartSimulatorWith(t testing.TB, weightLimit int) (*exchangesim.Simulator, string) {
 	t.Helper()
+	return StartSimulatorConfig(t, func(cfg *exchangesim.Config) {
+		if weightLimit > 0 {
+			cfg.WeightLimit = weightLimit
+		}
+	})
+}
+
+// StartSimulatorConfig serves the simulator with the drills' defaults
+// (half an hour of history) changed by edit.
+func StartSimulatorConfig(t testing.TB, edit func(*exchangesim.Config)) (*exchangesim.Simulator, string) {
+	t.Helper()
 	cfg := exchangesim.DefaultConfig()
 	cfg.History = 30 * time.Minute
-	if weightLimit > 0 {
-		cfg.WeightLimit = weightLimit
-	}
+	edit(&cfg)
 	sim, err := exchangesim.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,24 @@ func (o *Operator) Kill() {
 	o.cmd = nil
 }
 
+// Terminate sends SIGTERM, as Kubernetes does to stop a pod, and waits up
+// to grace for a clean exit before killing the process.
+func (o *Operator) Terminate(grace time.Duration) (clean bool) {
+	if o.cmd == nil {
+		return false
+	}
+	_ = o.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-o.exited:
+		clean = o.cmd.ProcessState != nil && o.cmd.ProcessState.Success()
+	case <-time.After(grace):
+		_ = o.cmd.Process.Signal(syscall.SIGKILL)
+		<-o.exited
+	}
+	o.cmd = nil
+	return clean
+}
+
 // Stop kills the current run; if the test failed, it first logs the
 // run's last lines.
 func (o *Operator) Stop() {
