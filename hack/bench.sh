@@ -11,10 +11,12 @@
 #                                (internal/exchange)
 #   hub.*                        internal/marketdata's hub against go-binance, run once
 #   recording.*                  internal/recording against a throwaway influxd, with and
-#                                without its write-ahead spool, and a kill -9 drill
-#                                (INFLUXD, or the one hack/tools.sh builds); market data
-#                                recorded once for 1 000 bots, and a same-millisecond
-#                                trade burst, through the hub into influxd (internal/botgroup)
+#                                without its write-ahead spool, and a kill -9 drill of
+#                                the recorder alone (INFLUXD, or the one hack/tools.sh
+#                                builds); market data recorded once for 1 000 bots, and a
+#                                same-millisecond trade burst, through the hub into influxd
+#                                (internal/botgroup); the real operator binary killed with
+#                                SIGKILL 5 times while it records (test/recdrill)
 #   signal.*                     internal/signal's strategies (throughput, against
 #                                recomputing each window, memory), and the latency
 #                                from a kline's close to its signal through the hub
@@ -68,6 +70,8 @@ measure recording "internal/recording: ours (with and without a spool) and the o
 	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestBenchFigures$' -v ./internal/recording/
 measure marketrec "internal/botgroup: market points per event with 1 000 bots, shared and per resource, and a 5 000-trade same-millisecond burst (about 20 s)" \
 	env RECORDING_BENCH=1 INFLUXD="$influxd" go test -count=1 -run '^TestRecordingBenchFigures$' -v ./internal/botgroup/
+measure recdrill "test/recdrill: the operator killed with SIGKILL 5 times while it records every trade of 8 symbols (about 2 min)" \
+	env INFLUXD="$influxd" KUBEBUILDER_ASSETS="$(hack/tools.sh control-plane)" go test -count=1 -timeout 15m -run '^TestKill9Recording$' -v ./test/recdrill/
 measure signal "internal/signal: 10 000 strategies over 1 000 symbols, and against recomputation (about 30 s)" \
 	env SIGNAL_BENCH=1 go test -count=1 -run '^TestBenchFigures$' -v ./internal/signal/
 measure signalpath "internal/botgroup: kline close to signal through the hub to 1 000 bots (about 40 s)" \
@@ -90,6 +94,7 @@ measure killdrill "test/killdrill: 50 Paper bots, the operator killed with SIGKI
 	figures "$work/hub"
 	figures "$work/recording" | grep '^recording\.' || true
 	figures "$work/marketrec" | grep '^recording\.' || true
+	figures "$work/recdrill" | grep '^recording\.' || true
 	figures "$work/signal" | grep '^signal\.' || true
 	figures "$work/signalpath" | grep '^signal\.' || true
 	figures "$work/sizing" | grep '^trading\.' || true

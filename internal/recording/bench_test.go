@@ -100,7 +100,7 @@ func BenchmarkWrite(b *testing.B) {
 // recording.encode_points_per_sec: line protocol encoding alone.
 // recording.outage_lost_points: points lost over a SIGKILL outage of
 // RECORDING_BENCH_OUTAGE (default 10s) at 10 000 points/s.
-// recording.kill9_lost_points: points a recording process reported
+// recording.kill9_recorder_lost_points: points a recording process reported
 // committed to its spool but InfluxDB lacks after it was killed with
 // SIGKILL 5 times at 20 000 points/s (the drill of TestKill9Drill); points
 // not yet committed at a kill (at most a commit interval's) are not counted.
@@ -145,7 +145,7 @@ func TestBenchFigures(t *testing.T) {
 	fmt.Printf("recording.speedup_vs_official: %.2f\n", ours/official)
 	fmt.Printf("recording.encode_points_per_sec: %.0f\n", encodeRate)
 	fmt.Printf("recording.outage_lost_points: %d\n", lost)
-	fmt.Printf("recording.kill9_lost_points: %d\n", drill.lostCommitted)
+	fmt.Printf("recording.kill9_recorder_lost_points: %d\n", drill.lostCommitted)
 }
 
 func benchOurs(t *testing.T, srv *influxtest.Server, measurement string, n int, spoolDir string) float64 {

@@ -159,10 +159,10 @@ func TestKill9Recording(t *testing.T) {
 		t.Logf("hole in the trade ids away from the kills (trades the stream did not deliver): %s", h)
 	}
 	// The figures make bench reads.
-	fmt.Printf("recording.kill9_operator_lost_points: %d\n", res.lost)
-	fmt.Printf("recording.kill9_operator_duplicates: %d\n", res.trades-res.distinct)
-	fmt.Printf("recording.kill9_operator_points_per_sec: %.0f\n", rate)
-	fmt.Printf("recording.kill9_operator_uncommitted_max: %d\n", d.maxUncommitted)
+	fmt.Printf("recording.kill9_lost_points: %d\n", res.lost)
+	fmt.Printf("recording.kill9_duplicate_points: %d\n", res.trades-res.distinct)
+	fmt.Printf("recording.kill9_points_per_sec: %.0f\n", rate)
+	fmt.Printf("recording.kill9_uncommitted_max: %d\n", d.maxUncommitted)
 	for _, e := range res.lostIn {
 		t.Error(e)
 	}
