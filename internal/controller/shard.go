@@ -54,6 +54,7 @@ func gateShard(ctx context.Context, c client.Client, s GroupSettings, writes *st
 	if !ring.Owns(key) {
 		// Another replica's (or none, while this one is fenced): nothing
 		// may run here. Let go of the claim once the group has gone.
+		log.FromContext(ctx).V(1).Info("not ours by the ring", "group", key, "claim", *replica)
 		if !s.releaseGroup(ctx, key) {
 			return ctrl.Result{RequeueAfter: s.StatusInterval}, true, nil
 		}
@@ -81,6 +82,7 @@ func gateShard(ctx context.Context, c client.Client, s GroupSettings, writes *st
 	}
 	if claim != "" && ring.IsLive(ctx, claim) {
 		// Ours by the ring, but the last owner has not let go yet.
+		log.FromContext(ctx).V(1).Info("ours by the ring; waiting for the last owner to let go", "group", key, "claim", claim)
 		return ctrl.Result{RequeueAfter: shardRecheck}, true, nil
 	}
 	base := obj.DeepCopyObject().(client.Object)
@@ -88,6 +90,7 @@ func gateShard(ctx context.Context, c client.Client, s GroupSettings, writes *st
 	claimed()
 	if err := c.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			log.FromContext(ctx).V(1).Info("claim refused; retrying", "group", key, "claim", claim, "error", err.Error())
 			return ctrl.Result{RequeueAfter: staleRetryDelay}, true, nil
 		}
 		return ctrl.Result{}, true, fmt.Errorf("claiming the resource for this replica: %w", err)

@@ -65,6 +65,11 @@ type Ring struct {
 	// dead would make it claim resources they still run.
 	listed time.Time
 	fenced bool
+	// fencedBetween: Fenced found the renewal late between two listings
+	// (so answered true) while fenced was false. Whatever it refused then
+	// was refused without a ring change; the next recompute reports one,
+	// so that the refused resources are looked at again.
+	fencedBetween bool
 }
 
 type observation struct {
@@ -252,8 +257,9 @@ func (r *Ring) recompute(leases []coordinationv1.Lease, ok bool) {
 		live = append(live, r.opts.Identity)
 	}
 	sort.Strings(live)
-	changed := !slices.Equal(live, r.live) || fenced != r.fenced
+	changed := !slices.Equal(live, r.live) || fenced != r.fenced || (r.fencedBetween && !fenced)
 	r.live, r.fenced = live, fenced
+	r.fencedBetween = false
 	r.mu.Unlock()
 	if changed {
 		r.opts.Logger.Info("shard ring changed", "live", live, "fenced", fenced)
@@ -299,7 +305,12 @@ func (r *Ring) Fenced() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Time passes between listings: judge the renewal against now.
-	return r.fenced || r.opts.Now().Sub(r.renewed) >= r.FenceAfter()
+	if r.fenced {
+		return true
+	}
+	late := r.opts.Now().Sub(r.renewed) >= r.FenceAfter()
+	r.fencedBetween = r.fencedBetween || late
+	return late
 }
 
 // IsLive reports whether member id holds its Lease. A member missing from

@@ -351,3 +351,44 @@ func TestFailedListingsKillNobody(t *testing.T) {
 		return slices.Equal(a.Members(), []string{"replica-a"}), fmt.Sprintf("members %v", a.Members())
 	})
 }
+
+// TestFenceBetweenListingsIsAChange: when this replica's renewal is late,
+// Fenced answers true between two listings, and the reconcilers let go of
+// what they asked about then, with no ring change to bring them back. The
+// listing after a renewal that ends such a fence must report a change, or
+// those resources would wait for an unrelated event (a stuck failover).
+func TestFenceBetweenListingsIsAChange(t *testing.T) {
+	c, ns := startAPIServer(t)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	changes := 0
+	r, err := New(Options{Client: c, Namespace: ns, Identity: "solo", LeaseDuration: testLease, RenewEvery: testRenew,
+		Now: clock, OnChange: func() { changes++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r.step(ctx)
+	if !r.Owns("k") || changes != 1 {
+		t.Fatalf("after the first step: owns %v, %d changes; want true, 1", r.Owns("k"), changes)
+	}
+	r.step(ctx)
+	if changes != 1 {
+		t.Fatalf("a step that changed nothing reported a change (%d)", changes)
+	}
+
+	mu.Lock()
+	now = now.Add(r.FenceAfter())
+	mu.Unlock()
+	if r.Owns("k") {
+		t.Fatal("owns a key with its renewal a FenceAfter late")
+	}
+	r.step(ctx) // renews at the new time: the fence is over
+	if !r.Owns("k") {
+		t.Fatal("does not own its key again after renewing")
+	}
+	if changes != 2 {
+		t.Errorf("the fence seen between listings ended with %d changes reported, want 2", changes)
+	}
+}
