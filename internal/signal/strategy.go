@@ -211,13 +211,20 @@ func (m *meanMove) value(price float64) float64 {
 }
 
 // appendNum formats a price for a reason: seven significant digits, fixed
-// point, trailing zeros dropped. The same float always gives the same text.
+// point, trailing zeros dropped. The same float always gives the same text:
+// strconv's, correctly rounded, which roundScaled reproduces with one
+// multiplication for the usual prices (strconv's exact conversion was most
+// of a signal's cost).
 func appendNum(b []byte, v float64) []byte {
 	prec := 6
-	if a := math.Abs(v); a > 0 && !math.IsInf(a, 0) {
+	a := math.Abs(v)
+	if a > 0 && !math.IsInf(a, 0) {
 		prec = 6 - floorLog10(a)
 	}
 	prec = min(12, max(0, prec))
+	if r, ok := roundScaled(a, prec); ok {
+		return appendFixed(b, v < 0 && r != 0, r, prec)
+	}
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'f', prec, 64)
 	if prec > 0 {
@@ -230,6 +237,64 @@ func appendNum(b []byte, v float64) []byte {
 	}
 	if string(b[start:]) == "-0" {
 		b = append(b[:start], '0')
+	}
+	return b
+}
+
+// roundScaled is a·10^prec rounded to an integer, as strconv rounds a to
+// prec decimals (the exact binary value, half to even), when one float
+// multiplication tells it for sure. For 0 <= prec <= 12, 10^prec is exact,
+// so the product is off by at most half a unit in its last place: below
+// 2^30 that is under 6e-8, and only a fraction within 1e-6 of one half
+// (a possible tie, or a product the error could carry across one) is left
+// to strconv, as is anything larger, infinite or NaN.
+func roundScaled(a float64, prec int) (uint64, bool) {
+	p := a * math.Pow10(prec)
+	if !(p < 1<<30) {
+		return 0, false
+	}
+	n := math.Floor(p)
+	f := p - n // exact
+	if math.Abs(f-0.5) < 1e-6 {
+		return 0, false
+	}
+	r := uint64(n)
+	if f > 0.5 {
+		r++
+	}
+	return r, true
+}
+
+// appendFixed appends r/10^prec in fixed point, trailing zeros of the
+// fraction and a bare point dropped, with a minus sign when neg.
+func appendFixed(b []byte, neg bool, r uint64, prec int) []byte {
+	var d [32]byte
+	i := len(d)
+	for range prec {
+		i--
+		d[i] = byte('0' + r%10)
+		r /= 10
+	}
+	point := i
+	for {
+		i--
+		d[i] = byte('0' + r%10)
+		r /= 10
+		if r == 0 {
+			break
+		}
+	}
+	end := len(d)
+	for end > point && d[end-1] == '0' {
+		end--
+	}
+	if neg {
+		b = append(b, '-')
+	}
+	b = append(b, d[i:point]...)
+	if end > point {
+		b = append(b, '.')
+		b = append(b, d[point:end]...)
 	}
 	return b
 }
