@@ -27,43 +27,49 @@ type Strategy interface {
 
 // New returns a strategy for one symbol.
 func New(cfg Config, symbol string) (Strategy, error) {
-	m, err := newMember(cfg, symbol)
-	if err != nil {
+	if err := checkMember(cfg, symbol); err != nil {
 		return nil, err
 	}
-	return &single{folder: m, closes: newCloseRing(m.longest()), symbol: symbol}, nil
+	s := &single{symbol: symbol}
+	s.windows = newWindows([]Config{cfg})
+	s.folder = newMember(cfg, symbol, &s.windows)
+	s.closes = newCloseRing(s.windows.longest())
+	return s, nil
 }
 
-// newMember returns the strategy of cfg for symbol, to be fed by a single
-// or a Set.
-func newMember(cfg Config, symbol string) (folder, error) {
+// checkMember checks what newMember needs: a symbol and a valid config.
+func checkMember(cfg Config, symbol string) error {
 	if symbol == "" {
-		return nil, errors.New("symbol must not be empty")
+		return errors.New("symbol must not be empty")
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+	return cfg.Validate()
+}
+
+// newMember returns the strategy of cfg (checked by checkMember) for
+// symbol, to be fed by a single or a Set, reading its windows from ws.
+func newMember(cfg Config, symbol string, ws *windows) folder {
 	p := progress{warmup: int32(cfg.WarmupKlines())}
 	b := base{symbol: symbol, strategy: string(cfg.Type)}
 	switch cfg.Type {
 	case v1alpha1.StrategySMACrossover:
-		return newSMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newSMACrossover(p, b, ws.mean(cfg.FastPeriod), ws.mean(cfg.SlowPeriod))
 	case v1alpha1.StrategyEMACrossover:
-		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod)
 	case v1alpha1.StrategyRSI:
-		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
+		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought)
 	default: // BollingerBands; Validate knows no other
-		return newBollingerStrategy(p, b, cfg.Period, cfg.StdDevMultiplier), nil
+		return newBollingerStrategy(p, b, ws.variance(cfg.Period), cfg.StdDevMultiplier)
 	}
 }
 
 // single is a strategy fed on its own: it checks each kline and keeps the
-// strategy's closeRing. The kline and the signal of a fold live here, as
+// strategy's closeRing and windows. The kline and the signal of a fold live here, as
 // the fold is called through an interface and would move them to the heap
 // on every call if they were Update's own.
 type single struct {
 	folder
 	closes  closeRing
+	windows windows
 	symbol  string
 	started bool
 	last    time.Time // open time of the last kline folded
@@ -78,8 +84,9 @@ func (s *single) Update(k Kline) (Signal, bool) {
 	}
 	s.started, s.last = true, k.OpenTime
 	s.closes.push(x)
+	s.windows.push(s.closes.buf, x)
 	s.k = k
-	if !s.fold(&s.k, x, s.closes.buf, &s.sig) {
+	if !s.fold(&s.k, x, &s.sig) {
 		return Signal{}, false
 	}
 	return s.sig, true
@@ -117,16 +124,13 @@ type base struct {
 
 // folder is what every strategy implements: fold folds a kline that has
 // already been accepted (right symbol, newer, finite close) with its close
-// x, which ring (the closeRing the strategy's windows read, see longest)
-// has just received, and if a signal fires on it, stores the signal in
-// *sig and returns true. A single accepts a kline and folds it into its
-// strategy; a Set accepts a kline once and folds it into each of its
-// strategies.
+// x, which the strategy's windows have already received, and if a signal
+// fires on it, stores the signal in *sig and returns true. A single
+// accepts a kline and folds it into its strategy; a Set accepts a kline
+// once, pushes it into each of its windows once, and folds it into each
+// of its strategies.
 type folder interface {
-	fold(k *Kline, x float64, ring []float64, sig *Signal) bool
-	// longest is the longest window the strategy reads from its ring: the
-	// ring must hold at least one close more. 0: it reads no ring.
-	longest() int
+	fold(k *Kline, x float64, sig *Signal) bool
 	WarmupKlines() int
 	Ready() bool
 }
