@@ -197,10 +197,15 @@ func (s *signalSink) Settle(d *signalfeed.Delivery) {
 		s.metrics.latency.Observe(max(c.stored.Sub(d.Received), 0).Seconds())
 	}
 	g, sig := s.g, d.Signal
-	g.record(recording.SignalPoint(g.cfg.Meta, recording.Signal{
-		Symbol: sig.Symbol, Strategy: sig.Strategy, Side: string(sig.Side),
-		Confidence: sig.Confidence, Price: sig.Price, Reason: sig.Reason, Time: sig.KlineClose,
-	}))
+	// The point is built only for a recorder: a thousand groups building
+	// one each for nothing on every signal was most of the garbage a
+	// signal left, and so of the collections that could stall the next.
+	if g.cfg.Recorder != nil {
+		g.record(recording.SignalPoint(g.cfg.Meta, recording.Signal{
+			Symbol: sig.Symbol, Strategy: sig.Strategy, Side: string(sig.Side),
+			Confidence: sig.Confidence, Price: sig.Price, Reason: sig.Reason, Time: sig.KlineClose,
+		}))
+	}
 	g.announce(sig, g.cfg.Now())
 	g.cfg.Notify()
 }

@@ -162,7 +162,9 @@ func recomputeSet(symbol string) (*Set, error) {
 		}
 		members[i] = m
 	}
-	return newSetOf(symbol, members), nil
+	s := new(Set)
+	s.init(symbol, members)
+	return s, nil
 }
 
 // feedRate builds one Set per symbol, feeds each the first warm klines of
@@ -263,9 +265,7 @@ func newRecomputeMember(cfg Config, symbol string) (*recompute, error) {
 		cfg: cfg, history: h, closes: make([]float64, 0, 2*h)}, nil
 }
 
-func (s *recompute) longest() int { return 0 }
-
-func (s *recompute) fold(k *Kline, x float64, _ []float64, sig *Signal) bool {
+func (s *recompute) fold(k *Kline, x float64, sig *Signal) bool {
 	if len(s.closes) == cap(s.closes) {
 		s.closes = append(s.closes[:0], s.closes[len(s.closes)-s.history+1:]...)
 	}

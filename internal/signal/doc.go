@@ -59,7 +59,8 @@
 //
 // NewSet holds several strategies of one symbol, fed together: a Set
 // checks each kline and converts its close once, writes it once to a ring
-// of recent closes that all its SMA and Bollinger windows read, then folds
-// it into every strategy, which gives the same signals as feeding each on
-// its own.
+// of recent closes that all its SMA and Bollinger windows read, pushes it
+// once into each window (strategies over the same window share it), then
+// folds it into every strategy, which gives the same signals as feeding
+// each on its own.
 package signal

@@ -358,12 +358,14 @@ func rsiOf(gain, loss float64) float64 {
 // deviations above and below it.
 type Bollinger struct {
 	closes closeRing
+	w      window
 	bands
 }
 
-// bands are Bollinger's bands over a closeRing owned elsewhere.
+// bands are Bollinger's bands over a window (and closeRing) owned
+// elsewhere.
 type bands struct {
-	w window
+	w *window
 	k float64
 }
 
@@ -376,7 +378,9 @@ func NewBollinger(period int, k float64) (*Bollinger, error) {
 	if !(k > 0) || math.IsInf(k, 0) {
 		return nil, fmt.Errorf("multiplier %v must be a positive number", k)
 	}
-	return &Bollinger{closes: newCloseRing(period), bands: bands{w: newWindow(period), k: k}}, nil
+	b := &Bollinger{closes: newCloseRing(period), w: newWindow(period)}
+	b.bands = bands{w: &b.w, k: k}
+	return b, nil
 }
 
 // Update folds the next value.

@@ -1,5 +1,11 @@
 package signal
 
+import (
+	"slices"
+
+	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
+)
+
 // closeRing holds the most recent closes of one symbol for every window
 // that reads them: all the SMA and Bollinger windows of a Set (or of one
 // strategy, or one indicator) share it instead of each keeping a copy. A
@@ -31,6 +37,90 @@ func (r *closeRing) push(x float64) {
 	r.buf[r.head] = x
 	if r.head++; r.head == len(r.buf) {
 		r.head = 0
+	}
+}
+
+// windows are the windows over one closeRing, each kind and period once:
+// strategies of a Set averaging the same number of closes read one
+// meanWindow, Bollinger strategies over the same period one window, and
+// each is pushed once per kline. A window's sums depend only on the closes
+// pushed, so sharing one changes no value. The windows of a Set lie next
+// to each other, in two arrays.
+type windows struct {
+	means []meanWindow
+	vars  []window
+}
+
+// newWindows returns the windows the (valid) configs read, none pushed.
+func newWindows(cfgs []Config) windows {
+	var means, vars []int
+	for _, cfg := range cfgs {
+		switch cfg.Type {
+		case v1alpha1.StrategySMACrossover:
+			means = append(means, cfg.FastPeriod, cfg.SlowPeriod)
+		case v1alpha1.StrategyBollingerBands:
+			vars = append(vars, cfg.Period)
+		}
+	}
+	slices.Sort(means)
+	slices.Sort(vars)
+	means, vars = slices.Compact(means), slices.Compact(vars)
+	var ws windows
+	if len(means) > 0 {
+		ws.means = make([]meanWindow, len(means))
+		for i, p := range means {
+			ws.means[i] = newMeanWindow(p)
+		}
+	}
+	if len(vars) > 0 {
+		ws.vars = make([]window, len(vars))
+		for i, p := range vars {
+			ws.vars[i] = newWindow(p)
+		}
+	}
+	return ws
+}
+
+// mean returns the meanWindow over period closes; newWindows made it.
+func (ws *windows) mean(period int) *meanWindow {
+	for i := range ws.means {
+		if int(ws.means[i].period) == period {
+			return &ws.means[i]
+		}
+	}
+	panic("signal: no mean window over the period")
+}
+
+// variance returns the window over period closes; newWindows made it.
+func (ws *windows) variance(period int) *window {
+	for i := range ws.vars {
+		if int(ws.vars[i].period) == period {
+			return &ws.vars[i]
+		}
+	}
+	panic("signal: no window over the period")
+}
+
+// longest is the longest window's period: the closeRing must hold one
+// close more. 0 when there is none.
+func (ws *windows) longest() int {
+	n := 0
+	for i := range ws.means {
+		n = max(n, int(ws.means[i].period))
+	}
+	for i := range ws.vars {
+		n = max(n, int(ws.vars[i].period))
+	}
+	return n
+}
+
+// push folds x, which ring has just received, into every window.
+func (ws *windows) push(ring []float64, x float64) {
+	for i := range ws.means {
+		ws.means[i].push(ring, x)
+	}
+	for i := range ws.vars {
+		ws.vars[i].push(ring, x)
 	}
 }
 

@@ -2,26 +2,29 @@ package signal
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
 // Set runs several strategies of one symbol on the same klines. Each kline
 // is checked (symbol, open time newer than the last one folded, finite
 // close), its close converted to a float once and written once to a ring
-// that every window of every strategy reads, then folded into every
-// strategy in the order of their configs. A strategy of a Set gives
+// that every window of every strategy reads, pushed once into each window
+// (strategies averaging the same number of closes, or Bollinger bands over
+// the same period, read the same one), then folded into every strategy in
+// the order of their configs. A strategy of a Set gives
 // exactly the signals it gives alone, fed the same klines with Update.
 //
 // A Set is not safe for concurrent use; one task owns it.
 type Set struct {
 	closes  closeRing
+	windows windows
 	symbol  string
 	members []folder
 	warmup  int // the longest warm-up of the members
 	started bool
 	last    time.Time // open time of the last kline folded
 	folded  int       // klines folded, counted up to warmup
-	sig     Signal    // where a member writes the signal that fires
 }
 
 // SetSignal is a signal of one of a Set's strategies.
@@ -39,33 +42,34 @@ func NewSet(symbol string, cfgs ...Config) (*Set, error) {
 	if len(cfgs) == 0 {
 		return nil, errors.New("a set needs at least one strategy")
 	}
-	members := make([]folder, len(cfgs))
-	for i, cfg := range cfgs {
-		m, err := newMember(cfg, symbol)
-		if err != nil {
+	for _, cfg := range cfgs {
+		if err := checkMember(cfg, symbol); err != nil {
 			return nil, err
 		}
-		members[i] = m
 	}
-	return newSetOf(symbol, members), nil
+	s := &Set{windows: newWindows(cfgs)}
+	members := make([]folder, len(cfgs))
+	for i, cfg := range cfgs {
+		members[i] = newMember(cfg, symbol, &s.windows)
+	}
+	s.init(symbol, members)
+	return s, nil
 }
 
-// newSetOf returns the Set of members, which must all be new.
-func newSetOf(symbol string, members []folder) *Set {
-	warmup, longest := 0, 0
+// init sets up a new Set of members, whose windows are s.windows.
+func (s *Set) init(symbol string, members []folder) {
 	for _, m := range members {
-		warmup = max(warmup, m.WarmupKlines())
-		longest = max(longest, m.longest())
+		s.warmup = max(s.warmup, m.WarmupKlines())
 	}
-	return &Set{closes: newCloseRing(longest), symbol: symbol, members: members, warmup: warmup}
+	s.closes, s.symbol, s.members = newCloseRing(s.windows.longest()), symbol, members
 }
 
 // Update folds k into every strategy and appends the signals that fire on
 // it to out, in the order of the configs; it returns the extended slice.
 // A kline of another symbol, one not newer (by open time) than the last
 // one folded, or one whose close is not a finite number is ignored.
-// Update allocates only when a signal fires (its reason) or out has to
-// grow.
+// Update allocates only when a signal fires (its reason) or out has room
+// for fewer than Len more signals.
 func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 	x, ok := acceptKline(k, s.symbol, s.started, s.last)
 	if !ok {
@@ -76,10 +80,15 @@ func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 		s.folded++
 	}
 	s.closes.push(x)
-	ring := s.closes.buf
+	s.windows.push(s.closes.buf, x)
+	// A member writes the signal that fires straight into the next slot
+	// of out, which is kept only if one did: copied once, not twice.
+	out = slices.Grow(out, len(s.members))
 	for i, m := range s.members {
-		if m.fold(k, x, ring, &s.sig) {
-			out = append(out, SetSignal{Index: i, Signal: s.sig})
+		next := out[:len(out)+1]
+		if m.fold(k, x, &next[len(out)].Signal) {
+			next[len(out)].Index = i
+			out = next
 		}
 	}
 	return out

@@ -191,16 +191,22 @@ func (p Prepared) Signal() Signal { return *p.s }
 
 // PutPrepared is Put for a prepared signal.
 func (st *Store) PutPrepared(p Prepared) (Entry, bool) {
-	return st.PutPreparedAt(p, st.opts.Now())
+	now := st.opts.Now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sl, isNew := st.put(p.id, p.s, now)
+	return sl.entry(), isNew
 }
 
 // PutPreparedAt is PutPrepared with now, read by the caller from the
 // store's clock, as the time a new entry is recorded: for callers that
-// read the clock anyway.
-func (st *Store) PutPreparedAt(p Prepared, now time.Time) (Entry, bool) {
+// read the clock anyway. It only reports whether the ID was new, without
+// copying the entry back.
+func (st *Store) PutPreparedAt(p Prepared, now time.Time) bool {
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.put(p.id, p.s, now)
+	_, isNew := st.put(p.id, p.s, now)
+	st.mu.Unlock()
+	return isNew
 }
 
 // PutBatch stores signals in order under one lock, as Put would one by
@@ -218,7 +224,8 @@ func (st *Store) PutBatch(signals []Signal) int {
 	return added
 }
 
-func (st *Store) put(id string, s *Signal, now time.Time) (Entry, bool) {
+// put stores s under id and returns its slot and whether the ID was new.
+func (st *Store) put(id string, s *Signal, now time.Time) (*slot, bool) {
 	l := st.hot
 	if l == nil || l.symbol != s.Symbol {
 		l = st.bySymbol[s.Symbol]
@@ -236,7 +243,7 @@ func (st *Store) put(id string, s *Signal, now time.Time) (Entry, bool) {
 		i := sort.Search(n, func(i int) bool { return !list[i].before(sl) })
 		if i < n && list[i].id == id {
 			list[i].sig = s
-			return list[i].entry(), false
+			return list[i], false
 		}
 		list = slices.Insert(list, i, sl)
 	}
@@ -269,7 +276,7 @@ func (st *Store) put(id string, s *Signal, now time.Time) (Entry, bool) {
 			st.evictStalestSymbol()
 		}
 	}
-	return sl.entry(), true
+	return sl, true
 }
 
 // evictStalestSymbol drops the symbol whose newest signal has the oldest

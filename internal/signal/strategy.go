@@ -27,43 +27,49 @@ type Strategy interface {
 
 // New returns a strategy for one symbol.
 func New(cfg Config, symbol string) (Strategy, error) {
-	m, err := newMember(cfg, symbol)
-	if err != nil {
+	if err := checkMember(cfg, symbol); err != nil {
 		return nil, err
 	}
-	return &single{folder: m, closes: newCloseRing(m.longest()), symbol: symbol}, nil
+	s := &single{symbol: symbol}
+	s.windows = newWindows([]Config{cfg})
+	s.folder = newMember(cfg, symbol, &s.windows)
+	s.closes = newCloseRing(s.windows.longest())
+	return s, nil
 }
 
-// newMember returns the strategy of cfg for symbol, to be fed by a single
-// or a Set.
-func newMember(cfg Config, symbol string) (folder, error) {
+// checkMember checks what newMember needs: a symbol and a valid config.
+func checkMember(cfg Config, symbol string) error {
 	if symbol == "" {
-		return nil, errors.New("symbol must not be empty")
+		return errors.New("symbol must not be empty")
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+	return cfg.Validate()
+}
+
+// newMember returns the strategy of cfg (checked by checkMember) for
+// symbol, to be fed by a single or a Set, reading its windows from ws.
+func newMember(cfg Config, symbol string, ws *windows) folder {
 	p := progress{warmup: int32(cfg.WarmupKlines())}
 	b := base{symbol: symbol, strategy: string(cfg.Type)}
 	switch cfg.Type {
 	case v1alpha1.StrategySMACrossover:
-		return newSMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newSMACrossover(p, b, ws.mean(cfg.FastPeriod), ws.mean(cfg.SlowPeriod))
 	case v1alpha1.StrategyEMACrossover:
-		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod), nil
+		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod)
 	case v1alpha1.StrategyRSI:
-		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought), nil
+		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought)
 	default: // BollingerBands; Validate knows no other
-		return newBollingerStrategy(p, b, cfg.Period, cfg.StdDevMultiplier), nil
+		return newBollingerStrategy(p, b, ws.variance(cfg.Period), cfg.StdDevMultiplier)
 	}
 }
 
 // single is a strategy fed on its own: it checks each kline and keeps the
-// strategy's closeRing. The kline and the signal of a fold live here, as
+// strategy's closeRing and windows. The kline and the signal of a fold live here, as
 // the fold is called through an interface and would move them to the heap
 // on every call if they were Update's own.
 type single struct {
 	folder
 	closes  closeRing
+	windows windows
 	symbol  string
 	started bool
 	last    time.Time // open time of the last kline folded
@@ -78,8 +84,9 @@ func (s *single) Update(k Kline) (Signal, bool) {
 	}
 	s.started, s.last = true, k.OpenTime
 	s.closes.push(x)
+	s.windows.push(s.closes.buf, x)
 	s.k = k
-	if !s.fold(&s.k, x, s.closes.buf, &s.sig) {
+	if !s.fold(&s.k, x, &s.sig) {
 		return Signal{}, false
 	}
 	return s.sig, true
@@ -117,16 +124,13 @@ type base struct {
 
 // folder is what every strategy implements: fold folds a kline that has
 // already been accepted (right symbol, newer, finite close) with its close
-// x, which ring (the closeRing the strategy's windows read, see longest)
-// has just received, and if a signal fires on it, stores the signal in
-// *sig and returns true. A single accepts a kline and folds it into its
-// strategy; a Set accepts a kline once and folds it into each of its
-// strategies.
+// x, which the strategy's windows have already received, and if a signal
+// fires on it, stores the signal in *sig and returns true. A single
+// accepts a kline and folds it into its strategy; a Set accepts a kline
+// once, pushes it into each of its windows once, and folds it into each
+// of its strategies.
 type folder interface {
-	fold(k *Kline, x float64, ring []float64, sig *Signal) bool
-	// longest is the longest window the strategy reads from its ring: the
-	// ring must hold at least one close more. 0: it reads no ring.
-	longest() int
+	fold(k *Kline, x float64, sig *Signal) bool
 	WarmupKlines() int
 	Ready() bool
 }
@@ -211,13 +215,20 @@ func (m *meanMove) value(price float64) float64 {
 }
 
 // appendNum formats a price for a reason: seven significant digits, fixed
-// point, trailing zeros dropped. The same float always gives the same text.
+// point, trailing zeros dropped. The same float always gives the same text:
+// strconv's, correctly rounded, which roundScaled reproduces with one
+// multiplication for the usual prices (strconv's exact conversion was most
+// of a signal's cost).
 func appendNum(b []byte, v float64) []byte {
 	prec := 6
-	if a := math.Abs(v); a > 0 && !math.IsInf(a, 0) {
+	a := math.Abs(v)
+	if a > 0 && !math.IsInf(a, 0) {
 		prec = 6 - floorLog10(a)
 	}
 	prec = min(12, max(0, prec))
+	if r, ok := roundScaled(a, prec); ok {
+		return appendFixed(b, v < 0 && r != 0, r, prec)
+	}
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'f', prec, 64)
 	if prec > 0 {
@@ -230,6 +241,64 @@ func appendNum(b []byte, v float64) []byte {
 	}
 	if string(b[start:]) == "-0" {
 		b = append(b[:start], '0')
+	}
+	return b
+}
+
+// roundScaled is a·10^prec rounded to an integer, as strconv rounds a to
+// prec decimals (the exact binary value, half to even), when one float
+// multiplication tells it for sure. For 0 <= prec <= 12, 10^prec is exact,
+// so the product is off by at most half a unit in its last place: below
+// 2^30 that is under 6e-8, and only a fraction within 1e-6 of one half
+// (a possible tie, or a product the error could carry across one) is left
+// to strconv, as is anything larger, infinite or NaN.
+func roundScaled(a float64, prec int) (uint64, bool) {
+	p := a * math.Pow10(prec)
+	if !(p < 1<<30) {
+		return 0, false
+	}
+	n := math.Floor(p)
+	f := p - n // exact
+	if math.Abs(f-0.5) < 1e-6 {
+		return 0, false
+	}
+	r := uint64(n)
+	if f > 0.5 {
+		r++
+	}
+	return r, true
+}
+
+// appendFixed appends r/10^prec in fixed point, trailing zeros of the
+// fraction and a bare point dropped, with a minus sign when neg.
+func appendFixed(b []byte, neg bool, r uint64, prec int) []byte {
+	var d [32]byte
+	i := len(d)
+	for range prec {
+		i--
+		d[i] = byte('0' + r%10)
+		r /= 10
+	}
+	point := i
+	for {
+		i--
+		d[i] = byte('0' + r%10)
+		r /= 10
+		if r == 0 {
+			break
+		}
+	}
+	end := len(d)
+	for end > point && d[end-1] == '0' {
+		end--
+	}
+	if neg {
+		b = append(b, '-')
+	}
+	b = append(b, d[i:point]...)
+	if end > point {
+		b = append(b, '.')
+		b = append(b, d[point:end]...)
 	}
 	return b
 }

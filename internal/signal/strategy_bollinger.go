@@ -19,6 +19,9 @@ const bollingerHalf = 0.2
 // confidence(distance, bollingerHalf).
 type bollingerStrategy struct {
 	progress
+	// bands' window belongs to the windows of the single or Set feeding
+	// the strategy, which pushes it: Bollinger strategies of a Set over
+	// the same period share one.
 	bands              bands
 	wasBelow, wasAbove bool
 	hasPrev            bool
@@ -28,17 +31,14 @@ type bollingerStrategy struct {
 	base
 }
 
-func newBollingerStrategy(p progress, b base, period int, k float64) *bollingerStrategy {
-	middle := append([]byte(" (SMA("), strconv.Itoa(period)...)
+func newBollingerStrategy(p progress, b base, w *window, k float64) *bollingerStrategy {
+	middle := append([]byte(" (SMA("), strconv.Itoa(int(w.period))...)
 	width := appendParam([]byte(", "), k)
-	return &bollingerStrategy{progress: p, base: b, bands: bands{w: newWindow(period), k: k},
+	return &bollingerStrategy{progress: p, base: b, bands: bands{w: w, k: k},
 		middleText: string(append(middle, ") "...)), widthText: string(append(width, " std dev)"...))}
 }
 
-func (s *bollingerStrategy) longest() int { return int(s.bands.w.period) }
-
-func (s *bollingerStrategy) fold(k *Kline, x float64, ring []float64, sig *Signal) bool {
-	s.bands.w.push(ring, x)
+func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	wasReady := s.done()
 	if !s.bands.w.full() {
 		return false

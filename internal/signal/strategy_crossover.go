@@ -37,7 +37,10 @@ const gapTolerance = 1e-10
 type smaCrossover struct {
 	progress
 	crossing
-	fastW, slowW meanWindow
+	// fastW and slowW belong to the windows of the single or Set feeding
+	// the strategy, which pushes them: strategies of a Set averaging the
+	// same number of closes share one.
+	fastW, slowW *meanWindow
 	about        crossAbout
 	base
 }
@@ -73,9 +76,9 @@ func newCrossAbout(name string, fast, slow int) crossAbout {
 	return crossAbout{fastText: label(fast), slowText: label(slow)}
 }
 
-func newSMACrossover(p progress, b base, fast, slow int) *smaCrossover {
-	return &smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", fast, slow),
-		fastW: newMeanWindow(fast), slowW: newMeanWindow(slow), crossing: crossing{move: newMeanMove(slow)}}
+func newSMACrossover(p progress, b base, fast, slow *meanWindow) *smaCrossover {
+	return &smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", int(fast.period), int(slow.period)),
+		fastW: fast, slowW: slow, crossing: crossing{move: newMeanMove(int(slow.period))}}
 }
 
 func newEMACrossover(p progress, b base, fast, slow int) *emaCrossover {
@@ -83,11 +86,7 @@ func newEMACrossover(p progress, b base, fast, slow int) *emaCrossover {
 		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
 }
 
-func (s *smaCrossover) longest() int { return int(max(s.fastW.period, s.slowW.period)) }
-
-func (s *smaCrossover) fold(k *Kline, x float64, ring []float64, sig *Signal) bool {
-	s.fastW.push(ring, x)
-	s.slowW.push(ring, x)
+func (s *smaCrossover) fold(k *Kline, _ float64, sig *Signal) bool {
 	wasReady := s.done()
 	if !s.slowW.full() {
 		return false
@@ -101,9 +100,7 @@ func (s *smaCrossover) fold(k *Kline, x float64, ring []float64, sig *Signal) bo
 	return true
 }
 
-func (s *emaCrossover) longest() int { return 0 }
-
-func (s *emaCrossover) fold(k *Kline, x float64, _ []float64, sig *Signal) bool {
+func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
 	s.fastE.Update(x)
 	s.slowE.Update(x)
 	wasReady := s.done()

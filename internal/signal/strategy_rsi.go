@@ -40,9 +40,7 @@ func newRSIStrategy(p progress, b base, period int, oversold, overbought float64
 		sellText: string(appendParam([]byte(" rose above "), overbought))}
 }
 
-func (s *rsiStrategy) longest() int { return 0 }
-
-func (s *rsiStrategy) fold(k *Kline, x float64, _ []float64, sig *Signal) bool {
+func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	s.rsi.Update(x)
 	wasReady := s.done()
 	if !s.rsi.Ready() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -387,6 +388,62 @@ func TestAppendNum(t *testing.T) {
 		if got := string(appendNum(nil, tc.v)); got != tc.want {
 			t.Errorf("appendNum(%v) = %q, want %q", tc.v, got, tc.want)
 		}
+	}
+}
+
+// appendNumStrconv is appendNum done by strconv alone, as it was before
+// roundScaled: the reference the fast path must match byte for byte.
+func appendNumStrconv(b []byte, v float64) []byte {
+	prec := 6
+	if a := math.Abs(v); a > 0 && !math.IsInf(a, 0) {
+		prec = 6 - floorLog10(a)
+	}
+	prec = min(12, max(0, prec))
+	start := len(b)
+	b = strconv.AppendFloat(b, v, 'f', prec, 64)
+	if prec > 0 {
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+		if b[len(b)-1] == '.' {
+			b = b[:len(b)-1]
+		}
+	}
+	if string(b[start:]) == "-0" {
+		b = append(b[:start], '0')
+	}
+	return b
+}
+
+// appendNum's fast path writes what strconv writes: on random magnitudes,
+// prices to a few decimals, and values a hair away from a rounding tie.
+func TestAppendNumMatchesStrconv(t *testing.T) {
+	check := func(v float64) {
+		if got, want := string(appendNum(nil, v)), string(appendNumStrconv(nil, v)); got != want {
+			t.Fatalf("appendNum(%v) = %q, strconv says %q", v, got, want)
+		}
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 5e-13, 4.9999999e-13, 1e7, 1e9, 1 << 30, 1e300,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 9999999.5, 999999.95, 0.5, 1.5, 2.5} {
+		check(v)
+		check(-v)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 1_000_000 {
+		v := math.Pow(10, 24*rng.Float64()-14)
+		if rng.IntN(2) == 0 {
+			v = -v
+		}
+		check(v)
+		check(math.Round(rng.Float64()*1e9) / 100) // prices to two decimals
+		check(math.Round(rng.Float64()*1e8) / 1e6) // to six
+		check(v * (1 + 1e-15*rng.NormFloat64()))
+		// Next to a tie at the seventh significant digit.
+		e := rng.IntN(20) - 10
+		tie := (float64(1_000_000+rng.IntN(9_000_000)) + 0.5) * math.Pow10(e-6)
+		check(tie)
+		check(math.Nextafter(tie, 0))
+		check(math.Nextafter(tie, math.Inf(1)))
 	}
 }
 
