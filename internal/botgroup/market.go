@@ -16,10 +16,16 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
 
-// marketPublishEvery bounds how often the market-data task republishes the
-// group's snapshot: events may arrive hundreds of times a second, status
-// is read every few seconds.
-const marketPublishEvery = 250 * time.Millisecond
+// How often the market-data task takes its pending events and republishes
+// the group's snapshot: events may arrive hundreds of times a second. A
+// group that trades sizes its orders from the snapshot's prices; one that
+// only watches is read for status every few seconds, and waking ten
+// thousand of them four times a second was most of the operator's CPU.
+// The first event is published as soon as it comes either way.
+const (
+	marketPublishEvery         = 250 * time.Millisecond
+	marketPublishEveryWatching = time.Second
+)
 
 // SymbolMarket is the latest market state of one symbol.
 type SymbolMarket struct {
@@ -116,43 +122,55 @@ func (g *Group) runMarketData(ctx context.Context) error {
 		ownCopy: g.cfg.Recorder != nil && g.marketMode() == tradingv1alpha1.MarketDataPerResource,
 		seqs:    map[string]*recording.MilliSeq{}}
 	g.publishMarket(func(m *MarketSnapshot) { *m = st.published() })
-	tick := time.NewTicker(marketPublishEvery)
+	every := marketPublishEveryWatching
+	if g.trading != nil {
+		every = marketPublishEvery
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
+	// Until the first event is published, one wakes the task at once;
+	// after it, pending events wait for the tick that publishes them (they
+	// carry their own arrival time), so a bot wakes once per tick rather
+	// than once more per event of each of its streams.
+	ready := sub.Ready()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-sub.Done():
 			return subscriptionEnded(ctx, "market data")
-		case <-sub.Ready():
-			for {
-				ev, ok := sub.Next()
-				if !ok {
-					break
-				}
-				g.applyEvent(st, ev)
-			}
+		case <-ready:
 		case <-tick.C:
-			// Staleness is news even when no event comes: that is when
-			// it matters.
-			fr := sub.Freshness(g.cfg.Now())
-			if fr.Stale != st.snap.Stale || fr.Redials != st.snap.Redials {
-				st.snap.Stale, st.snap.StaleStreams, st.snap.Redials = fr.Stale, fr.StaleStreams, fr.Redials
-				st.dirty = true
-				g.cfg.Notify()
+		}
+		for {
+			ev, ok := sub.Next()
+			if !ok {
+				break
 			}
-			if !st.dirty {
-				continue
-			}
-			stats := sub.Stats()
-			st.snap.Reconnects, st.snap.Dropped, st.snap.Gaps = stats.Reconnects, stats.Dropped, stats.Gaps
-			snap := st.published()
-			first := g.snap.Load().Market.LastEvent.IsZero()
-			g.publishMarket(func(m *MarketSnapshot) { *m = snap })
-			st.dirty = false
-			if first {
-				g.cfg.Notify()
-			}
+			g.applyEvent(st, ev)
+		}
+		// Staleness is news even when no event comes: that is when
+		// it matters.
+		fr := sub.Freshness(g.cfg.Now())
+		if fr.Stale != st.snap.Stale || fr.Redials != st.snap.Redials {
+			st.snap.Stale, st.snap.StaleStreams, st.snap.Redials = fr.Stale, fr.StaleStreams, fr.Redials
+			st.dirty = true
+			g.cfg.Notify()
+		}
+		if !st.dirty {
+			continue
+		}
+		stats := sub.Stats()
+		st.snap.Reconnects, st.snap.Dropped, st.snap.Gaps = stats.Reconnects, stats.Dropped, stats.Gaps
+		snap := st.published()
+		first := g.snap.Load().Market.LastEvent.IsZero()
+		g.publishMarket(func(m *MarketSnapshot) { *m = snap })
+		st.dirty = false
+		if first {
+			g.cfg.Notify()
+		}
+		if !snap.LastEvent.IsZero() {
+			ready = nil
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 )
@@ -139,13 +140,13 @@ func (e *reconcileEnd) finish(ctx context.Context, err error) (ctrl.Result, erro
 		requeue = e.interval
 	}
 	if e.hold > 0 && e.status != nil && e.status.changed {
-		return ctrl.Result{RequeueAfter: minRequeue(requeue, e.hold)}, nil
+		return ctrl.Result{RequeueAfter: minRequeue(requeue, e.hold), Priority: new(normalPriority)}, nil
 	}
 	if st := e.status; st != nil && st.changed {
 		if wait := e.writes.wait(e.key, e.now, e.interval); wait > 0 && !st.urgent {
 			// Only figures moved and the last write is recent: write them
 			// when the interval is up.
-			return ctrl.Result{RequeueAfter: minRequeue(requeue, wait)}, nil
+			return routine(minRequeue(requeue, wait)), nil
 		}
 		base := e.obj.DeepCopyObject().(client.Object)
 		written := st.apply()
@@ -153,14 +154,33 @@ func (e *reconcileEnd) finish(ctx context.Context, err error) (ctrl.Result, erro
 		// from: one computed from a stale cached copy is refused.
 		if err := e.c.Status().Patch(ctx, e.obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: staleRetryDelay}, nil
+				return ctrl.Result{RequeueAfter: staleRetryDelay, Priority: new(normalPriority)}, nil
 			}
 			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
 		}
 		e.writes.wrote(e.key, e.now)
 		written()
 	}
-	return ctrl.Result{RequeueAfter: requeue}, nil
+	return routine(requeue), nil
+}
+
+// Queue priorities. A requeue that only refreshes figures yields to
+// anything else queued: when thousands of bots are applied at once, their
+// first status (and every change readers act on) goes before the figures of
+// the bots already running, which would otherwise take most of the API
+// server's writes. Such a refresh waits, it is not dropped; the next
+// wake-up of another kind takes it up at once.
+const (
+	normalPriority  = 0
+	routinePriority = handler.LowPriority
+)
+
+// routine is a requeue for the periodic refresh: after, at routinePriority.
+func routine(after time.Duration) ctrl.Result {
+	if after == 0 {
+		return ctrl.Result{}
+	}
+	return ctrl.Result{RequeueAfter: after, Priority: new(routinePriority)}
 }
 
 // minRequeue is the sooner of two requeue delays, where zero means none.

@@ -211,3 +211,53 @@ func TestStartHold(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcileEndPriority: a requeue that only refreshes figures goes
+// behind everything else queued; a start held for its group, a retry after
+// a conflict and a change written at once do not.
+func TestReconcileEndPriority(t *testing.T) {
+	ctx := context.Background()
+	h := newEndHarness(t)
+	lag := func(ms int64) func(s *tradingv1alpha1.TradingBotStatus) {
+		return func(s *tradingv1alpha1.TradingBotStatus) { s.MarketData.LagMs = ms }
+	}
+	step := func(name string, e *reconcileEnd, wantPriority *int) {
+		t.Helper()
+		res, err := e.finish(ctx, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		switch {
+		case wantPriority == nil && res.Priority != nil:
+			t.Errorf("%s: priority %d, want none (no requeue)", name, *res.Priority)
+		case wantPriority != nil && (res.Priority == nil || *res.Priority != *wantPriority):
+			t.Errorf("%s: priority %v, want %d", name, res.Priority, *wantPriority)
+		}
+	}
+	low, normal := routinePriority, normalPriority
+	if low >= normal {
+		t.Fatalf("routine priority %d is not below the normal %d", low, normal)
+	}
+
+	e, _ := h.end(t, t0, groupRunning, func(*tradingv1alpha1.TradingBotStatus) {})
+	step("nothing changed, running", e, &low)
+	e, _ = h.end(t, t0, groupIdle, func(*tradingv1alpha1.TradingBotStatus) {})
+	step("nothing changed, idle", e, nil)
+	e, _ = h.end(t, t0, groupRunning, lag(20))
+	step("a figure written", e, &low)
+	e, _ = h.end(t, t0.Add(time.Second), groupRunning, lag(30))
+	step("a figure waiting for the interval", e, &low)
+	e, _ = h.end(t, t0.Add(2*time.Second), groupRunning, func(s *tradingv1alpha1.TradingBotStatus) {
+		s.Phase = tradingv1alpha1.BotPhaseDegraded
+	})
+	step("a phase change written at once", e, &low)
+	e, _ = h.end(t, t0.Add(3*time.Second), groupRunning, lag(40))
+	e.hold = time.Second
+	step("a start held for its group", e, &normal)
+	h.fail = apierrors.NewConflict(schema.GroupResource{Group: "trading.tradebot.dev", Resource: "tradingbots"}, "bot", errors.New("stale"))
+	e, _ = h.end(t, t0.Add(4*time.Second), groupRunning, func(s *tradingv1alpha1.TradingBotStatus) {
+		s.Phase = tradingv1alpha1.BotPhaseRunning
+		s.Tasks[0].State = "Backoff"
+	})
+	step("a conflict", e, &normal)
+}
