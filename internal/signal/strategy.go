@@ -229,6 +229,12 @@ func appendNum(b []byte, v float64) []byte {
 	if r, ok := roundScaled(a, prec); ok {
 		return appendFixed(b, v < 0 && r != 0, r, prec)
 	}
+	return appendStrconv(b, v, prec)
+}
+
+// appendStrconv writes v with prec decimals as strconv rounds it, trailing
+// zeros and a "-0" trimmed: appendNum's slow path, and its reference.
+func appendStrconv(b []byte, v float64, prec int) []byte {
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'f', prec, 64)
 	if prec > 0 {

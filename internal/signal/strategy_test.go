@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -398,21 +397,7 @@ func appendNumStrconv(b []byte, v float64) []byte {
 	if a := math.Abs(v); a > 0 && !math.IsInf(a, 0) {
 		prec = 6 - floorLog10(a)
 	}
-	prec = min(12, max(0, prec))
-	start := len(b)
-	b = strconv.AppendFloat(b, v, 'f', prec, 64)
-	if prec > 0 {
-		for b[len(b)-1] == '0' {
-			b = b[:len(b)-1]
-		}
-		if b[len(b)-1] == '.' {
-			b = b[:len(b)-1]
-		}
-	}
-	if string(b[start:]) == "-0" {
-		b = append(b[:start], '0')
-	}
-	return b
+	return appendStrconv(b, v, min(12, max(0, prec)))
 }
 
 // appendNum's fast path writes what strconv writes: on random magnitudes,
