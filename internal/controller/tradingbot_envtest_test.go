@@ -226,7 +226,11 @@ func testBotSuspendAndResume(t *testing.T, s *envSuite) {
 	s.waitForEvent(t, kindTradingBot, nn, corev1.EventTypeNormal, EventPhaseChanged, "Running -> Suspended")
 
 	update(t, s, nn, newBotObj, func(b *tradingv1alpha1.TradingBot) { b.Spec.Suspend = false })
-	b = s.waitForBot(t, nn, "Running again", botPhase(tradingv1alpha1.BotPhaseRunning))
+	// The weight is that of the exchange's current minute: right after a
+	// minute turns it is 0 until the next request, so wait for one.
+	b = s.waitForBot(t, nn, "Running again, its weight reported", func(b *tradingv1alpha1.TradingBot) bool {
+		return botPhase(tradingv1alpha1.BotPhaseRunning)(b) && b.Status.Exchange != nil && b.Status.Exchange.RateLimit.UsedWeight1m > 0
+	})
 	if _, ok := s.supervisor.Version(botKey(nn)); !ok {
 		t.Error("a resumed bot has no group")
 	}
