@@ -150,20 +150,11 @@ func StartSimulator(t testing.TB) (*exchangesim.Simulator, string) {
 // (0: the simulator's default, Binance's).
 func StartSimulatorWith(t testing.TB, weightLimit int) (*exchangesim.Simulator, string) {
 	t.Helper()
-	return StartSimulatorConfig(t, func(cfg *exchangesim.Config) {
-		if weightLimit > 0 {
-			cfg.WeightLimit = weightLimit
-		}
-	})
-}
-
-// StartSimulatorConfig serves the simulator with the drills' defaults
-// (half an hour of history) changed by edit.
-func StartSimulatorConfig(t testing.TB, edit func(*exchangesim.Config)) (*exchangesim.Simulator, string) {
-	t.Helper()
 	cfg := exchangesim.DefaultConfig()
 	cfg.History = 30 * time.Minute
-	edit(&cfg)
+	if weightLimit > 0 {
+		cfg.WeightLimit = weightLimit
+	}
 	sim, err := exchangesim.New(cfg)
 	if err != nil {
 		t.Fatal(err)

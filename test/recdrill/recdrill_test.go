@@ -196,7 +196,10 @@ type life struct {
 func (d *drill) awaitRecording(what string) life {
 	var l life
 	opdrill.WaitForEvery(d.t, []*opdrill.Operator{d.op}, 2*time.Minute, 50*time.Millisecond, what, func() (bool, string) {
-		m := d.scrape()
+		m, err := d.read()
+		if err != nil {
+			return false, err.Error() // not serving yet
+		}
 		l = life{start: time.Now(), base: m.fresh()}
 		return l.base > 0, fmt.Sprintf("%d points produced", l.base)
 	})
@@ -234,18 +237,28 @@ func (m counters) streams() string {
 	return strings.Join(out, ", ")
 }
 
+// scrape reads the operator's counters; a run judged on counters it could
+// not read would prove nothing, so failing to read ends the drill.
 func (d *drill) scrape() counters {
 	d.t.Helper()
+	m, err := d.read()
+	if err != nil {
+		d.t.Fatalf("reading the operator's metrics: %v", err)
+	}
+	return m
+}
+
+func (d *drill) read() (counters, error) {
 	resp, err := http.Get(d.metrics)
 	if err != nil {
-		return counters{}
+		return counters{}, err
 	}
 	defer resp.Body.Close()
 	raw := map[string]float64{}
 	var m counters
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return counters{}
+		return counters{}, err
 	}
 	for _, line := range strings.Split(string(body), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -273,7 +286,7 @@ func (d *drill) scrape() counters {
 		}
 	}
 	m.raw = raw
-	return m
+	return m, nil
 }
 
 // storedPoints counts the points of the drill's databases: the trades, of

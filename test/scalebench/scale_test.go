@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -78,7 +77,7 @@ func BenchmarkScale(b *testing.B) {
 	kubeconfig, c := opdrill.StartControlPlane(b, root, dir)
 	sim, simURL := opdrill.StartSimulatorWith(b, 0) // Binance's own weight limit
 
-	pprofAddr := freeAddr(b)
+	pprofAddr := opdrill.FreeAddr(b)
 	op := &opdrill.Operator{T: b, Bin: bin, Dir: logs, Args: []string{
 		"--pprof-bind-address", pprofAddr,
 		"--kubeconfig", kubeconfig,
@@ -227,17 +226,6 @@ func memory(b *testing.B, pid int) (rss, peak float64) {
 		}
 	}
 	return rss, peak
-}
-
-// freeAddr is a loopback address with a free port.
-func freeAddr(b *testing.B) string {
-	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // heapProfile saves the operator's heap profile next to its log and logs
