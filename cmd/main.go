@@ -30,6 +30,7 @@ import (
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 	"github.com/tradebot-operator/tradebot-operator/internal/botgroup"
 	"github.com/tradebot-operator/tradebot-operator/internal/controller"
+	"github.com/tradebot-operator/tradebot-operator/internal/eventsink"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketdata"
 	"github.com/tradebot-operator/tradebot-operator/internal/marketrecord"
@@ -60,9 +61,12 @@ type options struct {
 	// client of the manager shares (see clientConfigs).
 	kubeAPIQPS   float64
 	kubeAPIBurst int
-	recording    recording.Flags
-	showVersion  bool
-	shard        shardFlags
+	// eventQPS and eventBurst are the Events' own budget (see eventsink).
+	eventQPS    float64
+	eventBurst  int
+	recording   recording.Flags
+	showVersion bool
+	shard       shardFlags
 }
 
 // The request budget's defaults. Reads come from the manager's cache (but
@@ -94,6 +98,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "how many resources of each kind are reconciled at once")
 	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", defaultKubeAPIQPS, "requests per second to the Kubernetes API server, shared by every bot and watch (status, finalizers, Events)")
 	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", defaultKubeAPIBurst, "requests allowed at once above --kube-api-qps")
+	fs.Float64Var(&o.eventQPS, "event-qps", eventsink.DefaultQPS, "Kubernetes Events per second the operator may emit, on a budget of their own; Events past it are dropped and counted in tradebot_events_dropped_total, never queued in front of status writes")
+	fs.IntVar(&o.eventBurst, "event-burst", eventsink.DefaultBurst, "Events allowed at once above --event-qps")
 	o.recording.Bind(fs)
 	o.shard.bind(fs)
 	zo := &zap.Options{Development: false}
@@ -122,6 +128,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, *zap.Options, error) 
 	}
 	if o.kubeAPIBurst < 1 {
 		return o, nil, fmt.Errorf("--kube-api-burst must be at least 1, got %d", o.kubeAPIBurst)
+	}
+	if o.eventQPS <= 0 {
+		return o, nil, fmt.Errorf("--event-qps must be above 0, got %v", o.eventQPS)
+	}
+	if o.eventBurst < 1 {
+		return o, nil, fmt.Errorf("--event-burst must be at least 1, got %d", o.eventBurst)
 	}
 	if _, err := (exchange.Resolver{SimulatorURL: o.simulatorURL}).Resolve(exchange.EndpointSimulator, "", ""); err != nil {
 		return o, nil, fmt.Errorf("--simulator-url: %w", err)
@@ -241,6 +253,7 @@ func run(ctx context.Context, o options) error {
 		Supervisor:       supervisor.Options{Logger: ctrl.Log.WithName("supervisor"), StopTimeout: o.stopTimeout},
 		AllowLiveTrading: o.allowLive,
 		StatusInterval:   o.statusInterval,
+		Events:           eventsink.Options{QPS: o.eventQPS, Burst: o.eventBurst, Registerer: metrics.Registry},
 	}
 	if ring != nil {
 		copts.Shards = ring
@@ -267,6 +280,7 @@ func run(ctx context.Context, o options) error {
 	}
 	log.Info("starting the operator", "simulatorURL", redact.URL(o.simulatorURL), "statusInterval", o.statusInterval,
 		"maxConcurrentReconciles", o.maxConcurrentReconciles, "kubeAPIQPS", o.kubeAPIQPS, "kubeAPIBurst", o.kubeAPIBurst,
+		"eventQPS", o.eventQPS, "eventBurst", o.eventBurst,
 		"sharding", o.shard.enabled, "replica", o.shard.identity)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err

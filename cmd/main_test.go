@@ -36,10 +36,14 @@ func TestScaleFlags(t *testing.T) {
 	if o.maxConcurrentReconciles != 16 || o.kubeAPIQPS != 12.5 || o.kubeAPIBurst != 25 {
 		t.Errorf("set: %d workers, qps %v, burst %d; want 16, 12.5, 25", o.maxConcurrentReconciles, o.kubeAPIQPS, o.kubeAPIBurst)
 	}
+	if o.eventQPS != 10 || o.eventBurst != 100 {
+		t.Errorf("event budget defaults to %v/s, burst %d; want 10/s, burst 100", o.eventQPS, o.eventBurst)
+	}
 	if o.requestTimeout != 10*time.Second {
 		t.Errorf("--exchange-request-timeout defaults to %s, want 10s", o.requestTimeout)
 	}
 	for _, bad := range []string{"--max-concurrent-reconciles=0", "--kube-api-qps=0", "--kube-api-qps=-1", "--kube-api-burst=0",
+		"--event-qps=0", "--event-qps=-2", "--event-burst=0",
 		"--exchange-request-timeout=0s", "--exchange-request-timeout=10m"} {
 		if _, err := parse(t, bad); err == nil || !strings.Contains(err.Error(), strings.SplitN(bad, "=", 2)[0]) {
 			t.Errorf("%s: error %v, want one naming the flag", bad, err)

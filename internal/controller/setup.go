@@ -17,6 +17,7 @@ import (
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 
+	"github.com/tradebot-operator/tradebot-operator/internal/eventsink"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/supervisor"
 )
@@ -87,6 +88,9 @@ type Options struct {
 	// this replica runs every resource). Call Operator.Reshard when it
 	// changes.
 	Shards ShardRing
+	// Events is the Events' budget (--event-qps, --event-burst) and where
+	// their counters are registered.
+	Events eventsink.Options
 }
 
 // Operator is what Setup built and registered with the manager.
@@ -173,7 +177,18 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Operator, error) 
 	if c == nil {
 		c = mgr.GetClient()
 	}
-	recorder := mgr.GetEventRecorder(eventSource)
+	eo := o.Events
+	if eo.Logger.GetSink() == nil {
+		eo.Logger = mgr.GetLogger().WithName("events")
+	}
+	events, err := eventsink.New(mgr.GetConfig(), eo)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(events); err != nil {
+		return nil, fmt.Errorf("adding the event sink: %w", err)
+	}
+	recorder := events.Recorder(mgr.GetScheme(), eventSource)
 	if err := (&TradingBotReconciler{Client: c, Recorder: recorder, Settings: settings}).SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("setting up the TradingBot controller: %w", err)
 	}

@@ -42,7 +42,8 @@ func TestArgs(t *testing.T) {
 	base := []string{"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
 		"--leader-elect", "--leader-election-id=tradebot-operator.trading.tradebot.dev"}
 	intervals := []string{"--status-interval=10s", "--probe-interval=15s", "--exchange-request-timeout=10s",
-		"--max-concurrent-reconciles=4", "--kube-api-qps=50", "--kube-api-burst=100"}
+		"--max-concurrent-reconciles=4", "--kube-api-qps=50", "--kube-api-burst=100",
+		"--event-qps=10", "--event-burst=100"}
 	tests := []struct {
 		name string
 		args []string
@@ -83,6 +84,7 @@ func TestArgs(t *testing.T) {
 				"--simulator-url=http://exchange-sim.tradebot-system:18090",
 				"--status-interval=5s", "--probe-interval=30s", "--exchange-request-timeout=2500ms",
 				"--max-concurrent-reconciles=8", "--kube-api-qps=12.5", "--kube-api-burst=40",
+				"--event-qps=2.5", "--event-burst=20",
 				"--influx-url=http://influxdb.monitoring:8086",
 				"--influx-org=trading",
 				"--influx-token-file=/etc/tradebot/influx/admin-token",

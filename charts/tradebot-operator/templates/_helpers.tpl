@@ -126,7 +126,7 @@ rendered with toYaml so that any value is quoted correctly.
 {{- $args = append $args (printf "--simulator-url=%s" .) -}}
 {{- end -}}
 {{- $args = concat $args (list (printf "--status-interval=%s" $op.statusInterval) (printf "--probe-interval=%s" $op.probeInterval) (printf "--exchange-request-timeout=%s" $op.exchangeRequestTimeout)) -}}
-{{- $args = concat $args (list (printf "--max-concurrent-reconciles=%v" $op.maxConcurrentReconciles) (printf "--kube-api-qps=%v" $op.kubeAPI.qps) (printf "--kube-api-burst=%v" $op.kubeAPI.burst)) -}}
+{{- $args = concat $args (list (printf "--max-concurrent-reconciles=%v" $op.maxConcurrentReconciles) (printf "--kube-api-qps=%v" $op.kubeAPI.qps) (printf "--kube-api-burst=%v" $op.kubeAPI.burst) (printf "--event-qps=%v" $op.events.qps) (printf "--event-burst=%v" $op.events.burst)) -}}
 {{- if $op.allowLiveTrading -}}
 {{- $args = append $args "--allow-live-trading" -}}
 {{- end -}}
