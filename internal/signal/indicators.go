@@ -48,32 +48,49 @@ func (w *window) full() bool { return w.n == w.period }
 
 // push folds x, which ring (the window's closeRing) has just received.
 func (w *window) push(ring []float64, x float64) {
-	d := x - w.ref
 	if w.n == w.period {
-		o := ring[w.tail] - w.ref
-		w.s1 += d - o
-		w.s2 += (d - o) * (d + o)
-		if w.tail++; int(w.tail) == len(ring) {
-			w.tail = 0
-		}
+		w.slide(ring, x)
 	} else {
-		if w.n == 0 {
-			w.ref, d = x, 0
-		}
-		w.n++
-		w.inv = 1 / float64(w.n)
-		w.s1 += d
-		w.s2 += d * d
+		w.fill(x)
 	}
-	w.peak = max(w.peak, w.s2)
 	// Every period values, and whenever the variance has become small next
 	// to the sums.
-	if w.since++; w.since == w.period {
+	if w.since == w.period {
 		w.since = 0
 		w.recompute(ring)
 	} else if w.peak > rebaseRatio*w.sumSq() {
 		w.recompute(ring)
 	}
+}
+
+// steady reports whether push would only slide the full window and check
+// the sums: x is not the period-th value, when they are recomputed.
+func (w *window) steady() bool { return w.n == w.period && w.since != w.period-1 }
+
+// slide replaces the oldest value of the full window with x.
+func (w *window) slide(ring []float64, x float64) {
+	d, o := x-w.ref, ring[w.tail]-w.ref
+	w.s1 += d - o
+	w.s2 += (d - o) * (d + o)
+	w.peak = max(w.peak, w.s2)
+	if w.tail++; int(w.tail) == len(ring) {
+		w.tail = 0
+	}
+	w.since++
+}
+
+// fill adds x to the window that is not full yet.
+func (w *window) fill(x float64) {
+	d := x - w.ref
+	if w.n == 0 {
+		w.ref, d = x, 0
+	}
+	w.n++
+	w.inv = 1 / float64(w.n)
+	w.s1 += d
+	w.s2 += d * d
+	w.peak = max(w.peak, w.s2)
+	w.since++
 }
 
 // sumSq is n times the population variance, Σ(x−mean)².
@@ -155,24 +172,40 @@ func (w *meanWindow) full() bool { return w.n == w.period }
 
 // push folds x, which ring (the window's closeRing) has just received.
 func (w *meanWindow) push(ring []float64, x float64) {
-	d := x - w.ref
 	if w.n == w.period {
-		w.s1 += d - (ring[w.tail] - w.ref)
-		if w.tail++; int(w.tail) == len(ring) {
-			w.tail = 0
-		}
+		w.slide(ring, x)
 	} else {
-		if w.n == 0 {
-			w.ref, d = x, 0
-		}
-		w.n++
-		w.inv = 1 / float64(w.n)
-		w.s1 += d
+		w.fill(x)
 	}
-	if w.since++; w.since == w.period {
+	if w.since == w.period {
 		w.since = 0
 		w.recompute(ring)
 	}
+}
+
+// steady reports whether push would only slide the full window: x is not
+// the period-th value, when the sum is recomputed.
+func (w *meanWindow) steady() bool { return w.n == w.period && w.since != w.period-1 }
+
+// slide replaces the oldest value of the full window with x.
+func (w *meanWindow) slide(ring []float64, x float64) {
+	w.s1 += x - w.ref - (ring[w.tail] - w.ref)
+	if w.tail++; int(w.tail) == len(ring) {
+		w.tail = 0
+	}
+	w.since++
+}
+
+// fill adds x to the window that is not full yet.
+func (w *meanWindow) fill(x float64) {
+	d := x - w.ref
+	if w.n == 0 {
+		w.ref, d = x, 0
+	}
+	w.n++
+	w.inv = 1 / float64(w.n)
+	w.s1 += d
+	w.since++
 }
 
 // recompute rebuilds the sum exactly, relative to the newest value, oldest

@@ -114,13 +114,27 @@ func (ws *windows) longest() int {
 	return n
 }
 
-// push folds x, which ring has just received, into every window.
+// push folds x, which ring has just received, into every window. The
+// usual case of each window's push, a steady one, is written out here,
+// where it is inlined: a call per window would cost more than the sums.
 func (ws *windows) push(ring []float64, x float64) {
 	for i := range ws.means {
-		ws.means[i].push(ring, x)
+		if w := &ws.means[i]; w.steady() {
+			w.slide(ring, x)
+		} else {
+			w.push(ring, x)
+		}
 	}
 	for i := range ws.vars {
-		ws.vars[i].push(ring, x)
+		w := &ws.vars[i]
+		if !w.steady() {
+			w.push(ring, x)
+			continue
+		}
+		w.slide(ring, x)
+		if w.peak > rebaseRatio*w.sumSq() {
+			w.recompute(ring)
+		}
 	}
 }
 

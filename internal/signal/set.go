@@ -48,11 +48,7 @@ func NewSet(symbol string, cfgs ...Config) (*Set, error) {
 		}
 	}
 	s := &Set{windows: newWindows(cfgs)}
-	members := make([]folder, len(cfgs))
-	for i, cfg := range cfgs {
-		members[i] = newMember(cfg, symbol, &s.windows)
-	}
-	s.init(symbol, members)
+	s.init(symbol, newMembers(cfgs, symbol, &s.windows))
 	return s, nil
 }
 

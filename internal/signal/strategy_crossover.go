@@ -76,13 +76,13 @@ func newCrossAbout(name string, fast, slow int) crossAbout {
 	return crossAbout{fastText: label(fast), slowText: label(slow)}
 }
 
-func newSMACrossover(p progress, b base, fast, slow *meanWindow) *smaCrossover {
-	return &smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", int(fast.period), int(slow.period)),
+func newSMACrossover(p progress, b base, fast, slow *meanWindow) smaCrossover {
+	return smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", int(fast.period), int(slow.period)),
 		fastW: fast, slowW: slow, crossing: crossing{move: newMeanMove(int(slow.period))}}
 }
 
-func newEMACrossover(p progress, b base, fast, slow int) *emaCrossover {
-	return &emaCrossover{progress: p, base: b, about: newCrossAbout("EMA", fast, slow),
+func newEMACrossover(p progress, b base, fast, slow int) emaCrossover {
+	return emaCrossover{progress: p, base: b, about: newCrossAbout("EMA", fast, slow),
 		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
 }
 

@@ -32,9 +32,9 @@ type rsiStrategy struct {
 	base
 }
 
-func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) *rsiStrategy {
+func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) rsiStrategy {
 	name := append([]byte("RSI("), strconv.Itoa(period)...)
-	return &rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought,
+	return rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought,
 		nameText: string(append(name, ") "...)),
 		buyText:  string(appendParam([]byte(" fell below "), oversold)),
 		sellText: string(appendParam([]byte(" rose above "), overbought))}
