@@ -49,7 +49,7 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	v := s.rsi.Value()
 	prev, hasPrev := s.prev, s.hasPrev
 	s.prev, s.hasPrev = v, true
-	usual := s.move.value(100)
+	before := s.move // the usual move as it stood before this kline
 	if hasPrev {
 		s.move.add(v - prev)
 	}
@@ -74,6 +74,6 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	} else {
 		r = append(r, s.sellText...)
 	}
-	*sig = s.signal(k, side, confidence(depth/usual, rsiHalf), string(r))
+	*sig = s.signal(k, side, confidence(depth/before.value(100), rsiHalf), string(r))
 	return true
 }
