@@ -75,8 +75,7 @@ func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 	if s.folded < s.warmup {
 		s.folded++
 	}
-	s.closes.push(x)
-	s.windows.push(s.closes.buf, x)
+	s.windows.push(s.closes.buf, s.closes.push(x), x)
 	// A member writes the signal that fires straight into the next slot
 	// of out, which is kept only if one did: copied once, not twice.
 	out = slices.Grow(out, len(s.members))

@@ -70,8 +70,7 @@ func (s *single) Update(k Kline) (Signal, bool) {
 		return Signal{}, false
 	}
 	s.started, s.last = true, k.OpenTime
-	s.closes.push(x)
-	s.windows.push(s.closes.buf, x)
+	s.windows.push(s.closes.buf, s.closes.push(x), x)
 	s.k = k
 	if !s.fold(&s.k, x, &s.sig) {
 		return Signal{}, false
@@ -203,20 +202,45 @@ func (m *meanMove) value(price float64) float64 {
 
 // appendNum formats a price for a reason: seven significant digits, fixed
 // point, trailing zeros dropped. The same float always gives the same text:
-// strconv's, correctly rounded, which roundScaled reproduces with one
-// multiplication for the usual prices (strconv's exact conversion was most
-// of a signal's cost).
+// strconv's, correctly rounded, which sevenDigits reproduces with one or
+// two multiplications for the usual prices (strconv's exact conversion was
+// most of a signal's cost).
 func appendNum(b []byte, v float64) []byte {
-	prec := 6
 	a := math.Abs(v)
+	if r, prec, ok := sevenDigits(a); ok {
+		return appendFixed(b, v < 0 && r != 0, r, prec)
+	}
+	prec := 6
 	if a > 0 && !math.IsInf(a, 0) {
 		prec = 6 - floorLog10(a)
 	}
-	prec = min(12, max(0, prec))
-	if r, ok := roundScaled(a, prec); ok {
-		return appendFixed(b, v < 0 && r != 0, r, prec)
+	return appendStrconv(b, v, min(12, max(0, prec)))
+}
+
+// sevenDigits is a rounded to seven significant digits, as the integer r
+// and its decimals prec (a ≈ r/10^prec), for 1e-6 <= a < 1e7, when one
+// product a·10^prec tells both for sure. The binary exponent puts
+// log10(a) within one of a first guess; the product, off by at most half
+// a unit in its last place, then has seven digits before its point unless
+// a lies within 1e-12 of a power of ten (where floorLog10 consults
+// math.Log10), and roundScaled rounds it as strconv would. Anything else
+// is left to the slow path.
+func sevenDigits(a float64) (r uint64, prec int, ok bool) {
+	if !(a >= 1e-6 && a < 1e7) {
+		return 0, 0, false
 	}
-	return appendStrconv(b, v, prec)
+	e2 := int(math.Float64bits(a)>>52) - 1023 // a is normal here
+	prec = 6 - e2*1233>>12                    // 6 − floor(e2·log10(2))
+	p := a * math.Pow10(prec)
+	if p >= 1e7 {
+		prec--
+		p = a * math.Pow10(prec)
+	}
+	if !(p >= 1e6*(1+1e-12) && p < 1e7*(1-1e-12)) || prec > 12 {
+		return 0, 0, false
+	}
+	r, ok = roundProduct(p)
+	return r, prec, ok
 }
 
 // appendStrconv writes v with prec decimals as strconv rounds it, trailing
@@ -240,13 +264,19 @@ func appendStrconv(b []byte, v float64, prec int) []byte {
 
 // roundScaled is a·10^prec rounded to an integer, as strconv rounds a to
 // prec decimals (the exact binary value, half to even), when one float
-// multiplication tells it for sure. For 0 <= prec <= 12, 10^prec is exact,
-// so the product is off by at most half a unit in its last place: below
-// 2^30 that is under 6e-8, and only a fraction within 1e-6 of one half
-// (a possible tie, or a product the error could carry across one) is left
-// to strconv, as is anything larger, infinite or NaN.
+// multiplication tells it for sure (see roundProduct). For 0 <= prec <=
+// 12, 10^prec is exact.
 func roundScaled(a float64, prec int) (uint64, bool) {
-	p := a * math.Pow10(prec)
+	return roundProduct(a * math.Pow10(prec))
+}
+
+// roundProduct rounds p, a product a·10^prec computed with one rounding, as
+// strconv rounds a to prec decimals. The product is off by at most half a
+// unit in its last place: below 2^30 that is under 6e-8, and only a
+// fraction within 1e-6 of one half (a possible tie, or a product the error
+// could carry across one) is left to strconv, as is anything larger,
+// infinite or NaN.
+func roundProduct(p float64) (uint64, bool) {
 	if !(p < 1<<30) {
 		return 0, false
 	}
@@ -264,13 +294,19 @@ func roundScaled(a float64, prec int) (uint64, bool) {
 
 // appendFixed appends r/10^prec in fixed point, trailing zeros of the
 // fraction and a bare point dropped, with a minus sign when neg. It drops
-// the zeros from r first, then writes the digits once, last first, two at
-// a time.
+// the zeros from r first.
 func appendFixed(b []byte, neg bool, r uint64, prec int) []byte {
 	for prec > 0 && r%10 == 0 {
 		r /= 10
 		prec--
 	}
+	return appendDecimals(b, neg, r, prec)
+}
+
+// appendDecimals appends r/10^prec in fixed point with exactly prec
+// decimals, as strconv's 'f' format does, with a minus sign when neg. It
+// writes the digits once, last first, two at a time.
+func appendDecimals(b []byte, neg bool, r uint64, prec int) []byte {
 	var d [24]byte // r < 2^30: ten digits, a point, twelve decimals at most
 	i := len(d)
 	for ; prec >= 2; prec -= 2 {
@@ -302,6 +338,15 @@ func appendFixed(b []byte, neg bool, r uint64, prec int) []byte {
 		d[i] = '-'
 	}
 	return append(b, d[i:]...)
+}
+
+// appendFloat2 is strconv.AppendFloat(b, v, 'f', 2, 64), by roundScaled
+// when it can tell.
+func appendFloat2(b []byte, v float64) []byte {
+	if r, ok := roundScaled(math.Abs(v), 2); ok {
+		return appendDecimals(b, math.Signbit(v), r, 2)
+	}
+	return strconv.AppendFloat(b, v, 'f', 2, 64)
 }
 
 // putPair writes the last two digits of r to d[0:2] and returns r/100.

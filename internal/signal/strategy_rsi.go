@@ -68,7 +68,7 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	}
 	var buf [64]byte
 	r := append(buf[:0], s.nameText...)
-	r = strconv.AppendFloat(r, v, 'f', 2, 64)
+	r = appendFloat2(r, v)
 	if side == Buy {
 		r = append(r, s.buyText...)
 	} else {
