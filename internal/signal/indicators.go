@@ -24,15 +24,18 @@ import (
 // window therefore has a variance of exactly 0 and a mean equal to its
 // price.
 type window struct {
-	tail   int32 // ring index of the oldest value held
+	// left is the pushes until the sums are next recomputed from the ring,
+	// the one that makes them period after the last; 1 while filling, so
+	// that the usual push tests one field.
+	left   int32
 	n      int32 // values held, up to period
 	period int32
-	since  int32   // values pushed, modulo period
 	inv    float64 // 1/n
 	ref    float64
 	s1     float64 // Σ(x−ref)
 	s2     float64 // Σ(x−ref)²
 	peak   float64 // largest s2 since the last exact recomputation
+	ss     float64 // sumSq after the last push, for the bands
 }
 
 // rebaseRatio bounds peak/(n·variance) before the sums are recomputed. The
@@ -41,39 +44,70 @@ type window struct {
 const rebaseRatio = 1000
 
 func newWindow(period int) window {
-	return window{period: int32(period)}
+	return window{period: int32(period), left: 1}
 }
 
 func (w *window) full() bool { return w.n == w.period }
 
-// push folds x, which ring (the window's closeRing) has just received.
-func (w *window) push(ring []float64, x float64) {
-	d := x - w.ref
+// push folds x, which ring (the window's closeRing) has just received at
+// index h. windows.push inlines the usual case.
+func (w *window) push(ring []float64, h int, x float64) {
+	if w.left > 1 {
+		w.left--
+		w.slide(ring, h, x)
+		w.check(ring, h)
+		return
+	}
+	w.pushSlow(ring, h, x)
+}
+
+// pushSlow is push of a value that fills the window or completes period
+// values since the last recomputation, which it then does.
+func (w *window) pushSlow(ring []float64, h int, x float64) {
 	if w.n == w.period {
-		o := ring[w.tail] - w.ref
-		w.s1 += d - o
-		w.s2 += (d - o) * (d + o)
-		if w.tail++; int(w.tail) == len(ring) {
-			w.tail = 0
-		}
+		w.slide(ring, h, x)
 	} else {
-		if w.n == 0 {
-			w.ref, d = x, 0
-		}
-		w.n++
-		w.inv = 1 / float64(w.n)
-		w.s1 += d
-		w.s2 += d * d
+		w.fill(x)
 	}
+	if w.n == w.period {
+		w.left = w.period
+		w.recompute(ring, h)
+		return
+	}
+	w.check(ring, h)
+}
+
+// check recomputes the sums if the variance has become small next to them,
+// and keeps sumSq in ss.
+func (w *window) check(ring []float64, h int) {
+	if ss := w.sumSq(); w.peak > rebaseRatio*ss {
+		w.recompute(ring, h)
+	} else {
+		w.ss = ss
+	}
+}
+
+// slide replaces the oldest value of the full window with x.
+func (w *window) slide(ring []float64, h int, x float64) {
+	d, o := x-w.ref, ring[(h-int(w.period))&(len(ring)-1)]-w.ref
+	w.s1 += d - o
+	w.s2 += (d - o) * (d + o)
+	if w.s2 > w.peak {
+		w.peak = w.s2
+	}
+}
+
+// fill adds x to the window that is not full yet.
+func (w *window) fill(x float64) {
+	d := x - w.ref
+	if w.n == 0 {
+		w.ref, d = x, 0
+	}
+	w.n++
+	w.inv = 1 / float64(w.n)
+	w.s1 += d
+	w.s2 += d * d
 	w.peak = max(w.peak, w.s2)
-	// Every period values, and whenever the variance has become small next
-	// to the sums.
-	if w.since++; w.since == w.period {
-		w.since = 0
-		w.recompute(ring)
-	} else if w.peak > rebaseRatio*w.sumSq() {
-		w.recompute(ring)
-	}
 }
 
 // sumSq is n times the population variance, Σ(x−mean)².
@@ -84,43 +118,40 @@ func (w *window) sumSq() float64 {
 // recompute rebuilds the sums exactly, relative to the held value nearest
 // the mean: some value always lies within one standard deviation of the
 // mean, so afterwards s2 is at most twice n·variance. The current mean is
-// accurate enough to pick that value.
+// accurate enough to pick that value. The newest value is at ring index h.
 //
 // It reads the values in the order a ring of period slots of the window's
 // own would hold them (value i pushed into slot i mod period), which
 // decides the rounding of the sums and which of two values as near the
 // mean becomes ref: the same values always give the same sums, alone or
 // in a Set.
-func (w *window) recompute(ring []float64) {
+func (w *window) recompute(ring []float64, h int) {
 	n, start := int(w.n), 0
-	if n == int(w.period) && w.since != 0 {
-		start = n - int(w.since) // the oldest in slot since, slot 0 after it
+	if since := int(w.period - w.left); n == int(w.period) && since != 0 {
+		start = n - since // the oldest in slot since, slot 0 after it
 	}
-	from := int(w.tail) + start
-	if from >= len(ring) {
-		from -= len(ring)
-	}
-	a, b := ringSpan(ring, from, n-start)
-	c, d := ringSpan(ring, int(w.tail), start)
-	parts := [4][]float64{a, b, c, d}
+	// The positions start to n−1 of the window, then 0 to start−1.
+	mask, oldest := len(ring)-1, h-n+1
+	spans := [2][2]int{{oldest + start, oldest + n}, {oldest, oldest + start}}
 	m := w.mean()
-	ref, dist, first := 0.0, 0.0, true
-	for _, part := range parts {
-		for _, v := range part {
-			if dv := math.Abs(v - m); first || dv < dist {
-				ref, dist, first = v, dv, false
+	ref, dist := ring[(oldest+start)&mask], math.Inf(1)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			if v := ring[i&mask]; math.Abs(v-m) < dist {
+				ref, dist = v, math.Abs(v-m)
 			}
 		}
 	}
 	var s1, s2 float64
-	for _, part := range parts {
-		for _, v := range part {
-			d := v - ref
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			d := ring[i&mask] - ref
 			s1 += d
 			s2 += d * d
 		}
 	}
 	w.ref, w.s1, w.s2, w.peak = ref, s1, s2, s2
+	w.ss = w.sumSq()
 }
 
 func (w *window) mean() float64 {
@@ -129,7 +160,10 @@ func (w *window) mean() float64 {
 
 // stdDev is the population standard deviation.
 func (w *window) stdDev() float64 {
-	return math.Sqrt(max(0, w.sumSq()*w.inv))
+	if w.ss <= 0 {
+		return 0
+	}
+	return math.Sqrt(w.ss * w.inv)
 }
 
 // meanWindow is the mean of the last period closes of a closeRing, for
@@ -138,57 +172,69 @@ func (w *window) stdDev() float64 {
 // recomputed exactly every period values, so rounding cannot drift;
 // without a variance there is no cancellation to guard against in between.
 type meanWindow struct {
-	tail   int32 // ring index of the oldest value held
+	left   int32 // as window's
 	n      int32 // values held, up to period
 	period int32
-	since  int32 // values pushed, modulo period
 	inv    float64
 	ref    float64
 	s1     float64 // Σ(x−ref)
 }
 
 func newMeanWindow(period int) meanWindow {
-	return meanWindow{period: int32(period)}
+	return meanWindow{period: int32(period), left: 1}
 }
 
 func (w *meanWindow) full() bool { return w.n == w.period }
 
-// push folds x, which ring (the window's closeRing) has just received.
-func (w *meanWindow) push(ring []float64, x float64) {
-	d := x - w.ref
-	if w.n == w.period {
-		w.s1 += d - (ring[w.tail] - w.ref)
-		if w.tail++; int(w.tail) == len(ring) {
-			w.tail = 0
-		}
-	} else {
-		if w.n == 0 {
-			w.ref, d = x, 0
-		}
-		w.n++
-		w.inv = 1 / float64(w.n)
-		w.s1 += d
+// push folds x, which ring (the window's closeRing) has just received at
+// index h. windows.push inlines the usual case.
+func (w *meanWindow) push(ring []float64, h int, x float64) {
+	if w.left > 1 {
+		w.left--
+		w.slide(ring, h, x)
+		return
 	}
-	if w.since++; w.since == w.period {
-		w.since = 0
-		w.recompute(ring)
+	w.pushSlow(ring, h, x)
+}
+
+// pushSlow is push of a value that fills the window or completes period
+// values since the last recomputation, which it then does.
+func (w *meanWindow) pushSlow(ring []float64, h int, x float64) {
+	if w.n == w.period {
+		w.slide(ring, h, x)
+	} else {
+		w.fill(x)
+	}
+	if w.n == w.period {
+		w.left = w.period
+		w.recompute(ring, h)
 	}
 }
 
-// recompute rebuilds the sum exactly, relative to the newest value, oldest
-// value first. It runs every period values, when the window is full.
-func (w *meanWindow) recompute(ring []float64) {
-	a, b := ringSpan(ring, int(w.tail), int(w.n))
-	ref := a[len(a)-1]
-	if len(b) > 0 {
-		ref = b[len(b)-1]
+// slide replaces the oldest value of the full window with x.
+func (w *meanWindow) slide(ring []float64, h int, x float64) {
+	w.s1 += x - w.ref - (ring[(h-int(w.period))&(len(ring)-1)] - w.ref)
+}
+
+// fill adds x to the window that is not full yet.
+func (w *meanWindow) fill(x float64) {
+	d := x - w.ref
+	if w.n == 0 {
+		w.ref, d = x, 0
 	}
+	w.n++
+	w.inv = 1 / float64(w.n)
+	w.s1 += d
+}
+
+// recompute rebuilds the sum exactly, relative to the newest value (at
+// ring index h), oldest value first. It runs every period values, when the
+// window is full.
+func (w *meanWindow) recompute(ring []float64, h int) {
+	mask, ref := len(ring)-1, ring[h]
 	var s1 float64
-	for _, v := range a {
-		s1 += v - ref
-	}
-	for _, v := range b {
-		s1 += v - ref
+	for i := h - int(w.n) + 1; i <= h; i++ {
+		s1 += ring[i&mask] - ref
 	}
 	w.ref, w.s1 = ref, s1
 }
@@ -220,8 +266,7 @@ func NewSMA(period int) (*SMA, error) {
 
 // Update folds the next value.
 func (s *SMA) Update(x float64) {
-	s.closes.push(x)
-	s.w.push(s.closes.buf, x)
+	s.w.push(s.closes.buf, s.closes.push(x), x)
 }
 
 // Ready reports whether Period values have been folded.
@@ -260,14 +305,14 @@ func newEMA(period int) EMA {
 // Update folds the next value.
 func (e *EMA) Update(x float64) {
 	switch {
+	case e.n == e.period: // the usual case first
+		e.value += e.alpha * (x - e.value)
 	case e.n < e.period-1:
 		e.value += x
 		e.n++
-	case e.n == e.period-1:
+	default:
 		e.value = (e.value + x) / float64(e.period)
 		e.n++
-	default:
-		e.value += e.alpha * (x - e.value)
 	}
 }
 
@@ -315,19 +360,26 @@ func (r *RSI) Update(x float64) {
 	}
 	ch := x - r.prev
 	r.prev = x
-	g, l := max(ch, 0), max(-ch, 0)
+	// max(ch, 0) and max(−ch, 0) for a finite ch, without max's NaN and
+	// signed-zero cases.
+	var g, l float64
+	if ch > 0 {
+		g = ch
+	} else if ch < 0 {
+		l = -ch
+	}
 	switch {
+	case r.n == r.period: // the usual case first
+		r.gain = (r.gain*float64(r.period-1) + g) / float64(r.period)
+		r.loss = (r.loss*float64(r.period-1) + l) / float64(r.period)
 	case r.n < r.period-1:
 		r.gain += g
 		r.loss += l
 		r.n++
-	case r.n == r.period-1:
+	default:
 		r.gain = (r.gain + g) / float64(r.period)
 		r.loss = (r.loss + l) / float64(r.period)
 		r.n++
-	default:
-		r.gain = (r.gain*float64(r.period-1) + g) / float64(r.period)
-		r.loss = (r.loss*float64(r.period-1) + l) / float64(r.period)
 	}
 }
 
@@ -385,8 +437,7 @@ func NewBollinger(period int, k float64) (*Bollinger, error) {
 
 // Update folds the next value.
 func (b *Bollinger) Update(x float64) {
-	b.closes.push(x)
-	b.w.push(b.closes.buf, x)
+	b.w.push(b.closes.buf, b.closes.push(x), x)
 }
 
 // Ready reports whether period values have been folded.

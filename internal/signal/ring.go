@@ -12,8 +12,9 @@ import (
 // fold then writes a close once, and each window only reads the close
 // leaving it, so a Set's state spans fewer cache lines.
 //
-// It has one slot more than the longest window: the close leaving a full
-// window is still there after the new one has been written.
+// It has more slots than the longest window, a power of two: the close
+// leaving a full window is still there after the new one has been written,
+// and a window finds it by masking, with no wrap to test.
 type closeRing struct {
 	buf  []float64
 	head int // where the next close goes
@@ -25,19 +26,23 @@ func newCloseRing(longest int) closeRing {
 	if longest == 0 {
 		return closeRing{}
 	}
-	return closeRing{buf: make([]float64, longest+1)}
+	n := 2
+	for n <= longest {
+		n *= 2
+	}
+	return closeRing{buf: make([]float64, n)}
 }
 
-// push stores the next close. Every window reading the ring must fold
-// exactly the closes pushed, in order.
-func (r *closeRing) push(x float64) {
+// push stores the next close and returns its index. Every window reading
+// the ring must fold exactly the closes pushed, in order.
+func (r *closeRing) push(x float64) int {
 	if len(r.buf) == 0 {
-		return
+		return 0
 	}
-	r.buf[r.head] = x
-	if r.head++; r.head == len(r.buf) {
-		r.head = 0
-	}
+	h := r.head
+	r.buf[h] = x
+	r.head = (h + 1) & (len(r.buf) - 1)
+	return h
 }
 
 // windows are the windows over one closeRing, each kind and period once:
@@ -114,21 +119,26 @@ func (ws *windows) longest() int {
 	return n
 }
 
-// push folds x, which ring has just received, into every window.
-func (ws *windows) push(ring []float64, x float64) {
+// push folds x, which ring has just received at index h, into every
+// window. The usual case of each window's push, a steady one, is written
+// out here, where it is inlined: a call per window would cost more than
+// the sums.
+func (ws *windows) push(ring []float64, h int, x float64) {
 	for i := range ws.means {
-		ws.means[i].push(ring, x)
+		if w := &ws.means[i]; w.left > 1 {
+			w.left--
+			w.slide(ring, h, x)
+		} else {
+			w.pushSlow(ring, h, x)
+		}
 	}
 	for i := range ws.vars {
-		ws.vars[i].push(ring, x)
+		if w := &ws.vars[i]; w.left > 1 {
+			w.left--
+			w.slide(ring, h, x)
+			w.check(ring, h)
+		} else {
+			w.pushSlow(ring, h, x)
+		}
 	}
-}
-
-// ringSpan returns the n closes from ring index from on, oldest first, as
-// at most two slices (the second starts at the ring's start).
-func ringSpan(ring []float64, from, n int) (a, b []float64) {
-	if end := from + n; end <= len(ring) {
-		return ring[from:end], nil
-	}
-	return ring[from:], ring[:from+n-len(ring)]
 }

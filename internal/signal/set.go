@@ -48,11 +48,7 @@ func NewSet(symbol string, cfgs ...Config) (*Set, error) {
 		}
 	}
 	s := &Set{windows: newWindows(cfgs)}
-	members := make([]folder, len(cfgs))
-	for i, cfg := range cfgs {
-		members[i] = newMember(cfg, symbol, &s.windows)
-	}
-	s.init(symbol, members)
+	s.init(symbol, newMembers(cfgs, symbol, &s.windows))
 	return s, nil
 }
 
@@ -79,8 +75,7 @@ func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 	if s.folded < s.warmup {
 		s.folded++
 	}
-	s.closes.push(x)
-	s.windows.push(s.closes.buf, x)
+	s.windows.push(s.closes.buf, s.closes.push(x), x)
 	// A member writes the signal that fires straight into the next slot
 	// of out, which is kept only if one did: copied once, not twice.
 	out = slices.Grow(out, len(s.members))

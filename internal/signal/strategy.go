@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-
-	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 )
 
 // Strategy turns one symbol's closed klines into signals. It is not safe
@@ -46,20 +44,9 @@ func checkMember(cfg Config, symbol string) error {
 }
 
 // newMember returns the strategy of cfg (checked by checkMember) for
-// symbol, to be fed by a single or a Set, reading its windows from ws.
+// symbol, to be fed by a single, reading its windows from ws.
 func newMember(cfg Config, symbol string, ws *windows) folder {
-	p := progress{warmup: int32(cfg.WarmupKlines())}
-	b := base{symbol: symbol, strategy: string(cfg.Type)}
-	switch cfg.Type {
-	case v1alpha1.StrategySMACrossover:
-		return newSMACrossover(p, b, ws.mean(cfg.FastPeriod), ws.mean(cfg.SlowPeriod))
-	case v1alpha1.StrategyEMACrossover:
-		return newEMACrossover(p, b, cfg.FastPeriod, cfg.SlowPeriod)
-	case v1alpha1.StrategyRSI:
-		return newRSIStrategy(p, b, cfg.Period, cfg.Oversold, cfg.Overbought)
-	default: // BollingerBands; Validate knows no other
-		return newBollingerStrategy(p, b, ws.variance(cfg.Period), cfg.StdDevMultiplier)
-	}
+	return newMembers([]Config{cfg}, symbol, ws)[0]
 }
 
 // single is a strategy fed on its own: it checks each kline and keeps the
@@ -83,8 +70,7 @@ func (s *single) Update(k Kline) (Signal, bool) {
 		return Signal{}, false
 	}
 	s.started, s.last = true, k.OpenTime
-	s.closes.push(x)
-	s.windows.push(s.closes.buf, x)
+	s.windows.push(s.closes.buf, s.closes.push(x), x)
 	s.k = k
 	if !s.fold(&s.k, x, &s.sig) {
 		return Signal{}, false
@@ -216,20 +202,45 @@ func (m *meanMove) value(price float64) float64 {
 
 // appendNum formats a price for a reason: seven significant digits, fixed
 // point, trailing zeros dropped. The same float always gives the same text:
-// strconv's, correctly rounded, which roundScaled reproduces with one
-// multiplication for the usual prices (strconv's exact conversion was most
-// of a signal's cost).
+// strconv's, correctly rounded, which sevenDigits reproduces with one or
+// two multiplications for the usual prices (strconv's exact conversion was
+// most of a signal's cost).
 func appendNum(b []byte, v float64) []byte {
-	prec := 6
 	a := math.Abs(v)
+	if r, prec, ok := sevenDigits(a); ok {
+		return appendFixed(b, v < 0 && r != 0, r, prec)
+	}
+	prec := 6
 	if a > 0 && !math.IsInf(a, 0) {
 		prec = 6 - floorLog10(a)
 	}
-	prec = min(12, max(0, prec))
-	if r, ok := roundScaled(a, prec); ok {
-		return appendFixed(b, v < 0 && r != 0, r, prec)
+	return appendStrconv(b, v, min(12, max(0, prec)))
+}
+
+// sevenDigits is a rounded to seven significant digits, as the integer r
+// and its decimals prec (a ≈ r/10^prec), for 1e-6 <= a < 1e7, when one
+// product a·10^prec tells both for sure. The binary exponent puts
+// log10(a) within one of a first guess; the product, off by at most half
+// a unit in its last place, then has seven digits before its point unless
+// a lies within 1e-12 of a power of ten (where floorLog10 consults
+// math.Log10), and roundScaled rounds it as strconv would. Anything else
+// is left to the slow path.
+func sevenDigits(a float64) (r uint64, prec int, ok bool) {
+	if !(a >= 1e-6 && a < 1e7) {
+		return 0, 0, false
 	}
-	return appendStrconv(b, v, prec)
+	e2 := int(math.Float64bits(a)>>52) - 1023 // a is normal here
+	prec = 6 - e2*1233>>12                    // 6 − floor(e2·log10(2))
+	p := a * math.Pow10(prec)
+	if p >= 1e7 {
+		prec--
+		p = a * math.Pow10(prec)
+	}
+	if !(p >= 1e6*(1+1e-12) && p < 1e7*(1-1e-12)) || prec > 12 {
+		return 0, 0, false
+	}
+	r, ok = roundProduct(p)
+	return r, prec, ok
 }
 
 // appendStrconv writes v with prec decimals as strconv rounds it, trailing
@@ -253,13 +264,19 @@ func appendStrconv(b []byte, v float64, prec int) []byte {
 
 // roundScaled is a·10^prec rounded to an integer, as strconv rounds a to
 // prec decimals (the exact binary value, half to even), when one float
-// multiplication tells it for sure. For 0 <= prec <= 12, 10^prec is exact,
-// so the product is off by at most half a unit in its last place: below
-// 2^30 that is under 6e-8, and only a fraction within 1e-6 of one half
-// (a possible tie, or a product the error could carry across one) is left
-// to strconv, as is anything larger, infinite or NaN.
+// multiplication tells it for sure (see roundProduct). For 0 <= prec <=
+// 12, 10^prec is exact.
 func roundScaled(a float64, prec int) (uint64, bool) {
-	p := a * math.Pow10(prec)
+	return roundProduct(a * math.Pow10(prec))
+}
+
+// roundProduct rounds p, a product a·10^prec computed with one rounding, as
+// strconv rounds a to prec decimals. The product is off by at most half a
+// unit in its last place: below 2^30 that is under 6e-8, and only a
+// fraction within 1e-6 of one half (a possible tie, or a product the error
+// could carry across one) is left to strconv, as is anything larger,
+// infinite or NaN.
+func roundProduct(p float64) (uint64, bool) {
 	if !(p < 1<<30) {
 		return 0, false
 	}
@@ -276,48 +293,93 @@ func roundScaled(a float64, prec int) (uint64, bool) {
 }
 
 // appendFixed appends r/10^prec in fixed point, trailing zeros of the
-// fraction and a bare point dropped, with a minus sign when neg.
+// fraction and a bare point dropped, with a minus sign when neg. It drops
+// the zeros from r first.
 func appendFixed(b []byte, neg bool, r uint64, prec int) []byte {
-	var d [32]byte
-	i := len(d)
-	for range prec {
-		i--
-		d[i] = byte('0' + r%10)
+	for prec > 0 && r%10 == 0 {
 		r /= 10
+		prec--
 	}
-	point := i
-	for {
-		i--
-		d[i] = byte('0' + r%10)
-		r /= 10
-		if r == 0 {
-			break
-		}
-	}
-	end := len(d)
-	for end > point && d[end-1] == '0' {
-		end--
-	}
-	if neg {
-		b = append(b, '-')
-	}
-	b = append(b, d[i:point]...)
-	if end > point {
-		b = append(b, '.')
-		b = append(b, d[point:end]...)
-	}
-	return b
+	return appendDecimals(b, neg, r, prec)
 }
 
+// appendDecimals appends r/10^prec in fixed point with exactly prec
+// decimals, as strconv's 'f' format does, with a minus sign when neg. It
+// writes the digits once, last first, two at a time.
+func appendDecimals(b []byte, neg bool, r uint64, prec int) []byte {
+	var d [24]byte // r < 2^30: ten digits, a point, twelve decimals at most
+	i := len(d)
+	for ; prec >= 2; prec -= 2 {
+		i -= 2
+		r = putPair(d[i:], r)
+	}
+	if prec == 1 {
+		i--
+		d[i] = byte('0' + r%10)
+		r /= 10
+	}
+	if i < len(d) {
+		i--
+		d[i] = '.'
+	}
+	for r >= 100 {
+		i -= 2
+		r = putPair(d[i:], r)
+	}
+	if r >= 10 {
+		i -= 2
+		putPair(d[i:], r)
+	} else {
+		i--
+		d[i] = byte('0' + r)
+	}
+	if neg {
+		i--
+		d[i] = '-'
+	}
+	return append(b, d[i:]...)
+}
+
+// appendFloat2 is strconv.AppendFloat(b, v, 'f', 2, 64), by roundScaled
+// when it can tell.
+func appendFloat2(b []byte, v float64) []byte {
+	if r, ok := roundScaled(math.Abs(v), 2); ok {
+		return appendDecimals(b, math.Signbit(v), r, 2)
+	}
+	return strconv.AppendFloat(b, v, 'f', 2, 64)
+}
+
+// putPair writes the last two digits of r to d[0:2] and returns r/100.
+func putPair(d []byte, r uint64) uint64 {
+	q := r / 100
+	p := (r - q*100) * 2
+	d[0], d[1] = digitPairs[p], digitPairs[p+1]
+	return q
+}
+
+// digitPairs spells 00 to 99.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
 // floorLog10 is int(math.Floor(math.Log10(a))) for a finite a > 0, found
-// faster. From 1e-7 to 1e7 it compares a with powers of ten; math.Log10 is
+// faster. From 1e-7 to 1e7 it compares a with powers of ten, starting from
+// an estimate from the binary exponent (within two); math.Log10 is
 // off by at most a few units in the last place, so it can disagree with
 // the comparisons only for an a within a relative 1e-15 or so of a power
 // of ten. Within 1e-12 of one, and outside that range, the answer is
 // math.Log10's, so both ways always give the same number.
 func floorLog10(a float64) int {
 	if a >= 1e-7 && a < 1e7 {
-		e := 0
+		e2 := int(math.Float64bits(a)>>52) - 1023 // a is normal here
+		e := e2 * 1233 >> 12                      // about e2·log10(2)
 		for a >= math.Pow10(e+1) {
 			e++
 		}

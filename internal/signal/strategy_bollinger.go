@@ -31,10 +31,10 @@ type bollingerStrategy struct {
 	base
 }
 
-func newBollingerStrategy(p progress, b base, w *window, k float64) *bollingerStrategy {
+func newBollingerStrategy(p progress, b base, w *window, k float64) bollingerStrategy {
 	middle := append([]byte(" (SMA("), strconv.Itoa(int(w.period))...)
 	width := appendParam([]byte(", "), k)
-	return &bollingerStrategy{progress: p, base: b, bands: bands{w: w, k: k},
+	return bollingerStrategy{progress: p, base: b, bands: bands{w: w, k: k},
 		middleText: string(append(middle, ") "...)), widthText: string(append(width, " std dev)"...))}
 }
 

@@ -76,13 +76,13 @@ func newCrossAbout(name string, fast, slow int) crossAbout {
 	return crossAbout{fastText: label(fast), slowText: label(slow)}
 }
 
-func newSMACrossover(p progress, b base, fast, slow *meanWindow) *smaCrossover {
-	return &smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", int(fast.period), int(slow.period)),
+func newSMACrossover(p progress, b base, fast, slow *meanWindow) smaCrossover {
+	return smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", int(fast.period), int(slow.period)),
 		fastW: fast, slowW: slow, crossing: crossing{move: newMeanMove(int(slow.period))}}
 }
 
-func newEMACrossover(p progress, b base, fast, slow int) *emaCrossover {
-	return &emaCrossover{progress: p, base: b, about: newCrossAbout("EMA", fast, slow),
+func newEMACrossover(p progress, b base, fast, slow int) emaCrossover {
+	return emaCrossover{progress: p, base: b, about: newCrossAbout("EMA", fast, slow),
 		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
 }
 
@@ -122,7 +122,7 @@ func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
 func (c *crossing) step(fast, slow float64, wasReady bool) (side int, strength float64) {
 	gap, prevGap, hadGap, prevSide := fast-slow, c.gap, c.has, int(c.side)
 	c.gap, c.has = gap, true
-	usual := c.move.value(slow)
+	before := c.move // the usual move as it stood before this kline
 	if hadGap {
 		c.move.add(gap - prevGap)
 	}
@@ -139,7 +139,7 @@ func (c *crossing) step(fast, slow float64, wasReady bool) (side int, strength f
 	if !wasReady || prevSide == 0 || side == prevSide {
 		return 0, 0
 	}
-	return side, math.Abs(gap-prevGap) / usual
+	return side, math.Abs(gap-prevGap) / before.value(slow)
 }
 
 func (a *crossAbout) signal(b *base, k *Kline, side int, strength, fast, slow float64) Signal {

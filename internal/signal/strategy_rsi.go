@@ -32,9 +32,9 @@ type rsiStrategy struct {
 	base
 }
 
-func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) *rsiStrategy {
+func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) rsiStrategy {
 	name := append([]byte("RSI("), strconv.Itoa(period)...)
-	return &rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought,
+	return rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought,
 		nameText: string(append(name, ") "...)),
 		buyText:  string(appendParam([]byte(" fell below "), oversold)),
 		sellText: string(appendParam([]byte(" rose above "), overbought))}
@@ -49,7 +49,7 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	v := s.rsi.Value()
 	prev, hasPrev := s.prev, s.hasPrev
 	s.prev, s.hasPrev = v, true
-	usual := s.move.value(100)
+	before := s.move // the usual move as it stood before this kline
 	if hasPrev {
 		s.move.add(v - prev)
 	}
@@ -68,12 +68,12 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	}
 	var buf [64]byte
 	r := append(buf[:0], s.nameText...)
-	r = strconv.AppendFloat(r, v, 'f', 2, 64)
+	r = appendFloat2(r, v)
 	if side == Buy {
 		r = append(r, s.buyText...)
 	} else {
 		r = append(r, s.sellText...)
 	}
-	*sig = s.signal(k, side, confidence(depth/usual, rsiHalf), string(r))
+	*sig = s.signal(k, side, confidence(depth/before.value(100), rsiHalf), string(r))
 	return true
 }
