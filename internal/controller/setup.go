@@ -98,6 +98,7 @@ type Operator struct {
 	Supervisor *supervisor.Supervisor
 	Changes    *ChangeFeed
 
+	shards  ShardRing
 	reshard chan struct{}
 }
 
@@ -111,8 +112,12 @@ func (o *Operator) Reshard() {
 	}
 }
 
-// reshardLoop wakes every resource each time Reshard is called, reading
-// them from the manager's cache.
+// reshardLoop wakes, each time Reshard is called, the resources whose
+// owner may change here, reading them from the manager's cache: those the
+// ring now gives this replica that it has not claimed or does not run, and
+// those it claims or runs that the ring now gives another. The rest (most
+// of them) stay as they are, so a failover's claims do not wait in the
+// work queue behind every other resource's reconcile.
 func (o *Operator) reshardLoop(c client.Reader) manager.RunnableFunc {
 	return func(ctx context.Context) error {
 		for {
@@ -126,16 +131,30 @@ func (o *Operator) reshardLoop(c client.Reader) manager.RunnableFunc {
 				log.FromContext(ctx).Error(err, "listing TradingBots after the shard ring changed")
 			}
 			for _, b := range bots.Items {
-				o.Changes.Notify(groupKey(kindTradingBot, client.ObjectKeyFromObject(&b)))
+				o.notifyIfMoving(groupKey(kindTradingBot, client.ObjectKeyFromObject(&b)), b.Status.Replica)
 			}
 			var watches tradingv1alpha1.SymbolWatchList
 			if err := c.List(ctx, &watches); err != nil {
 				log.FromContext(ctx).Error(err, "listing SymbolWatches after the shard ring changed")
 			}
 			for _, w := range watches.Items {
-				o.Changes.Notify(groupKey(kindSymbolWatch, client.ObjectKeyFromObject(&w)))
+				o.notifyIfMoving(groupKey(kindSymbolWatch, client.ObjectKeyFromObject(&w)), w.Status.Replica)
 			}
 		}
+	}
+}
+
+// notifyIfMoving wakes the resource of group key, claimed by replica, if
+// what this replica holds of it differs from what the ring says it should.
+func (o *Operator) notifyIfMoving(key, replica string) {
+	if o.shards == nil {
+		o.Changes.Notify(key)
+		return
+	}
+	ours := o.shards.Owns(key)
+	_, running := o.Supervisor.Version(key)
+	if ours != running || ours != (replica == o.shards.Identity()) {
+		o.Changes.Notify(key)
 	}
 }
 
@@ -195,7 +214,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Operator, error) 
 	if err := (&SymbolWatchReconciler{Client: c, Recorder: recorder, Settings: settings}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SymbolWatch controller: %w", err)
 	}
-	op := &Operator{Supervisor: sup, Changes: changes, reshard: make(chan struct{}, 1)}
+	op := &Operator{Supervisor: sup, Changes: changes, shards: o.Shards, reshard: make(chan struct{}, 1)}
 	if err := mgr.Add(op.reshardLoop(mgr.GetClient())); err != nil {
 		return nil, fmt.Errorf("adding the reshard loop: %w", err)
 	}

@@ -42,7 +42,7 @@ func RepoRoot(t testing.TB) string {
 }
 
 // LogDir is a directory for the operators' logs that outlives a failed
-// test (and is removed after a passing one).
+// test (and is removed after a passing one, unless DRILL_KEEP_LOGS=1).
 func LogDir(t testing.TB, prefix string) string {
 	t.Helper()
 	logs, err := os.MkdirTemp("", prefix)
@@ -50,9 +50,11 @@ func LogDir(t testing.TB, prefix string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if !t.Failed() {
-			os.RemoveAll(logs)
+		if t.Failed() || os.Getenv("DRILL_KEEP_LOGS") == "1" {
+			t.Logf("the operators' logs are kept in %s", logs)
+			return
 		}
+		os.RemoveAll(logs)
 	})
 	return logs
 }
