@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,7 @@ func (g *Group) runSignals(ctx context.Context) error {
 		return supervisor.Permanent(errors.New("signals need the process's signal feeds"))
 	}
 	sink := g.newSignalSink()
+	defer g.dropSignalSink(sink)
 	keys := make([]signalfeed.Key, len(g.cfg.Symbols))
 	for i, sym := range g.cfg.Symbols {
 		keys[i] = signalfeed.Key{Stream: g.cfg.Endpoint.URLs().Stream, Symbol: sym, Interval: so.Interval, Strategy: so.Strategy}
@@ -104,8 +106,10 @@ func (g *Group) warmupKlines(ctx context.Context, symbol, interval string, n int
 // delivers to each of its subscribers in turn, each one's memory cold
 // after a second of other work, so every line read costs a miss.
 type signalSink struct {
-	health *exchange.HealthView
-	store  *signal.Store
+	store *signal.Store
+	// clockOffset is the health view's ClockOffset, copied here by
+	// publishHealth: reading it through the view cost two more misses.
+	clockOffset atomic.Int64
 	// minConfidence is strategy.MinConfidence (see signal.Config.Accepts).
 	minConfidence float64
 
@@ -126,7 +130,7 @@ type symbolCounters struct {
 
 func (g *Group) newSignalSink() *signalSink {
 	so := g.cfg.Signals
-	s := &signalSink{g: g, health: g.health, minConfidence: so.Strategy.MinConfidence,
+	s := &signalSink{g: g, minConfidence: so.Strategy.MinConfidence,
 		state: so.State, store: so.State.Store, metrics: so.Metrics, res: resourceLabels(g.cfg.Meta)}
 	if g.trading != nil {
 		s.ex = g.trading.ex
@@ -139,7 +143,22 @@ func (g *Group) newSignalSink() *signalSink {
 			}})
 		}
 	}
+	// Under sinkMu, so that an offset published meanwhile is not
+	// overwritten by an older one: the view holds it before publishing.
+	g.sinkMu.Lock()
+	s.clockOffset.Store(int64(g.health.ClockOffset()))
+	g.sink = s
+	g.sinkMu.Unlock()
 	return s
+}
+
+// dropSignalSink stops publishHealth's updates of s.
+func (g *Group) dropSignalSink(s *signalSink) {
+	g.sinkMu.Lock()
+	if g.sink == s {
+		g.sink = nil
+	}
+	g.sinkMu.Unlock()
 }
 
 // What Deliver made of a signal, for Settle.
@@ -154,7 +173,7 @@ const (
 // Settle.
 func (s *signalSink) Deliver(d *signalfeed.Delivery, now time.Time) signalfeed.Outcome {
 	switch {
-	case klineIsStale(d, s.health.ClockOffset()):
+	case klineIsStale(d, time.Duration(s.clockOffset.Load())):
 		return signalStale
 	case d.Signal.Confidence < s.minConfidence:
 		return signalBelowConfidence

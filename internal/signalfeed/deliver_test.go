@@ -49,7 +49,7 @@ func TestDeliverManySubscribers(t *testing.T) {
 			d := &Delivery{Signal: signal.Signal{Symbol: "BTCUSDT", Side: signal.Buy}}
 			for round := 1; round <= 2; round++ {
 				start := time.Now()
-				outcomes, stored := f.deliver(subs, d)
+				outcomes, stored := f.deliver(newMembers(subs), d)
 				end := time.Now()
 				if len(outcomes) != n {
 					t.Fatalf("round %d: %d outcomes for %d subscribers", round, len(outcomes), n)

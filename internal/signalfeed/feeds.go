@@ -189,7 +189,7 @@ func (fs *Feeds) start(k Key, first *Subscription) (*feed, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &feed{fs: fs, key: k, hub: hs, first: st, ctx: ctx, cancel: cancel, exited: make(chan struct{})}
-	f.subs.Store(&[]*Subscription{first})
+	f.members.Store(newMembers([]*Subscription{first}))
 	fs.feeds[k] = f
 	fs.wg.Add(1)
 	go func() {
@@ -277,9 +277,9 @@ type feed struct {
 	cancel context.CancelFunc
 	exited chan struct{}
 
-	// subs is copied on write (under fs.mu) and read without a lock by
-	// the feed's goroutine.
-	subs atomic.Pointer[[]*Subscription]
+	// members is replaced on every change (under fs.mu) and read without
+	// a lock by the feed's goroutine.
+	members atomic.Pointer[members]
 
 	// deliver's results, reused from one signal to the next; owned by the
 	// feed's goroutine.
@@ -287,24 +287,42 @@ type feed struct {
 	stored   []time.Time // by piece
 }
 
+// members is a feed's subscribers.
+type members struct {
+	subs []*Subscription
+	// to is each one's Subscriber, side by side, so that a delivery
+	// reaches it without waiting for the Subscription (one more cold cache
+	// line per subscriber), whose failed flag is loaded meanwhile.
+	to []Subscriber
+}
+
+func newMembers(subs []*Subscription) *members {
+	m := &members{subs: subs, to: make([]Subscriber, len(subs))}
+	for i, s := range subs {
+		m.to[i] = s.s
+	}
+	return m
+}
+
+func (f *feed) subs() []*Subscription { return f.members.Load().subs }
+
 func (f *feed) add(s *Subscription) {
-	old := *f.subs.Load()
+	old := f.subs()
 	next := make([]*Subscription, len(old), len(old)+1)
 	copy(next, old)
-	next = append(next, s)
-	f.subs.Store(&next)
+	f.members.Store(newMembers(append(next, s)))
 }
 
 // remove drops s and returns how many subscribers are left.
 func (f *feed) remove(s *Subscription) int {
-	old := *f.subs.Load()
+	old := f.subs()
 	next := make([]*Subscription, 0, len(old))
 	for _, o := range old {
 		if o != s {
 			next = append(next, o)
 		}
 	}
-	f.subs.Store(&next)
+	f.members.Store(newMembers(next))
 	return len(next)
 }
 
@@ -314,7 +332,7 @@ func (f *feed) stop(err error) {
 	f.cancel()
 	<-f.exited
 	if err != nil {
-		for _, s := range *f.subs.Load() {
+		for _, s := range f.subs() {
 			s.fail(err)
 		}
 	}
@@ -322,7 +340,7 @@ func (f *feed) stop(err error) {
 
 // warmupFunc is the warm-up of a current subscriber.
 func (f *feed) warmupFunc() WarmupFunc {
-	for _, s := range *f.subs.Load() {
+	for _, s := range f.subs() {
 		if s.warmup != nil {
 			return s.warmup
 		}
@@ -377,7 +395,7 @@ func (f *feed) end(err error) {
 		delete(f.fs.feeds, f.key)
 	}
 	f.fs.mu.Unlock()
-	for _, s := range *f.subs.Load() {
+	for _, s := range f.subs() {
 		s.fail(err)
 	}
 }
@@ -396,7 +414,7 @@ func (f *feed) warm(st signal.Strategy) series {
 	klines, err := warmup(ctx, f.key.Symbol, f.key.Interval, n)
 	if err != nil {
 		if f.ctx.Err() == nil {
-			for _, sub := range *f.subs.Load() {
+			for _, sub := range f.subs() {
 				f.call(sub, func() { sub.s.WarmupFailed() })
 			}
 		}
@@ -423,10 +441,10 @@ func (f *feed) onClosedKline(s *series, ev marketdata.Event) {
 		return
 	}
 	d := Delivery{Signal: sig, Prepared: signal.Prepare(sig), Received: ev.Received, Backfilled: ev.Backfilled}
-	subs := *f.subs.Load()
+	m := f.members.Load()
 	// Every subscriber has the signal before any does its slower work.
-	outcomes, stored := f.deliver(subs, &d)
-	for i, sub := range subs {
+	outcomes, stored := f.deliver(m, &d)
+	for i, sub := range m.subs {
 		if o := outcomes[i]; o != Skip {
 			f.call(sub, func() { sub.s.Settle(&d, o, stored[i/deliverPiece]) })
 		}
@@ -454,7 +472,8 @@ const deliverPiece = 16
 // machine a clock read waits for every memory load before it, and each
 // subscriber's memory is cold, so reading it per subscriber made every
 // cache miss of one wait for those of the one before.
-func (f *feed) deliver(subs []*Subscription, d *Delivery) ([]Outcome, []time.Time) {
+func (f *feed) deliver(m *members, d *Delivery) ([]Outcome, []time.Time) {
+	subs := m.subs
 	pieces := (len(subs) + deliverPiece - 1) / deliverPiece
 	if cap(f.outcomes) < len(subs) {
 		f.outcomes = make([]Outcome, len(subs))
@@ -475,7 +494,7 @@ func (f *feed) deliver(subs []*Subscription, d *Delivery) ([]Outcome, []time.Tim
 			hi := min(lo+deliverPiece, len(subs))
 			now := f.fs.opts.Now()
 			for i := lo; i < hi; {
-				i = f.deliverFrom(subs, d, now, outcomes, i, hi)
+				i = f.deliverFrom(m, d, now, outcomes, i, hi)
 			}
 			stored[p] = f.fs.opts.Now()
 		}
@@ -497,16 +516,16 @@ func (f *feed) deliver(subs []*Subscription, d *Delivery) ([]Outcome, []time.Tim
 // returns hi; or, when one panics, ends its subscription (the
 // others are spared) and returns the index after it. One deferred recover
 // serves a whole piece.
-func (f *feed) deliverFrom(subs []*Subscription, d *Delivery, now time.Time, outcomes []Outcome, i, hi int) (next int) {
+func (f *feed) deliverFrom(m *members, d *Delivery, now time.Time, outcomes []Outcome, i, hi int) (next int) {
 	defer func() {
 		if r := recover(); r != nil {
-			f.failed(subs[i], r)
+			f.failed(m.subs[i], r)
 			next = i + 1
 		}
 	}()
 	for ; i < hi; i++ {
-		if sub := subs[i]; !sub.failed.Load() {
-			outcomes[i] = sub.s.Deliver(d, now)
+		if !m.subs[i].failed.Load() {
+			outcomes[i] = m.to[i].Deliver(d, now)
 		}
 	}
 	return hi
