@@ -48,8 +48,9 @@ func BenchmarkDeliver(b *testing.B) {
 		d := signalfeed.Delivery{Received: time.Now(), Signal: signal.Signal{Symbol: "BTCUSDT", Side: signal.Buy, Confidence: 0.5,
 			Price: decimal.New(100, 0), KlineOpen: k, KlineClose: k.Add(time.Second - time.Millisecond), Strategy: "SMACrossover", Reason: "r"}}
 		d.Received, d.Prepared = d.Signal.KlineClose, signal.Prepare(d.Signal)
+		now := time.Now()
 		for _, s := range sinks {
-			s.Deliver(&d)
+			s.Deliver(&d, now)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package botgroup
 
 import (
 	"slices"
+	"sync"
 	"time"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
@@ -93,6 +94,11 @@ type Group struct {
 	health  *exchange.HealthView
 	snap    supervisor.Published[Snapshot]
 	trading *groupTrading // nil: the group does not trade
+
+	// sinkMu orders publishHealth's updates of the running signal sink's
+	// clock offset after the sink's first read of it.
+	sinkMu sync.Mutex
+	sink   *signalSink // the running signals task's, if any
 }
 
 // New returns a Group for cfg. Nothing runs until its Tasks are started.
@@ -152,6 +158,11 @@ func (g *Group) Tasks() []supervisor.Task {
 }
 
 func (g *Group) publishHealth(h exchange.Health) {
+	g.sinkMu.Lock()
+	if g.sink != nil {
+		g.sink.clockOffset.Store(int64(h.ClockOffset))
+	}
+	g.sinkMu.Unlock()
 	var important bool
 	now := g.cfg.Now()
 	g.snap.Update(func(old *Snapshot) *Snapshot {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,7 @@ func (g *Group) runSignals(ctx context.Context) error {
 		return supervisor.Permanent(errors.New("signals need the process's signal feeds"))
 	}
 	sink := g.newSignalSink()
+	defer g.dropSignalSink(sink)
 	keys := make([]signalfeed.Key, len(g.cfg.Symbols))
 	for i, sym := range g.cfg.Symbols {
 		keys[i] = signalfeed.Key{Stream: g.cfg.Endpoint.URLs().Stream, Symbol: sym, Interval: so.Interval, Strategy: so.Strategy}
@@ -98,25 +100,24 @@ func (g *Group) warmupKlines(ctx context.Context, symbol, interval string, n int
 }
 
 // signalSink is a group's end of its signal feeds. Deliver runs for every
-// subscriber of a feed before the last one has the signal, so what it reads
-// is copied here, next to each other, rather than reached through the group.
-//
-// What Deliver reads on every signal comes first, within one cache line:
-// a feed delivers to each of its subscribers in turn, each one's memory
-// cold after a second of other work, so every line read costs a miss.
+// subscriber of a feed before the last one has the signal, so it does no
+// more than put the signal in the store; what it reads is copied here,
+// first in the struct, rather than reached through the group: a feed
+// delivers to each of its subscribers in turn, each one's memory cold
+// after a second of other work, so every line read costs a miss.
 type signalSink struct {
-	health *exchange.HealthView
-	store  *signal.Store
-	now    func() time.Time
-	ex     *trading.Executor // nil: the group does not trade
-	// counters are the group's tradebot_signals_total children, by symbol
-	// and side (BUY, SELL), resolved once.
-	counters []symbolCounters
+	store *signal.Store
+	// clockOffset is the health view's ClockOffset, copied here by
+	// publishHealth: reading it through the view cost two more misses.
+	clockOffset atomic.Int64
 	// minConfidence is strategy.MinConfidence (see signal.Config.Accepts).
 	minConfidence float64
 
+	ex *trading.Executor // nil: the group does not trade
+	// counters are the group's tradebot_signals_total children, by symbol
+	// and side (BUY, SELL), resolved once.
+	counters []symbolCounters
 	g        *Group
-	strategy signal.Config
 	state    *SignalState
 	metrics  *SignalMetrics
 	res      resource
@@ -125,16 +126,12 @@ type signalSink struct {
 type symbolCounters struct {
 	symbol string
 	side   [2]prometheus.Counter
-	// stored is when Deliver stored the symbol's latest signal, for the
-	// latency Settle observes. Only the symbol's feed touches it: Deliver
-	// and, after it, Settle.
-	stored time.Time
 }
 
 func (g *Group) newSignalSink() *signalSink {
 	so := g.cfg.Signals
-	s := &signalSink{g: g, health: g.health, strategy: so.Strategy, minConfidence: so.Strategy.MinConfidence,
-		state: so.State, store: so.State.Store, metrics: so.Metrics, now: g.cfg.Now, res: resourceLabels(g.cfg.Meta)}
+	s := &signalSink{g: g, minConfidence: so.Strategy.MinConfidence,
+		state: so.State, store: so.State.Store, metrics: so.Metrics, res: resourceLabels(g.cfg.Meta)}
 	if g.trading != nil {
 		s.ex = g.trading.ex
 	}
@@ -146,31 +143,43 @@ func (g *Group) newSignalSink() *signalSink {
 			}})
 		}
 	}
+	// Under sinkMu, so that an offset published meanwhile is not
+	// overwritten by an older one: the view holds it before publishing.
+	g.sinkMu.Lock()
+	s.clockOffset.Store(int64(g.health.ClockOffset()))
+	g.sink = s
+	g.sinkMu.Unlock()
 	return s
 }
 
-// Deliver stores a signal worth reporting: one from fresh data, at or above
-// minConfidence.
-func (s *signalSink) Deliver(d *signalfeed.Delivery) bool {
+// dropSignalSink stops publishHealth's updates of s.
+func (g *Group) dropSignalSink(s *signalSink) {
+	g.sinkMu.Lock()
+	if g.sink == s {
+		g.sink = nil
+	}
+	g.sinkMu.Unlock()
+}
+
+// What Deliver made of a signal, for Settle.
+const (
+	signalStored signalfeed.Outcome = iota + 1
+	signalStale
+	signalBelowConfidence
+)
+
+// Deliver stores a signal worth reporting, one from fresh data at or above
+// minConfidence, recorded at the feed's now. Everything else waits for
+// Settle.
+func (s *signalSink) Deliver(d *signalfeed.Delivery, now time.Time) signalfeed.Outcome {
 	switch {
-	case klineIsStale(d, s.health.ClockOffset()):
-		s.state.stale.Add(1)
-		s.metrics.ignoredInc(s.res, "stale_data")
-		return false
+	case klineIsStale(d, time.Duration(s.clockOffset.Load())):
+		return signalStale
 	case d.Signal.Confidence < s.minConfidence:
-		s.state.belowConfidence.Add(1)
-		s.metrics.ignoredInc(s.res, "below_confidence")
-		return false
+		return signalBelowConfidence
 	}
-	now := s.now()
 	s.store.PutPreparedAt(d.Prepared, now)
-	if s.ex != nil {
-		s.ex.Offer(d.Prepared)
-	}
-	if c := s.symbolCounters(d.Signal.Symbol); c != nil {
-		c.stored = now
-	}
-	return true
+	return signalStored
 }
 
 func (s *signalSink) symbolCounters(symbol string) *symbolCounters {
@@ -182,19 +191,34 @@ func (s *signalSink) symbolCounters(symbol string) *symbolCounters {
 	return nil
 }
 
-// Settle counts a stored signal and its latency, records and announces it
-// and asks for a status refresh. The metrics wait for Settle because
-// every group's Deliver observing one shared latency histogram made the
-// CPUs serving a feed's subscribers contend for its counters, delaying
-// the later subscribers.
-func (s *signalSink) Settle(d *signalfeed.Delivery) {
+// Settle counts an ignored signal; or counts a stored one and its latency
+// (to stored, when the feed saw Deliver done), offers it to the trading
+// executor, records and announces it and asks for a status refresh. None
+// of it is in Deliver, so that none of it delays the next group's store:
+// the executor's hand-off wakes its goroutine, and every group observing
+// one shared latency histogram made the CPUs serving a feed's subscribers
+// contend for its counters.
+func (s *signalSink) Settle(d *signalfeed.Delivery, o signalfeed.Outcome, stored time.Time) {
+	switch o {
+	case signalStale:
+		s.state.stale.Add(1)
+		s.metrics.ignoredInc(s.res, "stale_data")
+		return
+	case signalBelowConfidence:
+		s.state.belowConfidence.Add(1)
+		s.metrics.ignoredInc(s.res, "below_confidence")
+		return
+	}
+	if s.ex != nil {
+		s.ex.Offer(d.Prepared)
+	}
 	if c := s.symbolCounters(d.Signal.Symbol); c != nil {
 		side := 0
 		if d.Signal.Side == signal.Sell {
 			side = 1
 		}
 		c.side[side].Inc()
-		s.metrics.latency.Observe(max(c.stored.Sub(d.Received), 0).Seconds())
+		s.metrics.latency.Observe(max(stored.Sub(d.Received), 0).Seconds())
 	}
 	g, sig := s.g, d.Signal
 	// The point is built only for a recorder: a thousand groups building

@@ -120,28 +120,10 @@ func decodeEvent(name StreamName, data []byte) (Event, error) {
 	var d decimals
 	switch name.Kind {
 	case KindKline:
-		var w wireKline
-		if err := json.Unmarshal(data, &w); err != nil {
-			return Event{}, err
+		if ev, ok := decodeKlineFast(name, data); ok {
+			return ev, nil
 		}
-		k := &Kline{
-			Symbol: name.Symbol, Interval: name.Interval,
-			OpenTime: millis(w.K.OpenTime), CloseTime: millis(w.K.CloseTime),
-			Trades: w.K.Trades, FirstTradeID: w.K.FirstTradeID, LastTradeID: w.K.LastTradeID,
-			Closed: w.K.Closed,
-		}
-		d.parse(&k.Open, w.K.Open)
-		d.parse(&k.High, w.K.High)
-		d.parse(&k.Low, w.K.Low)
-		d.parse(&k.Close, w.K.Close)
-		d.parse(&k.Volume, w.K.Volume)
-		d.parse(&k.QuoteVolume, w.K.QuoteVolume)
-		d.parse(&k.TakerBuyBaseVolume, w.K.TakerBase)
-		d.parse(&k.TakerBuyQuoteVolume, w.K.TakerQuote)
-		if w.K.OpenTime == 0 {
-			return Event{}, errors.New("kline without an open time")
-		}
-		ev.Kline, ev.EventTime = k, millis(w.EventTime)
+		return decodeKlineJSON(name, data)
 	case KindTicker, KindMiniTicker:
 		var w wireTicker
 		if err := json.Unmarshal(data, &w); err != nil {
@@ -198,6 +180,37 @@ func decodeEvent(name StreamName, data []byte) (Event, error) {
 		return Event{}, d.err
 	}
 	return ev, nil
+}
+
+// decodeKlineJSON decodes a kline payload with encoding/json: what
+// decodeKlineFast does not take.
+func decodeKlineJSON(name StreamName, data []byte) (Event, error) {
+	var w wireKline
+	if err := json.Unmarshal(data, &w); err != nil {
+		return Event{}, err
+	}
+	k := &Kline{
+		Symbol: name.Symbol, Interval: name.Interval,
+		OpenTime: millis(w.K.OpenTime), CloseTime: millis(w.K.CloseTime),
+		Trades: w.K.Trades, FirstTradeID: w.K.FirstTradeID, LastTradeID: w.K.LastTradeID,
+		Closed: w.K.Closed,
+	}
+	var d decimals
+	d.parse(&k.Open, w.K.Open)
+	d.parse(&k.High, w.K.High)
+	d.parse(&k.Low, w.K.Low)
+	d.parse(&k.Close, w.K.Close)
+	d.parse(&k.Volume, w.K.Volume)
+	d.parse(&k.QuoteVolume, w.K.QuoteVolume)
+	d.parse(&k.TakerBuyBaseVolume, w.K.TakerBase)
+	d.parse(&k.TakerBuyQuoteVolume, w.K.TakerQuote)
+	if d.err != nil {
+		return Event{}, d.err
+	}
+	if w.K.OpenTime == 0 {
+		return Event{}, errors.New("kline without an open time")
+	}
+	return Event{Symbol: name.Symbol, Kind: name.Kind, Kline: k, EventTime: millis(w.EventTime)}, nil
 }
 
 // envelope is one message read from a combined-stream connection.

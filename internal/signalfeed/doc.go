@@ -6,9 +6,14 @@
 // Key (stream endpoint, symbol, kline interval, strategy parameters): one
 // market-data subscription, one warm-up, one strategy, one goroutine. Each
 // signal is then delivered to the feed's subscribers in two passes: Deliver
-// for every subscriber first (cheap and non-blocking: the signal reaches
-// every resource's store within microseconds of the kline's close), then
-// Settle for each (the slower side work: events, recording, status).
+// for every subscriber first, then Settle for each. Deliver does only what
+// must happen before the next subscriber's turn (a resource puts the
+// signal in its store): each subscriber's memory is cold by the time a
+// kline closes, so every cache line it touches delays all those after it.
+// The feed reads the clock once for several subscribers and hands the time
+// to Deliver, and the time it saw their Deliver done to Settle, which does
+// the rest: counting, the latency sample, events, recording, status and
+// hand-offs that wake other goroutines.
 //
 // What belongs to one resource stays with it: minConfidence, the staleness
 // judgement (by the resource's own clock offset), its store, metrics and

@@ -40,22 +40,36 @@ type Delivery struct {
 }
 
 // Subscriber receives a feed's signals. Its methods are called on the
-// feed's goroutine; a subscriber of several feeds (several symbols) is
+// feed's goroutines; a subscriber of several feeds (several symbols) is
 // called from each of them, concurrently.
 type Subscriber interface {
 	// Deliver receives a signal as soon as it is computed, before any
 	// subscriber's Settle. d is shared by every subscriber: read it, never
-	// modify or keep it. It must be quick and must never block: every
-	// other subscriber of the feed waits for it. It returns whether
-	// Settle is wanted for this delivery.
-	Deliver(d *Delivery) (settle bool)
+	// modify or keep it. now is the feed's clock (Options.Now), read once
+	// for a few subscribers just before their Deliver: the time to record
+	// the signal at, so that each need not read the clock. Deliver must
+	// be quick and must never block: other subscribers of the feed wait
+	// for it. Anything that can wait (counting, hand-offs to other
+	// goroutines) belongs in Settle. It returns what Settle needs to know
+	// of the delivery, Skip for no Settle.
+	Deliver(d *Delivery, now time.Time) Outcome
 	// Settle does the slower work about a delivered signal (events,
-	// recording, status). It must not block either.
-	Settle(d *Delivery)
+	// recording, status, hand-offs). o is what Deliver returned; stored is
+	// the feed's clock read after Deliver had returned: whatever Deliver
+	// did was done by then. Settle must not block either.
+	Settle(d *Delivery, o Outcome, stored time.Time)
 	// WarmupFailed reports that the feed's REST warm-up failed: the
 	// strategy warms up from live klines instead.
 	WarmupFailed()
 }
+
+// Outcome is what a subscriber's Deliver made of a signal, handed back to
+// its Settle. The feed tells only Skip from the rest, which mean what the
+// subscriber makes them mean.
+type Outcome uint8
+
+// Skip: Settle is not wanted.
+const Skip Outcome = 0
 
 // WarmupFunc fetches the n most recent closed klines of symbol and interval,
 // oldest first.
@@ -69,6 +83,9 @@ type Options struct {
 	Logger logr.Logger
 	// WarmupTimeout bounds one warm-up (default 30 s).
 	WarmupTimeout time.Duration
+	// Now is the clock of Deliver's now and Settle's stored (default
+	// time.Now).
+	Now func() time.Time
 }
 
 // Feeds runs the process's feeds. A feed starts with its first subscriber
@@ -86,6 +103,9 @@ type Feeds struct {
 func New(o Options) *Feeds {
 	if o.WarmupTimeout <= 0 {
 		o.WarmupTimeout = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return &Feeds{opts: o, feeds: make(map[Key]*feed)}
 }
@@ -169,7 +189,7 @@ func (fs *Feeds) start(k Key, first *Subscription) (*feed, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &feed{fs: fs, key: k, hub: hs, first: st, ctx: ctx, cancel: cancel, exited: make(chan struct{})}
-	f.subs.Store(&[]*Subscription{first})
+	f.members.Store(newMembers([]*Subscription{first}))
 	fs.feeds[k] = f
 	fs.wg.Add(1)
 	go func() {
@@ -196,15 +216,18 @@ func (fs *Feeds) unsubscribeLocked(sub *Subscription) []*feed {
 
 // Subscription is one subscriber's membership of one or more feeds.
 type Subscription struct {
-	fs     *Feeds
+	// s and failed come first, in one cache line: the only fields a
+	// delivery reads.
 	s      Subscriber
+	failed atomic.Bool // set before done closes; the feed skips it
+
+	fs     *Feeds
 	warmup WarmupFunc
 	feeds  []*feed // guarded by fs.mu
 
-	once   sync.Once
-	failed atomic.Bool // set before done closes; the feed skips it
-	err    error
-	done   chan struct{}
+	once sync.Once
+	err  error
+	done chan struct{}
 }
 
 // Done is closed when one of the subscription's feeds has ended (its
@@ -254,31 +277,52 @@ type feed struct {
 	cancel context.CancelFunc
 	exited chan struct{}
 
-	// subs is copied on write (under fs.mu) and read without a lock by
-	// the feed's goroutine.
-	subs atomic.Pointer[[]*Subscription]
+	// members is replaced on every change (under fs.mu) and read without
+	// a lock by the feed's goroutine.
+	members atomic.Pointer[members]
 
-	settle []bool // deliver's answers, owned by the feed's goroutine
+	// deliver's results, reused from one signal to the next; owned by the
+	// feed's goroutine.
+	outcomes []Outcome
+	stored   []time.Time // by piece
 }
 
+// members is a feed's subscribers.
+type members struct {
+	subs []*Subscription
+	// to is each one's Subscriber, side by side, so that a delivery
+	// reaches it without waiting for the Subscription (one more cold cache
+	// line per subscriber), whose failed flag is loaded meanwhile.
+	to []Subscriber
+}
+
+func newMembers(subs []*Subscription) *members {
+	m := &members{subs: subs, to: make([]Subscriber, len(subs))}
+	for i, s := range subs {
+		m.to[i] = s.s
+	}
+	return m
+}
+
+func (f *feed) subs() []*Subscription { return f.members.Load().subs }
+
 func (f *feed) add(s *Subscription) {
-	old := *f.subs.Load()
+	old := f.subs()
 	next := make([]*Subscription, len(old), len(old)+1)
 	copy(next, old)
-	next = append(next, s)
-	f.subs.Store(&next)
+	f.members.Store(newMembers(append(next, s)))
 }
 
 // remove drops s and returns how many subscribers are left.
 func (f *feed) remove(s *Subscription) int {
-	old := *f.subs.Load()
+	old := f.subs()
 	next := make([]*Subscription, 0, len(old))
 	for _, o := range old {
 		if o != s {
 			next = append(next, o)
 		}
 	}
-	f.subs.Store(&next)
+	f.members.Store(newMembers(next))
 	return len(next)
 }
 
@@ -288,7 +332,7 @@ func (f *feed) stop(err error) {
 	f.cancel()
 	<-f.exited
 	if err != nil {
-		for _, s := range *f.subs.Load() {
+		for _, s := range f.subs() {
 			s.fail(err)
 		}
 	}
@@ -296,7 +340,7 @@ func (f *feed) stop(err error) {
 
 // warmupFunc is the warm-up of a current subscriber.
 func (f *feed) warmupFunc() WarmupFunc {
-	for _, s := range *f.subs.Load() {
+	for _, s := range f.subs() {
 		if s.warmup != nil {
 			return s.warmup
 		}
@@ -351,7 +395,7 @@ func (f *feed) end(err error) {
 		delete(f.fs.feeds, f.key)
 	}
 	f.fs.mu.Unlock()
-	for _, s := range *f.subs.Load() {
+	for _, s := range f.subs() {
 		s.fail(err)
 	}
 }
@@ -370,7 +414,7 @@ func (f *feed) warm(st signal.Strategy) series {
 	klines, err := warmup(ctx, f.key.Symbol, f.key.Interval, n)
 	if err != nil {
 		if f.ctx.Err() == nil {
-			for _, sub := range *f.subs.Load() {
+			for _, sub := range f.subs() {
 				f.call(sub, func() { sub.s.WarmupFailed() })
 			}
 		}
@@ -397,12 +441,12 @@ func (f *feed) onClosedKline(s *series, ev marketdata.Event) {
 		return
 	}
 	d := Delivery{Signal: sig, Prepared: signal.Prepare(sig), Received: ev.Received, Backfilled: ev.Backfilled}
-	subs := *f.subs.Load()
+	m := f.members.Load()
 	// Every subscriber has the signal before any does its slower work.
-	settle := f.deliver(subs, &d)
-	for i, sub := range subs {
-		if settle[i] {
-			f.call(sub, func() { sub.s.Settle(&d) })
+	outcomes, stored := f.deliver(m, &d)
+	for i, sub := range m.subs {
+		if o := outcomes[i]; o != Skip {
+			f.call(sub, func() { sub.s.Settle(&d, o, stored[i/deliverPiece]) })
 		}
 	}
 }
@@ -415,36 +459,49 @@ const deliverChunk = 128
 // the next piece.
 const deliverPiece = 16
 
-// deliver calls Deliver for every subscriber and returns which want
-// Settle (in f.settle, reused from one signal to the next). Many
-// subscribers are served by the feed's goroutine and up to GOMAXPROCS−1
-// helpers, each taking the next piece of deliverPiece subscribers until
-// none is left: so that the last of a thousand is not served a thousand
-// deliveries late, and a helper that is slow to be scheduled, or
-// descheduled midway, holds back one piece rather than its share of the
-// subscribers (a fixed split left half of them waiting on it).
-func (f *feed) deliver(subs []*Subscription, d *Delivery) []bool {
-	if cap(f.settle) < len(subs) {
-		f.settle = make([]bool, len(subs))
+// deliver calls Deliver for every subscriber and returns their outcomes,
+// and for each piece of deliverPiece subscribers the time by
+// which their Deliver had returned (both reused from one signal to the
+// next). Many subscribers are served by the feed's goroutine and up to
+// GOMAXPROCS−1 helpers, each taking the next piece until none is left: so
+// that a helper that is slow to be scheduled, or descheduled midway,
+// holds back one piece rather than its share of the subscribers (a fixed
+// split left half of them waiting on it).
+//
+// The clock is read twice a piece, not by each subscriber: on a virtual
+// machine a clock read waits for every memory load before it, and each
+// subscriber's memory is cold, so reading it per subscriber made every
+// cache miss of one wait for those of the one before.
+func (f *feed) deliver(m *members, d *Delivery) ([]Outcome, []time.Time) {
+	subs := m.subs
+	pieces := (len(subs) + deliverPiece - 1) / deliverPiece
+	if cap(f.outcomes) < len(subs) {
+		f.outcomes = make([]Outcome, len(subs))
 	}
-	settle := f.settle[:len(subs)]
-	clear(settle)
+	if cap(f.stored) < pieces {
+		f.stored = make([]time.Time, pieces)
+	}
+	outcomes, stored := f.outcomes[:len(subs)], f.stored[:pieces]
+	clear(outcomes)
 	var next atomic.Int64
 	run := func() {
 		for {
-			lo := int(next.Add(deliverPiece)) - deliverPiece
-			if lo >= len(subs) {
+			p := int(next.Add(1)) - 1
+			if p >= pieces {
 				return
 			}
-			for i := lo; i < min(lo+deliverPiece, len(subs)); i++ {
-				sub := subs[i]
-				f.call(sub, func() { settle[i] = sub.s.Deliver(d) })
+			lo := p * deliverPiece
+			hi := min(lo+deliverPiece, len(subs))
+			now := f.fs.opts.Now()
+			for i := lo; i < hi; {
+				i = f.deliverFrom(m, d, now, outcomes, i, hi)
 			}
+			stored[p] = f.fs.opts.Now()
 		}
 	}
 	helpers := 0
 	if len(subs) >= deliverChunk {
-		helpers = min(goruntime.GOMAXPROCS(0)-1, len(subs)/deliverPiece-1)
+		helpers = min(goruntime.GOMAXPROCS(0)-1, pieces-1)
 	}
 	var wg sync.WaitGroup
 	for range helpers {
@@ -452,7 +509,26 @@ func (f *feed) deliver(subs []*Subscription, d *Delivery) []bool {
 	}
 	run()
 	wg.Wait()
-	return settle
+	return outcomes, stored
+}
+
+// deliverFrom calls Deliver for subs[i:hi], recording their outcomes, and
+// returns hi; or, when one panics, ends its subscription (the
+// others are spared) and returns the index after it. One deferred recover
+// serves a whole piece.
+func (f *feed) deliverFrom(m *members, d *Delivery, now time.Time, outcomes []Outcome, i, hi int) (next int) {
+	defer func() {
+		if r := recover(); r != nil {
+			f.failed(m.subs[i], r)
+			next = i + 1
+		}
+	}()
+	for ; i < hi; i++ {
+		if !m.subs[i].failed.Load() {
+			outcomes[i] = m.to[i].Deliver(d, now)
+		}
+	}
+	return hi
 }
 
 // call runs one subscriber method. A panic ends that subscription (its
@@ -463,10 +539,15 @@ func (f *feed) call(sub *Subscription, fn func()) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err := fmt.Errorf("signalfeed: subscriber panicked on %s: %v", f.key.Symbol, r)
-			f.fs.opts.Logger.Error(err, "signal subscriber failed", "symbol", f.key.Symbol, "interval", f.key.Interval)
-			sub.fail(err)
+			f.failed(sub, r)
 		}
 	}()
 	fn()
+}
+
+// failed ends the subscription of a subscriber that panicked with r.
+func (f *feed) failed(sub *Subscription, r any) {
+	err := fmt.Errorf("signalfeed: subscriber panicked on %s: %v", f.key.Symbol, r)
+	f.fs.opts.Logger.Error(err, "signal subscriber failed", "symbol", f.key.Symbol, "interval", f.key.Interval)
+	sub.fail(err)
 }

@@ -94,7 +94,7 @@ func (l *callLog) snapshot() []string {
 	return append([]string(nil), l.lines...)
 }
 
-func (r *recorder) Deliver(d *Delivery) bool {
+func (r *recorder) Deliver(d *Delivery, _ time.Time) Outcome {
 	r.mu.Lock()
 	r.calls++
 	n := r.calls
@@ -106,10 +106,10 @@ func (r *recorder) Deliver(d *Delivery) bool {
 	if r.log != nil {
 		r.log.add("deliver " + r.name + " " + d.Signal.ID())
 	}
-	return true
+	return 1
 }
 
-func (r *recorder) Settle(d *Delivery) {
+func (r *recorder) Settle(d *Delivery, _ Outcome, _ time.Time) {
 	if r.log != nil {
 		r.log.add("settle " + r.name + " " + d.Signal.ID())
 	}
