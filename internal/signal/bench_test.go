@@ -111,14 +111,16 @@ func BenchmarkUpdateRecompute(b *testing.B) {
 // and converts its close once and folds it into the ten strategies. Each
 // round feeds 650 klines per symbol untimed (every window full), then
 // times 300; best of three rounds. Signals fire (about one per three Set
-// updates) and are built in full, reason included.
+// updates) and are built in full, their reasons kept as values (spelled
+// only by Signal.Reason, which nothing here calls).
 // signal.speedup_vs_recompute: that rate against the recompute baseline
 // (type recompute): the same ten strategies per symbol, each recomputing
 // its indicators over their whole window on every kline (an SMA or the
 // Bollinger bands over their period, an EMA or RSI over its warm-up
 // length), fed the same klines through the same Set code in the same
-// run, so both pay the same per-kline check, conversion and signal
-// building; best of three each.
+// run, so both pay the same per-kline check and conversion; the baseline
+// spells its signals' reason text as it fires them (recompute.fire);
+// best of three each.
 // signal.bytes_per_strategy: heap bytes of 1 000 Sets of benchMix (their
 // own share included) per strategy.
 func TestBenchFigures(t *testing.T) {
