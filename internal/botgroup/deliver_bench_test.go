@@ -46,7 +46,7 @@ func BenchmarkDeliver(b *testing.B) {
 		b.StartTimer()
 		k := open.Add(time.Duration(i) * time.Second)
 		d := signalfeed.Delivery{Received: time.Now(), Signal: signal.Signal{Symbol: "BTCUSDT", Side: signal.Buy, Confidence: 0.5,
-			Price: decimal.New(100, 0), KlineOpen: k, KlineClose: k.Add(time.Second - time.Millisecond), Strategy: "SMACrossover", Reason: "r"}}
+			Price: decimal.New(100, 0), KlineOpen: k, KlineClose: k.Add(time.Second - time.Millisecond), Strategy: "SMACrossover"}.WithReason("r")}
 		d.Received, d.Prepared = d.Signal.KlineClose, signal.Prepare(d.Signal)
 		now := time.Now()
 		for _, s := range sinks {

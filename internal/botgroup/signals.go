@@ -227,7 +227,7 @@ func (s *signalSink) Settle(d *signalfeed.Delivery, o signalfeed.Outcome, stored
 	if g.cfg.Recorder != nil {
 		g.record(recording.SignalPoint(g.cfg.Meta, recording.Signal{
 			Symbol: sig.Symbol, Strategy: sig.Strategy, Side: string(sig.Side),
-			Confidence: sig.Confidence, Price: sig.Price, Reason: sig.Reason, Time: sig.KlineClose,
+			Confidence: sig.Confidence, Price: sig.Price, Reason: sig.Reason(), Time: sig.KlineClose,
 		}))
 	}
 	g.announce(sig, g.cfg.Now())
@@ -260,7 +260,7 @@ func (g *Group) announce(sig signal.Signal, now time.Time) {
 		return
 	}
 	so.Metrics.eventInc("emitted")
-	note := fmt.Sprintf("%s %s at %s, confidence %.4f: %s%s", sig.Side, sig.Symbol, sig.Price, sig.Confidence, sig.Reason, d.Suffix())
+	note := fmt.Sprintf("%s %s at %s, confidence %.4f: %s%s", sig.Side, sig.Symbol, sig.Price, sig.Confidence, sig.Reason(), d.Suffix())
 	action := fmt.Sprintf("%s %s %s", sig.Side, sig.Symbol, sig.KlineClose.UTC().Format(time.RFC3339))
 	so.Announce("Signal", action, note)
 }

@@ -113,7 +113,7 @@ func TestSignalsFromReplayedKlines(t *testing.T) {
 	}
 	for i := range want {
 		if got[i].ID() != want[i].ID() || math.Abs(got[i].Confidence-want[i].Confidence) > confidenceSlack ||
-			!got[i].Price.Equal(want[i].Price) || got[i].Reason != want[i].Reason {
+			!got[i].Price.Equal(want[i].Price) || got[i].Reason() != want[i].Reason() {
 			t.Errorf("signal %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}

@@ -46,7 +46,7 @@ func signalsStatus(sn botgroup.SignalSnapshot, previous *tradingv1alpha1.Signals
 			Action:     tradingv1alpha1.SignalAction(e.Signal.Side),
 			Confidence: strconv.FormatFloat(e.Signal.Confidence, 'f', -1, 64),
 			Price:      e.Signal.Price.String(),
-			Reason:     truncate(e.Signal.Reason, 256),
+			Reason:     truncate(e.Signal.Reason(), 256),
 			Time:       metav1.NewTime(e.Signal.KlineClose),
 		})
 		if newest == nil || e.Signal.KlineClose.After(newest.Signal.KlineClose) {

@@ -122,7 +122,7 @@ func lastSignalIs(st *tradingv1alpha1.SignalsStatus, want signal.Signal) bool {
 	for _, l := range st.Last {
 		if l.Symbol == want.Symbol && string(l.Action) == string(want.Side) && l.Price == want.Price.String() &&
 			// status times are whole seconds
-			l.Time.Time.Equal(want.KlineClose.Truncate(time.Second)) && l.Reason == want.Reason {
+			l.Time.Time.Equal(want.KlineClose.Truncate(time.Second)) && l.Reason == want.Reason() {
 			return true
 		}
 	}

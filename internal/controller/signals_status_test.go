@@ -27,7 +27,7 @@ func TestSignalsStatus(t *testing.T) {
 	entry := func(sym string, side signal.Side, price string, close time.Time) signal.Entry {
 		return signal.Entry{Signal: signal.Signal{Symbol: sym, Side: side, Confidence: 0.9114,
 			Price: decimal.RequireFromString(price), KlineOpen: close.Add(-time.Second + time.Millisecond), KlineClose: close,
-			Strategy: "SMACrossover", Reason: "SMA(2) 974.5 crossed above SMA(5) 973.6"}}
+			Strategy: "SMACrossover"}.WithReason("SMA(2) 974.5 crossed above SMA(5) 973.6")}
 	}
 	sn := botgroup.SignalSnapshot{Enabled: true, Counts: signal.Counts{Total: 5, Buy: 3, Sell: 2}, Stale: 1,
 		Last: []signal.Entry{entry("BTCUSDT", signal.Buy, "976", at.Add(-time.Minute)), entry("ETHUSDT", signal.Sell, "3200.5", at)}}

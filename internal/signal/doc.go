@@ -55,7 +55,9 @@
 // first live one. Klines of another symbol and klines not newer than the
 // last one folded are ignored, so a warm-up overlapping the live stream
 // does no harm. The same klines always give the same signals, byte for
-// byte. Update allocates only when a signal fires (its reason).
+// byte. Update does not allocate: a signal keeps its reason's values and
+// Signal.Reason spells the text only when asked, as most signals are
+// never shown.
 //
 // NewSet holds several strategies of one symbol, fed together: a Set
 // checks each kline and converts its close once, writes it once to a ring

@@ -35,7 +35,7 @@ func Example() {
 			Close: decimal.RequireFromString(c)}
 		if s, ok := st.Update(k); ok {
 			fmt.Printf("%s %s at %s, confidence %.4f, acted on: %v: %s\n",
-				s.KlineOpen.Format("15:04"), s.Side, s.Price, s.Confidence, cfg.Accepts(s), s.Reason)
+				s.KlineOpen.Format("15:04"), s.Side, s.Price, s.Confidence, cfg.Accepts(s), s.Reason())
 		}
 	}
 	// Output:

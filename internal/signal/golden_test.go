@@ -50,7 +50,7 @@ func TestGolden(t *testing.T) {
 		for _, k := range klines {
 			if s, ok := st.Update(k); ok {
 				n++
-				fmt.Fprintf(&lines, "%s %s %.4f %s accepted=%v %s\n", s.ID(), s.Side, s.Confidence, s.Price, cfg.Accepts(s), s.Reason)
+				fmt.Fprintf(&lines, "%s %s %.4f %s accepted=%v %s\n", s.ID(), s.Side, s.Confidence, s.Price, cfg.Accepts(s), s.Reason())
 			}
 		}
 		fmt.Fprintf(&out, "# %s fast=%d slow=%d period=%d oversold=%v overbought=%v k=%v warmup=%d: %d signals\n",

@@ -64,8 +64,8 @@ func (s *Set) init(symbol string, members []folder) {
 // it to out, in the order of the configs; it returns the extended slice.
 // A kline of another symbol, one not newer (by open time) than the last
 // one folded, or one whose close is not a finite number is ignored.
-// Update allocates only when a signal fires (its reason) or out has room
-// for fewer than Len more signals.
+// Update allocates only when out has room for fewer than Len more
+// signals (a signal's reason is spelled later, by Signal.Reason).
 func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 	x, ok := acceptKline(k, s.symbol, s.started, s.last)
 	if !ok {

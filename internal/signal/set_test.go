@@ -11,7 +11,7 @@ import (
 // render is a signal as text, every field included, for exact comparison.
 func render(s Signal) string {
 	return fmt.Sprintf("%s %s %s %v %s %s %s %s", s.Symbol, s.Side, s.Strategy, s.Confidence, s.Price,
-		s.KlineOpen.Format("2006-01-02T15:04:05.000Z07:00"), s.KlineClose.Format("2006-01-02T15:04:05.000Z07:00"), s.Reason)
+		s.KlineOpen.Format("2006-01-02T15:04:05.000Z07:00"), s.KlineClose.Format("2006-01-02T15:04:05.000Z07:00"), s.Reason())
 }
 
 // A Set gives, for each of its strategies, exactly the signals that

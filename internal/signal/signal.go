@@ -36,8 +36,10 @@ type Signal struct {
 	KlineOpen, KlineClose time.Time
 	// Strategy is the strategy type, as spec.strategy.type spells it.
 	Strategy string
-	// Reason says why, in a few words, with the indicator values.
-	Reason string
+	// reason is why, in a few words, with the indicator values: kept as
+	// those values and spelled by Reason only when asked, as most signals
+	// are never shown (see reason).
+	reason reason
 }
 
 // idTimeLayout is how an ID spells its kline's open time, in UTC.

@@ -31,8 +31,7 @@ func sig(symbol string, side Side, m int) Signal {
 		KlineOpen:  at(m),
 		KlineClose: at(m + 1).Add(-time.Millisecond),
 		Strategy:   "rsi",
-		Reason:     "rsi 25.0 < 30",
-	}
+	}.WithReason("rsi 25.0 < 30")
 }
 
 // minutes renders entries as "SYMBOL/SIDE@m" so a failure reads at a glance.
@@ -186,8 +185,8 @@ func TestPutReplaceKeepsBookkeeping(t *testing.T) {
 	st.Update(first.ID(), func(e *Entry) { e.State, e.Note = StateActed, "order 42" })
 
 	clk.Advance(time.Minute)
-	again := first
-	again.Reason, again.Confidence = "recomputed", 0.75
+	again := first.WithReason("recomputed")
+	again.Confidence = 0.75
 	e, isNew := st.Put(again)
 	want := Entry{Signal: again, Recorded: storeBase, State: StateActed, Note: "order 42"}
 	if isNew || !reflect.DeepEqual(e, want) {
@@ -210,7 +209,7 @@ func TestPutBatch(t *testing.T) {
 		sig("BTCUSDT", Buy, 3), // a repeat within the batch
 		sig("SOLUSDT", Buy, 0),
 	}
-	batch[4].Reason = "the later one wins"
+	batch[4] = batch[4].WithReason("the later one wins")
 	opts := StoreOptions{MaxPerSymbol: 2, MaxSymbols: 2, Now: clock.NewFake(storeBase).Now}
 
 	got := NewStore(opts)
@@ -225,8 +224,8 @@ func TestPutBatch(t *testing.T) {
 		t.Fatalf("PutBatch held %v %+v; Put one by one held %v %+v",
 			minutes(all(got)), got.Counts(), minutes(all(want)), want.Counts())
 	}
-	if e, _ := got.Get(batch[4].ID()); e.Signal.Reason != "the later one wins" {
-		t.Fatalf("repeat in batch: reason %q", e.Signal.Reason)
+	if e, _ := got.Get(batch[4].ID()); e.Signal.Reason() != "the later one wins" {
+		t.Fatalf("repeat in batch: reason %q", e.Signal.Reason())
 	}
 	if n := got.PutBatch(nil); n != 0 {
 		t.Fatalf("PutBatch(nil) = %d", n)
@@ -532,8 +531,7 @@ func TestStoreMatchesModel(t *testing.T) {
 				now := int(clk.Now().Sub(storeBase) / time.Minute)
 				s := sig(symbols[rng.IntN(len(symbols))], []Side{Buy, Sell}[rng.IntN(2)], now-rng.IntN(30))
 				s.Strategy = []string{"rsi", "macd"}[rng.IntN(2)]
-				s.Reason = fmt.Sprint("r", rng.IntN(1000))
-				return s
+				return s.WithReason(fmt.Sprint("r", rng.IntN(1000)))
 			}
 			var ids []string
 			for op := range 600 {

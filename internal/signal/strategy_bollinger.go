@@ -1,7 +1,5 @@
 package signal
 
-import "strconv"
-
 // bollingerHalf is the distance beyond the band, in standard deviations,
 // that gives a confidence of 0.5.
 const bollingerHalf = 0.2
@@ -25,17 +23,11 @@ type bollingerStrategy struct {
 	bands              bands
 	wasBelow, wasAbove bool
 	hasPrev            bool
-	// middleText and widthText are the reason's fixed parts, such as
-	// " (SMA(20) " and ", 2.5 std dev)".
-	middleText, widthText string
 	base
 }
 
 func newBollingerStrategy(p progress, b base, w *window, k float64) bollingerStrategy {
-	middle := append([]byte(" (SMA("), strconv.Itoa(int(w.period))...)
-	width := appendParam([]byte(", "), k)
-	return bollingerStrategy{progress: p, base: b, bands: bands{w: w, k: k},
-		middleText: string(append(middle, ") "...)), widthText: string(append(width, " std dev)"...))}
+	return bollingerStrategy{progress: p, base: b, bands: bands{w: w, k: k}}
 }
 
 func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
@@ -60,18 +52,7 @@ func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	default:
 		return false
 	}
-	var buf [96]byte
-	r := append(buf[:0], "close "...)
-	r = appendNum(r, x)
-	if side == Buy {
-		r = append(r, " fell below the lower band "...)
-	} else {
-		r = append(r, " rose above the upper band "...)
-	}
-	r = appendNum(r, band)
-	r = append(r, s.middleText...)
-	r = appendNum(r, middle)
-	r = append(r, s.widthText...)
-	*sig = s.signal(k, side, confidence(dist/volatility(sd, middle), bollingerHalf), string(r))
+	s.put(sig, k, side, confidence(dist/volatility(sd, middle), bollingerHalf),
+		reason{kind: reasonBollinger, p: [2]uint16{uint16(s.bands.w.period)}, v: [4]float64{x, band, middle, s.bands.k}})
 	return true
 }

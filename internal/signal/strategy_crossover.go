@@ -1,9 +1,6 @@
 package signal
 
-import (
-	"math"
-	"strconv"
-)
+import "math"
 
 // crossoverHalf is the crossing strength (see crossover) that gives a
 // confidence of 0.5.
@@ -41,7 +38,6 @@ type smaCrossover struct {
 	// the strategy, which pushes them: strategies of a Set averaging the
 	// same number of closes share one.
 	fastW, slowW *meanWindow
-	about        crossAbout
 	base
 }
 
@@ -49,7 +45,6 @@ type emaCrossover struct {
 	progress
 	crossing
 	fastE, slowE EMA
-	about        crossAbout
 	base
 }
 
@@ -61,28 +56,13 @@ type crossing struct {
 	side int8 // of the last kline where the averages differed
 }
 
-// crossAbout is the fixed parts of a crossover's reason: the averages'
-// names, such as "SMA(9) " and "SMA(21) ".
-type crossAbout struct {
-	fastText, slowText string
-}
-
-func newCrossAbout(name string, fast, slow int) crossAbout {
-	label := func(period int) string {
-		b := append([]byte(name), '(')
-		b = strconv.AppendInt(b, int64(period), 10)
-		return string(append(b, ") "...))
-	}
-	return crossAbout{fastText: label(fast), slowText: label(slow)}
-}
-
 func newSMACrossover(p progress, b base, fast, slow *meanWindow) smaCrossover {
-	return smaCrossover{progress: p, base: b, about: newCrossAbout("SMA", int(fast.period), int(slow.period)),
+	return smaCrossover{progress: p, base: b,
 		fastW: fast, slowW: slow, crossing: crossing{move: newMeanMove(int(slow.period))}}
 }
 
 func newEMACrossover(p progress, b base, fast, slow int) emaCrossover {
-	return emaCrossover{progress: p, base: b, about: newCrossAbout("EMA", fast, slow),
+	return emaCrossover{progress: p, base: b,
 		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
 }
 
@@ -96,7 +76,7 @@ func (s *smaCrossover) fold(k *Kline, _ float64, sig *Signal) bool {
 	if side == 0 {
 		return false
 	}
-	*sig = s.about.signal(&s.base, k, side, strength, fast, slow)
+	s.putCross(sig, k, side, strength, crossReason(reasonSMACross, int(s.fastW.period), int(s.slowW.period), fast, slow))
 	return true
 }
 
@@ -112,7 +92,7 @@ func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
 	if side == 0 {
 		return false
 	}
-	*sig = s.about.signal(&s.base, k, side, strength, fast, slow)
+	s.putCross(sig, k, side, strength, crossReason(reasonEMACross, s.fastE.period, s.slowE.period, fast, slow))
 	return true
 }
 
@@ -142,16 +122,18 @@ func (c *crossing) step(fast, slow float64, wasReady bool) (side int, strength f
 	return side, math.Abs(gap-prevGap) / before.value(slow)
 }
 
-func (a *crossAbout) signal(b *base, k *Kline, side int, strength, fast, slow float64) Signal {
-	dir, sd := " crossed above ", Buy
+// crossReason is the reason of a crossover of the averages fast and slow
+// over those periods.
+func crossReason(kind reasonKind, fastPeriod, slowPeriod int, fast, slow float64) reason {
+	return reason{kind: kind, p: [2]uint16{uint16(fastPeriod), uint16(slowPeriod)}, v: [4]float64{fast, slow}}
+}
+
+// putCross stores in *sig the crossover's signal on k: BUY when the fast
+// average crossed above (side 1), SELL when below.
+func (b *base) putCross(sig *Signal, k *Kline, side int, strength float64, r reason) {
+	sd := Buy
 	if side < 0 {
-		dir, sd = " crossed below ", Sell
+		sd = Sell
 	}
-	var buf [96]byte
-	r := append(buf[:0], a.fastText...)
-	r = appendNum(r, fast)
-	r = append(r, dir...)
-	r = append(r, a.slowText...)
-	r = appendNum(r, slow)
-	return b.signal(k, sd, confidence(strength, crossoverHalf), string(r))
+	b.put(sig, k, sd, confidence(strength, crossoverHalf), r)
 }

@@ -1,7 +1,5 @@
 package signal
 
-import "strconv"
-
 // rsiHalf is the depth beyond the band (see rsiStrategy) that gives a
 // confidence of 0.5.
 const rsiHalf = 0.35
@@ -26,18 +24,11 @@ type rsiStrategy struct {
 	oversold, overbought float64
 	prev                 float64
 	hasPrev              bool
-	// nameText, buyText and sellText are the reason's fixed parts, such
-	// as "RSI(14) ", " fell below 30" and " rose above 70".
-	nameText, buyText, sellText string
 	base
 }
 
 func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) rsiStrategy {
-	name := append([]byte("RSI("), strconv.Itoa(period)...)
-	return rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought,
-		nameText: string(append(name, ") "...)),
-		buyText:  string(appendParam([]byte(" fell below "), oversold)),
-		sellText: string(appendParam([]byte(" rose above "), overbought))}
+	return rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
 }
 
 func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
@@ -57,23 +48,16 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 		return false
 	}
 	var side Side
-	var depth float64
+	var depth, level float64
 	switch {
 	case v < s.oversold && prev >= s.oversold:
-		side, depth = Buy, s.oversold-v
+		side, depth, level = Buy, s.oversold-v, s.oversold
 	case v > s.overbought && prev <= s.overbought:
-		side, depth = Sell, v-s.overbought
+		side, depth, level = Sell, v-s.overbought, s.overbought
 	default:
 		return false
 	}
-	var buf [64]byte
-	r := append(buf[:0], s.nameText...)
-	r = appendFloat2(r, v)
-	if side == Buy {
-		r = append(r, s.buyText...)
-	} else {
-		r = append(r, s.sellText...)
-	}
-	*sig = s.signal(k, side, confidence(depth/before.value(100), rsiHalf), string(r))
+	s.put(sig, k, side, confidence(depth/before.value(100), rsiHalf),
+		reason{kind: reasonRSI, p: [2]uint16{uint16(s.rsi.period)}, v: [4]float64{v, level}})
 	return true
 }

@@ -91,10 +91,10 @@ func TestSMACrossoverFiringRule(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("fired %v, want %v", got, want)
 	}
-	if r := sigs[0].Reason; r != "SMA(2) 22 crossed above SMA(4) 21.25" {
+	if r := sigs[0].Reason(); r != "SMA(2) 22 crossed above SMA(4) 21.25" {
 		t.Errorf("reason %q", r)
 	}
-	if r := sigs[1].Reason; r != "SMA(2) 23.5 crossed below SMA(4) 24.75" {
+	if r := sigs[1].Reason(); r != "SMA(2) 23.5 crossed below SMA(4) 24.75" {
 		t.Errorf("reason %q", r)
 	}
 }
@@ -211,8 +211,8 @@ func TestRSIFiringRule(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("fired %v, want %v", got, want)
 	}
-	if !strings.HasPrefix(sigs[0].Reason, "RSI(2) ") || !strings.HasSuffix(sigs[0].Reason, " fell below 30") {
-		t.Errorf("reason %q", sigs[0].Reason)
+	if !strings.HasPrefix(sigs[0].Reason(), "RSI(2) ") || !strings.HasSuffix(sigs[0].Reason(), " fell below 30") {
+		t.Errorf("reason %q", sigs[0].Reason())
 	}
 }
 
@@ -235,7 +235,7 @@ func TestBollingerFiringRule(t *testing.T) {
 		t.Fatalf("fired %v, want %v", got, want)
 	}
 	// Window 11 10 11 5: mean 9.25, σ √6.1875 ≈ 2.487469.
-	if r := sigs[0].Reason; r != "close 5 fell below the lower band 6.762531 (SMA(4) 9.25, 1 std dev)" {
+	if r := sigs[0].Reason(); r != "close 5 fell below the lower band 6.762531 (SMA(4) 9.25, 1 std dev)" {
 		t.Errorf("reason %q", r)
 	}
 }
@@ -267,7 +267,7 @@ func TestConfidenceRange(t *testing.T) {
 			for _, s := range sigs {
 				c := s.Confidence
 				if !(c > 0 && c <= 1) || math.Round(c*1e4)/1e4 != c {
-					t.Fatalf("%s: confidence %v (%s)", cfg.Type, c, s.Reason)
+					t.Fatalf("%s: confidence %v (%s)", cfg.Type, c, s.Reason())
 				}
 				total[j]++
 				if cfg.Accepts(s) {

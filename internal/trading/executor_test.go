@@ -125,7 +125,7 @@ func lastClose(t *testing.T, e *env, symbol string) (decimal.Decimal, time.Time)
 
 func sig(symbol string, side signal.Side, price decimal.Decimal, open time.Time) signal.Signal {
 	return signal.Signal{Symbol: symbol, Side: side, Confidence: 0.9, Price: price, KlineOpen: open,
-		KlineClose: open.Add(time.Minute - time.Millisecond), Strategy: "SMACrossover", Reason: "test"}
+		KlineClose: open.Add(time.Minute - time.Millisecond), Strategy: "SMACrossover"}.WithReason("test")
 }
 
 // TestBuyThenSell: a BUY signal gives one MARKET order within
