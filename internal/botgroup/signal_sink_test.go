@@ -39,7 +39,7 @@ func TestSignalSinkDeliverAndSettle(t *testing.T) {
 	delivery := func(k int, confidence float64) *signalfeed.Delivery {
 		at := open.Add(time.Duration(k) * time.Second)
 		d := &signalfeed.Delivery{Signal: signal.Signal{Symbol: "BTCUSDT", Side: signal.Buy, Confidence: confidence,
-			Price: decimal.New(100, 0), KlineOpen: at, KlineClose: at.Add(time.Second - time.Millisecond), Strategy: "SMACrossover", Reason: "r"}}
+			Price: decimal.New(100, 0), KlineOpen: at, KlineClose: at.Add(time.Second - time.Millisecond), Strategy: "SMACrossover"}.WithReason("r")}
 		d.Received, d.Prepared = d.Signal.KlineClose.Add(time.Millisecond), signal.Prepare(d.Signal)
 		return d
 	}
