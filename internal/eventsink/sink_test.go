@@ -3,7 +3,6 @@ package eventsink
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,53 +15,20 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/testapiserver"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// startAPIServer starts kube-apiserver and etcd and returns their config,
-// a direct client and a fresh namespace.
-func startAPIServer(t *testing.T) (*rest.Config, client.Client, *k8sruntime.Scheme, string) {
-	t.Helper()
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Fatal("the event sink tests need kube-apiserver and etcd, and KUBEBUILDER_ASSETS is not set.\n" +
-			"Run `make test`, or: export KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)")
-	}
-	env := &envtest.Environment{}
-	cfg, err := env.Start()
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
-	scheme := k8sruntime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "events-"}}
-	if err := c.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return cfg, c, scheme, ns.Name
-}
 
 // TestBudgetDropsPastBurst emits more distinct Events at once than the
 // burst allows, against a real API server: the burst's worth are stored,
 // the rest are dropped at once and counted, and emitting never blocks.
 func TestBudgetDropsPastBurst(t *testing.T) {
-	cfg, c, scheme, ns := startAPIServer(t)
+	api := testapiserver.Start(t, "event sink", "events")
+	cfg, c, scheme, ns := api.Config, api.Client, api.Scheme, api.Namespace
 	reg := prometheus.NewPedanticRegistry()
 	const burst, emitted = 4, 10
 	var logged strings.Builder

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -12,12 +11,9 @@ import (
 
 	"go.uber.org/goleak"
 	coordinationv1 "k8s.io/api/coordination/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/testapiserver"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -26,41 +22,6 @@ const (
 	testLease = 1500 * time.Millisecond
 	testRenew = 250 * time.Millisecond
 )
-
-// startAPIServer starts kube-apiserver and etcd and returns a direct
-// client and a fresh namespace.
-func startAPIServer(t *testing.T) (client.Client, string) {
-	t.Helper()
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Fatal("the ring tests need kube-apiserver and etcd, and KUBEBUILDER_ASSETS is not set.\n" +
-			"Run `make test`, or: export KUBEBUILDER_ASSETS=$(hack/tools.sh control-plane)")
-	}
-	env := &envtest.Environment{}
-	cfg, err := env.Start()
-	// Stopped even when Start fails: it can fail with the control plane
-	// already up (a CRD refused), which must not outlive the test.
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("starting the control plane: %v", err)
-	}
-	scheme := k8sruntime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "ring-"}}
-	if err := c.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return c, ns.Name
-}
 
 // member is a running ring.
 type member struct {
@@ -391,4 +352,12 @@ func TestFenceBetweenListingsIsAChange(t *testing.T) {
 	if changes != 2 {
 		t.Errorf("the fence seen between listings ended with %d changes reported, want 2", changes)
 	}
+}
+
+// startAPIServer starts a control plane for one test; a direct client and
+// a fresh namespace are all the ring tests use of it.
+func startAPIServer(t *testing.T) (client.Client, string) {
+	t.Helper()
+	api := testapiserver.Start(t, "ring", "ring")
+	return api.Client, api.Namespace
 }
