@@ -135,13 +135,6 @@ func acceptKline(k *Kline, symbol string, started bool, last time.Time) (float64
 	return x, true
 }
 
-// signal is a signal of the strategy on k whose reason is text.
-func (b *base) signal(k *Kline, side Side, confidence float64, text string) Signal {
-	var s Signal
-	b.put(&s, k, side, confidence, textReason(text))
-	return s
-}
-
 // put stores in *sig the signal of the strategy on k, with the reason r
 // (its values, spelled only if Signal.Reason is called).
 func (b *base) put(sig *Signal, k *Kline, side Side, confidence float64, r reason) {
