@@ -166,6 +166,10 @@ func buildDashboard() (dashboard.Dashboard, error) {
 	b.WithPanel(series(next(), "Signal latency",
 		"From the hub reading a kline's closing message to its signal stored, over every resource.", "s",
 		query(`histogram_quantile(0.99, sum by (le) (rate(tradebot_signal_latency_seconds_bucket`+rate+`)))`, "p99")))
+	b.WithPanel(series(next(), "Kubernetes Events",
+		"Events the operator sent and dropped, by type: past --event-qps and --event-burst they are dropped (and logged at debug level), never queued in front of status writes.", "short",
+		query(`sum by (type) (increase(tradebot_events_emitted_total`+rate+`))`, "sent {{type}}"),
+		query(`sum by (type) (increase(tradebot_events_dropped_total`+rate+`))`, "dropped {{type}}")))
 
 	return b.Build()
 }

@@ -149,6 +149,7 @@ func TestDashboardPanels(t *testing.T) {
 		"PnL":                          "tradebot_pnl_quote",
 		"Risk halted":                  "tradebot_risk_halted",
 		"Signal to order acknowledged": "tradebot_signal_to_ack_seconds_bucket",
+		"Kubernetes Events":            "tradebot_events_dropped_total",
 	} {
 		if !strings.Contains(titles[title], metric) {
 			t.Errorf("panel %q: queries %q, want %s", title, titles[title], metric)
