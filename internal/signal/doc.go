@@ -63,6 +63,8 @@
 // checks each kline and converts its close once, writes it once to a ring
 // of recent closes that all its SMA and Bollinger windows read, pushes it
 // once into each window (strategies over the same window share it), then
-// folds it into every strategy, which gives the same signals as feeding
-// each on its own.
+// folds it into every strategy, one loop per strategy type with the usual
+// case (no signal fires) written out in the loop and a call only where a
+// signal may fire, which gives the same signals as feeding each on its
+// own.
 package signal

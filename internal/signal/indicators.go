@@ -306,7 +306,7 @@ func newEMA(period int) EMA {
 func (e *EMA) Update(x float64) {
 	switch {
 	case e.n == e.period: // the usual case first
-		e.value += e.alpha * (x - e.value)
+		e.value = e.next(x)
 	case e.n < e.period-1:
 		e.value += x
 		e.n++
@@ -314,6 +314,11 @@ func (e *EMA) Update(x float64) {
 		e.value = (e.value + x) / float64(e.period)
 		e.n++
 	}
+}
+
+// next is the average after folding x into the seeded EMA, not stored.
+func (e *EMA) next(x float64) float64 {
+	return e.value + e.alpha*(x-e.value)
 }
 
 // Ready reports whether period values have been folded.
@@ -358,20 +363,14 @@ func (r *RSI) Update(x float64) {
 		r.started, r.prev = true, x
 		return
 	}
-	ch := x - r.prev
-	r.prev = x
-	// max(ch, 0) and max(−ch, 0) for a finite ch, without max's NaN and
-	// signed-zero cases.
-	var g, l float64
-	if ch > 0 {
-		g = ch
-	} else if ch < 0 {
-		l = -ch
+	if r.n == r.period { // the usual case first
+		r.gain, r.loss = r.smoothed(x)
+		r.prev = x
+		return
 	}
+	g, l := gainLoss(x - r.prev)
+	r.prev = x
 	switch {
-	case r.n == r.period: // the usual case first
-		r.gain = (r.gain*float64(r.period-1) + g) / float64(r.period)
-		r.loss = (r.loss*float64(r.period-1) + l) / float64(r.period)
 	case r.n < r.period-1:
 		r.gain += g
 		r.loss += l
@@ -381,6 +380,25 @@ func (r *RSI) Update(x float64) {
 		r.loss = (r.loss + l) / float64(r.period)
 		r.n++
 	}
+}
+
+// smoothed returns the average gain and loss after folding x into the
+// ready RSI, without storing them.
+func (r *RSI) smoothed(x float64) (gain, loss float64) {
+	g, l := gainLoss(x - r.prev)
+	return (r.gain*float64(r.period-1) + g) / float64(r.period),
+		(r.loss*float64(r.period-1) + l) / float64(r.period)
+}
+
+// gainLoss is max(ch, 0) and max(−ch, 0) for a finite ch, without max's
+// NaN and signed-zero cases.
+func gainLoss(ch float64) (g, l float64) {
+	if ch > 0 {
+		g = ch
+	} else if ch < 0 {
+		l = -ch
+	}
+	return g, l
 }
 
 // Ready reports whether period changes have been folded.

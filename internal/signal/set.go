@@ -11,17 +11,20 @@ import (
 // close), its close converted to a float once and written once to a ring
 // that every window of every strategy reads, pushed once into each window
 // (strategies averaging the same number of closes, or Bollinger bands over
-// the same period, read the same one), then folded into every strategy in
-// the order of their configs. A strategy of a Set gives
-// exactly the signals it gives alone, fed the same klines with Update.
+// the same period, read the same one), then folded into every strategy,
+// type by type (see members.fold), its signals put in the order of the
+// configs. A strategy of a Set gives exactly the signals it gives alone,
+// fed the same klines with Update.
 //
 // A Set is not safe for concurrent use; one task owns it.
 type Set struct {
 	closes  closeRing
 	windows windows
 	symbol  string
-	members []folder
-	warmup  int // the longest warm-up of the members
+	byType  members
+	typed   bool     // byType holds the strategies; members are the same
+	members []folder // in the order of the configs
+	warmup  int      // the longest warm-up of the members
 	started bool
 	last    time.Time // open time of the last kline folded
 	folded  int       // klines folded, counted up to warmup
@@ -48,11 +51,15 @@ func NewSet(symbol string, cfgs ...Config) (*Set, error) {
 		}
 	}
 	s := &Set{windows: newWindows(cfgs)}
-	s.init(symbol, newMembers(cfgs, symbol, &s.windows))
+	byType, folders := newMembers(cfgs, symbol, &s.windows)
+	s.init(symbol, folders)
+	s.byType, s.typed = byType, true
 	return s, nil
 }
 
-// init sets up a new Set of members, whose windows are s.windows.
+// init sets up a new Set of members, whose windows are s.windows. A Set
+// built by init alone (of other folders than NewSet's) folds each member
+// through the folder interface.
 func (s *Set) init(symbol string, members []folder) {
 	for _, m := range members {
 		s.warmup = max(s.warmup, m.WarmupKlines())
@@ -76,9 +83,11 @@ func (s *Set) Update(k *Kline, out []SetSignal) []SetSignal {
 		s.folded++
 	}
 	s.windows.push(s.closes.buf, s.closes.push(x), x)
-	// A member writes the signal that fires straight into the next slot
-	// of out, which is kept only if one did: copied once, not twice.
 	out = slices.Grow(out, len(s.members))
+	if s.typed {
+		return s.byType.fold(k, x, out)
+	}
+	// As appendFold does, inlined.
 	for i, m := range s.members {
 		next := out[:len(out)+1]
 		if m.fold(k, x, &next[len(out)].Signal) {

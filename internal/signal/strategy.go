@@ -46,7 +46,8 @@ func checkMember(cfg Config, symbol string) error {
 // newMember returns the strategy of cfg (checked by checkMember) for
 // symbol, to be fed by a single, reading its windows from ws.
 func newMember(cfg Config, symbol string, ws *windows) folder {
-	return newMembers([]Config{cfg}, symbol, ws)[0]
+	_, folders := newMembers([]Config{cfg}, symbol, ws)
+	return folders[0]
 }
 
 // single is a strategy fed on its own: it checks each kline and keeps the
@@ -100,12 +101,13 @@ func (p *progress) done() (wasReady bool) {
 	return true
 }
 
-// base is what every strategy keeps about itself: its symbol and type.
-// Strategies keep it last, away from their indicators: only a firing
-// signal reads it.
+// base is what every strategy keeps about itself: its symbol and type,
+// and the position of its config in its Set's. Strategies keep it last,
+// away from their indicators: only a firing signal reads it.
 type base struct {
 	symbol   string
 	strategy string
+	index    int
 }
 
 // folder is what every strategy implements: fold folds a kline that has

@@ -23,11 +23,37 @@ type bollingerStrategy struct {
 	bands              bands
 	wasBelow, wasAbove bool
 	hasPrev            bool
+	// steady: the strategy was ready before the last kline and the window
+	// full, so quick may fold the next kline.
+	steady bool
 	base
 }
 
 func newBollingerStrategy(p progress, b base, w *window, k float64) bollingerStrategy {
 	return bollingerStrategy{progress: p, base: b, bands: bands{w: w, k: k}}
+}
+
+// foldBollingerStrategies folds the kline k, with its close x, which the
+// windows have just received, into ss and appends the signals that fire
+// to out, which has room for them. The usual case is inlined here: the
+// strategy is steady and the close does not leave the bands on it, so no
+// signal fires. Otherwise nothing is changed before fold folds x.
+func foldBollingerStrategies(ss []bollingerStrategy, k *Kline, x float64, out []SetSignal) []SetSignal {
+	for i := range ss {
+		s := &ss[i]
+		if !s.steady {
+			out = appendFold(out, s, s.index, k, x)
+			continue
+		}
+		lower, _, upper, _ := s.bands.values()
+		below, above := x < lower, x > upper
+		if below && !s.wasBelow || above && !s.wasAbove {
+			out = appendFold(out, s, s.index, k, x)
+			continue
+		}
+		s.wasBelow, s.wasAbove = below, above
+	}
+	return out
 }
 
 func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
@@ -42,6 +68,7 @@ func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	if !wasReady || !hasPrev {
 		return false
 	}
+	s.steady = true
 	var side Side
 	var band, dist float64
 	switch {

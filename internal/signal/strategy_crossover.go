@@ -54,6 +54,9 @@ type crossing struct {
 	move meanMove
 	has  bool // gap is set
 	side int8 // of the last kline where the averages differed
+	// steady: the strategy was ready before the last kline, the move is
+	// seeded and a side is set, so keep may fold the next kline.
+	steady bool
 }
 
 func newSMACrossover(p progress, b base, fast, slow *meanWindow) smaCrossover {
@@ -64,6 +67,18 @@ func newSMACrossover(p progress, b base, fast, slow *meanWindow) smaCrossover {
 func newEMACrossover(p progress, b base, fast, slow int) emaCrossover {
 	return emaCrossover{progress: p, base: b,
 		fastE: newEMA(fast), slowE: newEMA(slow), crossing: crossing{move: newMeanMove(slow)}}
+}
+
+// foldSMACrossovers folds the kline a Set's windows have just received,
+// with its close x, into ss and appends the signals that fire to out,
+// which has room for them. The usual case, keep, is inlined here.
+func foldSMACrossovers(ss []smaCrossover, k *Kline, x float64, out []SetSignal) []SetSignal {
+	for i := range ss {
+		if s := &ss[i]; !s.keep(s.fastW.mean(), s.slowW.mean()) {
+			out = appendFold(out, s, s.index, k, x)
+		}
+	}
+	return out
 }
 
 func (s *smaCrossover) fold(k *Kline, _ float64, sig *Signal) bool {
@@ -80,6 +95,22 @@ func (s *smaCrossover) fold(k *Kline, _ float64, sig *Signal) bool {
 	return true
 }
 
+// foldEMACrossovers is foldSMACrossovers for EMA crossovers. Where keep
+// applies, both averages are seeded, and it updates them as EMA.Update
+// does; otherwise they are left for fold to update.
+func foldEMACrossovers(ss []emaCrossover, k *Kline, x float64, out []SetSignal) []SetSignal {
+	for i := range ss {
+		s := &ss[i]
+		fast, slow := s.fastE.next(x), s.slowE.next(x)
+		if s.keep(fast, slow) {
+			s.fastE.value, s.slowE.value = fast, slow
+		} else {
+			out = appendFold(out, s, s.index, k, x)
+		}
+	}
+	return out
+}
+
 func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
 	s.fastE.Update(x)
 	s.slowE.Update(x)
@@ -93,6 +124,21 @@ func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {
 		return false
 	}
 	s.putCross(sig, k, side, strength, crossReason(reasonEMACross, s.fastE.period, s.slowE.period, fast, slow))
+	return true
+}
+
+// keep is step in the usual case: the strategy is steady and the fast
+// average does not end up on the other side of the slow one, so no signal
+// fires and the side stays. It folds the averages and returns true then,
+// and otherwise changes nothing and returns false. The side is ±1, so
+// side·gap < −tolerance is the other side exactly.
+func (c *crossing) keep(fast, slow float64) bool {
+	gap := fast - slow
+	if !c.steady || float64(c.side)*gap < -gapTolerance*math.Abs(slow) {
+		return false
+	}
+	c.move.v += c.move.alpha * (math.Abs(gap-c.gap) - c.move.v)
+	c.gap = gap
 	return true
 }
 
@@ -116,6 +162,7 @@ func (c *crossing) step(fast, slow float64, wasReady bool) (side int, strength f
 		return 0, 0
 	}
 	c.side = int8(side)
+	c.steady = wasReady && c.move.seeded
 	if !wasReady || prevSide == 0 || side == prevSide {
 		return 0, 0
 	}

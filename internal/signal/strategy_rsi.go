@@ -1,5 +1,7 @@
 package signal
 
+import "math"
+
 // rsiHalf is the depth beyond the band (see rsiStrategy) that gives a
 // confidence of 0.5.
 const rsiHalf = 0.35
@@ -24,11 +26,44 @@ type rsiStrategy struct {
 	oversold, overbought float64
 	prev                 float64
 	hasPrev              bool
+	// steady: the strategy was ready before the last kline, and prev and
+	// move are set, so quick may fold the next kline.
+	steady bool
 	base
 }
 
 func newRSIStrategy(p progress, b base, period int, oversold, overbought float64) rsiStrategy {
 	return rsiStrategy{progress: p, base: b, rsi: newRSI(period), move: newMeanMove(period), oversold: oversold, overbought: overbought}
+}
+
+// foldRSIStrategies folds the kline k, with its close x, into ss and
+// appends the signals that fire to out, which has room for them. The
+// usual case is inlined here: the strategy is steady and the RSI enters no
+// zone on x, so no signal fires. Otherwise nothing is changed before fold
+// folds x.
+func foldRSIStrategies(ss []rsiStrategy, k *Kline, x float64, out []SetSignal) []SetSignal {
+	for i := range ss {
+		s := &ss[i]
+		if !s.steady {
+			out = appendFold(out, s, s.index, k, x)
+			continue
+		}
+		gain, loss := s.rsi.smoothed(x)
+		v, prev := rsiOf(gain, loss), s.prev
+		if s.enters(v, prev) {
+			out = appendFold(out, s, s.index, k, x)
+			continue
+		}
+		s.rsi.gain, s.rsi.loss, s.rsi.prev = gain, loss, x
+		s.move.v += s.move.alpha * (math.Abs(v-prev) - s.move.v)
+		s.prev = v
+	}
+	return out
+}
+
+// enters reports whether the RSI enters a zone, going from prev to v.
+func (s *rsiStrategy) enters(v, prev float64) bool {
+	return v < s.oversold && prev >= s.oversold || v > s.overbought && prev <= s.overbought
 }
 
 func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
@@ -47,6 +82,7 @@ func (s *rsiStrategy) fold(k *Kline, x float64, sig *Signal) bool {
 	if !wasReady || !hasPrev {
 		return false
 	}
+	s.steady = true // the move was seeded above
 	var side Side
 	var depth, level float64
 	switch {
