@@ -80,11 +80,20 @@ func (w *window) pushSlow(ring []float64, h int, x float64) {
 // check recomputes the sums if the variance has become small next to them,
 // and keeps sumSq in ss.
 func (w *window) check(ring []float64, h int) {
-	if ss := w.sumSq(); w.peak > rebaseRatio*ss {
+	if !w.settled() {
 		w.recompute(ring, h)
-	} else {
-		w.ss = ss
 	}
+}
+
+// settled is check without the recomputation: it keeps sumSq in ss and
+// returns true, or returns false if the sums must be recomputed.
+func (w *window) settled() bool {
+	ss := w.sumSq()
+	if w.peak > rebaseRatio*ss {
+		return false
+	}
+	w.ss = ss
+	return true
 }
 
 // slide replaces the oldest value of the full window with x.

@@ -64,7 +64,9 @@ func (m *members) fold(k *Kline, x float64, out []SetSignal) []SetSignal {
 	out = foldEMACrossovers(m.ema, k, x, out)
 	out = foldRSIStrategies(m.rsi, k, x, out)
 	out = foldBollingerStrategies(m.bb, k, x, out)
-	sortByIndex(out[start:])
+	if len(out) > start+1 {
+		sortByIndex(out[start:])
+	}
 	return out
 }
 

@@ -124,19 +124,22 @@ func (ws *windows) longest() int {
 // out here, where it is inlined: a call per window would cost more than
 // the sums.
 func (ws *windows) push(ring []float64, h int, x float64) {
-	for i := range ws.means {
-		if w := &ws.means[i]; w.left > 1 {
+	means, vars := ws.means, ws.vars // not reloaded after each call
+	for i := range means {
+		if w := &means[i]; w.left > 1 {
 			w.left--
 			w.slide(ring, h, x)
 		} else {
 			w.pushSlow(ring, h, x)
 		}
 	}
-	for i := range ws.vars {
-		if w := &ws.vars[i]; w.left > 1 {
+	for i := range vars {
+		if w := &vars[i]; w.left > 1 {
 			w.left--
 			w.slide(ring, h, x)
-			w.check(ring, h)
+			if !w.settled() { // check, its usual case inlined
+				w.recompute(ring, h)
+			}
 		} else {
 			w.pushSlow(ring, h, x)
 		}
