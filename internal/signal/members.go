@@ -60,10 +60,10 @@ func newMembers(cfgs []Config, symbol string, ws *windows) (members, []folder) {
 // strategy's fold, which gives the same result as it does alone.
 func (m *members) fold(k *Kline, x float64, out []SetSignal) []SetSignal {
 	start := len(out)
-	out = foldSMACrossovers(m.sma, k, x, out)
-	out = foldEMACrossovers(m.ema, k, x, out)
-	out = foldRSIStrategies(m.rsi, k, x, out)
-	out = foldBollingerStrategies(m.bb, k, x, out)
+	foldSMACrossovers(m.sma, k, x, &out)
+	foldEMACrossovers(m.ema, k, x, &out)
+	foldRSIStrategies(m.rsi, k, x, &out)
+	foldBollingerStrategies(m.bb, k, x, &out)
 	if len(out) > start+1 {
 		sortByIndex(out[start:])
 	}

@@ -35,25 +35,24 @@ func newBollingerStrategy(p progress, b base, w *window, k float64) bollingerStr
 
 // foldBollingerStrategies folds the kline k, with its close x, which the
 // windows have just received, into ss and appends the signals that fire
-// to out, which has room for them. The usual case is inlined here: the
+// to *out, which has room for them. The usual case is inlined here: the
 // strategy is steady and the close does not leave the bands on it, so no
 // signal fires. Otherwise nothing is changed before fold folds x.
-func foldBollingerStrategies(ss []bollingerStrategy, k *Kline, x float64, out []SetSignal) []SetSignal {
+func foldBollingerStrategies(ss []bollingerStrategy, k *Kline, x float64, out *[]SetSignal) {
 	for i := range ss {
 		s := &ss[i]
 		if !s.steady {
-			out = appendFold(out, s, s.index, k, x)
+			*out = appendFold(*out, s, s.index, k, x)
 			continue
 		}
 		lower, _, upper, _ := s.bands.values()
 		below, above := x < lower, x > upper
 		if below && !s.wasBelow || above && !s.wasAbove {
-			out = appendFold(out, s, s.index, k, x)
+			*out = appendFold(*out, s, s.index, k, x)
 			continue
 		}
 		s.wasBelow, s.wasAbove = below, above
 	}
-	return out
 }
 
 func (s *bollingerStrategy) fold(k *Kline, x float64, sig *Signal) bool {

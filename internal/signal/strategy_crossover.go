@@ -70,15 +70,14 @@ func newEMACrossover(p progress, b base, fast, slow int) emaCrossover {
 }
 
 // foldSMACrossovers folds the kline a Set's windows have just received,
-// with its close x, into ss and appends the signals that fire to out,
+// with its close x, into ss and appends the signals that fire to *out,
 // which has room for them. The usual case, keep, is inlined here.
-func foldSMACrossovers(ss []smaCrossover, k *Kline, x float64, out []SetSignal) []SetSignal {
+func foldSMACrossovers(ss []smaCrossover, k *Kline, x float64, out *[]SetSignal) {
 	for i := range ss {
 		if s := &ss[i]; !s.keep(s.fastW.mean(), s.slowW.mean()) {
-			out = appendFold(out, s, s.index, k, x)
+			*out = appendFold(*out, s, s.index, k, x)
 		}
 	}
-	return out
 }
 
 func (s *smaCrossover) fold(k *Kline, _ float64, sig *Signal) bool {
@@ -98,17 +97,16 @@ func (s *smaCrossover) fold(k *Kline, _ float64, sig *Signal) bool {
 // foldEMACrossovers is foldSMACrossovers for EMA crossovers. Where keep
 // applies, both averages are seeded, and it updates them as EMA.Update
 // does; otherwise they are left for fold to update.
-func foldEMACrossovers(ss []emaCrossover, k *Kline, x float64, out []SetSignal) []SetSignal {
+func foldEMACrossovers(ss []emaCrossover, k *Kline, x float64, out *[]SetSignal) {
 	for i := range ss {
 		s := &ss[i]
 		fast, slow := s.fastE.next(x), s.slowE.next(x)
 		if s.keep(fast, slow) {
 			s.fastE.value, s.slowE.value = fast, slow
 		} else {
-			out = appendFold(out, s, s.index, k, x)
+			*out = appendFold(*out, s, s.index, k, x)
 		}
 	}
-	return out
 }
 
 func (s *emaCrossover) fold(k *Kline, x float64, sig *Signal) bool {

@@ -37,28 +37,27 @@ func newRSIStrategy(p progress, b base, period int, oversold, overbought float64
 }
 
 // foldRSIStrategies folds the kline k, with its close x, into ss and
-// appends the signals that fire to out, which has room for them. The
+// appends the signals that fire to *out, which has room for them. The
 // usual case is inlined here: the strategy is steady and the RSI enters no
 // zone on x, so no signal fires. Otherwise nothing is changed before fold
 // folds x.
-func foldRSIStrategies(ss []rsiStrategy, k *Kline, x float64, out []SetSignal) []SetSignal {
+func foldRSIStrategies(ss []rsiStrategy, k *Kline, x float64, out *[]SetSignal) {
 	for i := range ss {
 		s := &ss[i]
 		if !s.steady {
-			out = appendFold(out, s, s.index, k, x)
+			*out = appendFold(*out, s, s.index, k, x)
 			continue
 		}
 		gain, loss := s.rsi.smoothed(x)
 		v, prev := rsiOf(gain, loss), s.prev
 		if s.enters(v, prev) {
-			out = appendFold(out, s, s.index, k, x)
+			*out = appendFold(*out, s, s.index, k, x)
 			continue
 		}
 		s.rsi.gain, s.rsi.loss, s.rsi.prev = gain, loss, x
 		s.move.v += s.move.alpha * (math.Abs(v-prev) - s.move.v)
 		s.prev = v
 	}
-	return out
 }
 
 // enters reports whether the RSI enters a zone, going from prev to v.
