@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tradebot-operator/tradebot-operator/internal/eventsink"
 )
 
 // recordingRegisterer registers with a real registry and keeps every
@@ -67,6 +70,20 @@ func operatorMetricLabels(t *testing.T) map[string][]string {
 		defer cancel()
 		if _, err := sink.Close(ctx); err != nil {
 			t.Errorf("closing the sink: %v", err)
+		}
+	})
+	// The Events' counters are registered by controller.Setup, with the
+	// registerer main gives it.
+	events, err := eventsink.New(&rest.Config{Host: "http://127.0.0.1:1"}, eventsink.Options{Registerer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Started with an ended context: it stops its broadcaster at once.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := events.Start(ctx); err != nil {
+			t.Errorf("stopping the event sink: %v", err)
 		}
 	})
 	names := map[string][]string{}
