@@ -191,12 +191,17 @@ func newMeanMove(period int) meanMove {
 }
 
 func (m *meanMove) add(d float64) {
-	d = math.Abs(d)
 	if !m.seeded {
-		m.v, m.seeded = d, true
+		m.v, m.seeded = math.Abs(d), true
 		return
 	}
-	m.v += m.alpha * (d - m.v)
+	m.next(d)
+}
+
+// next folds the move d into the seeded average; the Sets' fold loops call
+// it directly in their usual case.
+func (m *meanMove) next(d float64) {
+	m.v += m.alpha * (math.Abs(d) - m.v)
 }
 
 // value is the average, floored at relativeFloor of price.

@@ -24,7 +24,7 @@ type bollingerStrategy struct {
 	wasBelow, wasAbove bool
 	hasPrev            bool
 	// steady: the strategy was ready before the last kline and the window
-	// full, so quick may fold the next kline.
+	// full, so foldBollingerStrategies may fold the next kline itself.
 	steady bool
 	base
 }

@@ -135,7 +135,7 @@ func (c *crossing) keep(fast, slow float64) bool {
 	if !c.steady || float64(c.side)*gap < -gapTolerance*math.Abs(slow) {
 		return false
 	}
-	c.move.v += c.move.alpha * (math.Abs(gap-c.gap) - c.move.v)
+	c.move.next(gap - c.gap)
 	c.gap = gap
 	return true
 }

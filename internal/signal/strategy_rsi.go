@@ -1,7 +1,5 @@
 package signal
 
-import "math"
-
 // rsiHalf is the depth beyond the band (see rsiStrategy) that gives a
 // confidence of 0.5.
 const rsiHalf = 0.35
@@ -27,7 +25,7 @@ type rsiStrategy struct {
 	prev                 float64
 	hasPrev              bool
 	// steady: the strategy was ready before the last kline, and prev and
-	// move are set, so quick may fold the next kline.
+	// move are set, so foldRSIStrategies may fold the next kline itself.
 	steady bool
 	base
 }
@@ -55,7 +53,7 @@ func foldRSIStrategies(ss []rsiStrategy, k *Kline, x float64, out *[]SetSignal) 
 			continue
 		}
 		s.rsi.gain, s.rsi.loss, s.rsi.prev = gain, loss, x
-		s.move.v += s.move.alpha * (math.Abs(v-prev) - s.move.v)
+		s.move.next(v - prev)
 		s.prev = v
 	}
 }
