@@ -304,6 +304,7 @@ func TestReconcilers(t *testing.T) {
 		{"TradingBot/UnknownSymbol", testBotUnknownSymbol},
 		{"TradingBot/SuspendAndResume", testBotSuspendAndResume},
 		{"TradingBot/Delete", testBotDelete},
+		{"TradingBot/SignalsOnlyNoFinalizer", testBotSignalsOnlyNoFinalizer},
 		{"TradingBot/Credentials", testBotCredentials},
 		{"Secrets/NeverLeak", testCredentialsNeverLeak},
 		{"RBAC/LeaderElectionRole", testLeaderElectionRole},
@@ -399,6 +400,23 @@ func deleteAndWait[T client.Object](t *testing.T, s *envSuite, nn types.Namespac
 		t.Fatalf("deleting %s: %v", nn, err)
 	}
 	waitGone(t, s, nn, newObj)
+	// A resource without the finalizer is gone before its group: wait for
+	// that too, so that nothing it ran outlives the test.
+	var key string
+	switch any(newObj()).(type) {
+	case *tradingv1alpha1.TradingBot:
+		key = groupKey(kindTradingBot, nn)
+	case *tradingv1alpha1.SymbolWatch:
+		key = groupKey(kindSymbolWatch, nn)
+	default:
+		return
+	}
+	eventually(t, fmt.Sprintf("the group of %s stopped", nn), func() (bool, string) {
+		if v, ok := s.supervisor.Version(key); ok {
+			return false, "still listed at version " + v
+		}
+		return true, ""
+	})
 }
 
 // waitGone waits until the object, whose deletion was asked for, is gone,

@@ -25,8 +25,27 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/redact"
 )
 
-// Finalizer keeps a resource until its goroutine group has stopped.
+// Finalizer keeps a resource until its goroutine group has stopped. Only
+// bots that may hold state on the exchange carry it (see
+// mayHoldExchangeState).
 const Finalizer = "trading.tradebot.dev/stop-group"
+
+// mayHoldExchangeState says whether a bot with spec may place orders, and
+// so leave open orders or a position its group must wind down before the
+// object goes: a paper bot on the simulator (its paper account) or a bot
+// with credentials. A bot that only computes signals holds nothing there:
+// its group is stopped when the deletion is seen, it never stays stuck
+// Terminating while the operator is down or uninstalled, and it costs the
+// API server one write less when it is created.
+func mayHoldExchangeState(spec *tradingv1alpha1.TradingBotSpec) bool {
+	return paperOnSimulator(spec) || spec.Exchange.CredentialsSecretRef != nil
+}
+
+// paperOnSimulator says whether a bot with spec trades on its own paper
+// account at the simulator.
+func paperOnSimulator(spec *tradingv1alpha1.TradingBotSpec) bool {
+	return spec.Mode == tradingv1alpha1.ModePaper && spec.Exchange.Endpoint == tradingv1alpha1.EndpointSimulator
+}
 
 // TradingBotReconciler reconciles TradingBot resources into goroutine groups.
 // Its reconciles never wait for a group: starting and stopping are handed to
@@ -75,16 +94,20 @@ func (r *TradingBotReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.credentials.forget(key)
 		return finalize(ctx, r.Client, r.Settings, &r.writes, &bot, key)
 	}
-	if err := ensureFinalizer(ctx, r.Client, &bot); err != nil {
-		return ctrl.Result{}, err
+	spec := *bot.Spec.DeepCopy()
+	spec.SetDefaults()
+	// Before the group starts, so that no order is ever placed for a bot
+	// that could go without its group winding down.
+	if mayHoldExchangeState(&spec) {
+		if err := ensureFinalizer(ctx, r.Client, &bot); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 
 	end := &reconcileEnd{c: r.Client, writes: &r.writes, interval: r.Settings.StatusInterval,
 		now: r.Settings.now(), key: key, obj: &bot}
 	defer func() { res, err = end.finish(ctx, err) }()
 
-	spec := *bot.Spec.DeepCopy()
-	spec.SetDefaults()
 	in := botInputs{Generation: bot.Generation, Spec: spec, Previous: bot.Status, Now: end.now,
 		SinkConfigured: r.Settings.Assembler.Recording()}
 	if end.run, err = r.reconcileGroup(ctx, &bot, key, &in); err != nil || end.run == groupStopping {
@@ -153,7 +176,7 @@ func (r *TradingBotReconciler) reconcileGroup(ctx context.Context, bot *tradingv
 		Signals: &botgroup.SignalRequest{Spec: spec.Strategy, Previous: bot.Status.Signals,
 			Announce: signalAnnounce(r.Recorder, bot.DeepCopy())},
 		Trading: &botgroup.TradingRequest{Spec: spec, UID: string(bot.UID),
-			Paper:    spec.Mode == tradingv1alpha1.ModePaper && spec.Exchange.Endpoint == tradingv1alpha1.EndpointSimulator,
+			Paper:    paperOnSimulator(&spec),
 			Previous: bot.Status.Trading, ResumeToken: bot.Annotations[ResumeAnnotation],
 			Announce: tradingAnnounce(r.Recorder, bot.DeepCopy())},
 		Extra: []string{"generation=" + strconv.FormatInt(bot.Generation, 10), "secret=" + creds.Version},

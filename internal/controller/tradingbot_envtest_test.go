@@ -256,6 +256,25 @@ func testBotDelete(t *testing.T, s *envSuite) {
 	}
 }
 
+// testBotSignalsOnlyNoFinalizer runs a bot that cannot place orders (a
+// Custom endpoint, no credentials): it holds nothing on the exchange, so it
+// runs without the finalizer, and deleting it still stops its group.
+func testBotSignalsOnlyNoFinalizer(t *testing.T, s *envSuite) {
+	ns := s.namespace(t, "signalsonly")
+	bot := newBot(types.NamespacedName{Namespace: ns, Name: "watcher"}, "BTCUSDT")
+	bot.Spec.Exchange = tradingv1alpha1.ExchangeSpec{Endpoint: tradingv1alpha1.EndpointCustom, URL: s.sim.url}
+	nn := s.createBot(t, bot)
+	b := s.waitForBot(t, nn, "Running", botPhase(tradingv1alpha1.BotPhaseRunning))
+	if len(b.Finalizers) != 0 {
+		t.Errorf("a bot that cannot trade has finalizers %v, want none", b.Finalizers)
+	}
+	if _, ok := s.supervisor.Version(botKey(nn)); !ok {
+		t.Fatal("no group runs for the bot")
+	}
+	// deleteAndWait also waits for the group to go.
+	deleteAndWait(t, s, nn, newBotObj)
+}
+
 func testBotCredentials(t *testing.T, s *envSuite) {
 	ctx := context.Background()
 	ns := s.namespace(t, "creds")
