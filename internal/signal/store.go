@@ -68,29 +68,36 @@ type StoreOptions struct {
 	Now func() time.Time
 }
 
-// slot is an entry with its ID, computed once: the ID orders entries of
-// one kline and would otherwise be formatted on every comparison.
+// prepared is a signal with its ID, computed once: the ID orders entries
+// of one kline and would otherwise be formatted on every comparison. It is
+// never modified once made: a Prepared put into many stores is shared by
+// all of them, and replacing an entry's signal swaps the pointer.
+type prepared struct {
+	sig Signal
+	id  string
+}
+
+// slot is an entry, held by value in its symbol's ring (see symbolList).
+// One pointer reaches both the signal and its ID, which keeps a slot to 64
+// bytes.
 type slot struct {
-	id string
-	// sig is never modified once stored: a Prepared signal put into many
-	// stores is shared by all of them, and replacing it swaps the pointer.
-	sig      *Signal
+	p        *prepared
 	recorded time.Time
 	state    EntryState
 	note     string
 }
 
 func (sl *slot) entry() Entry {
-	return Entry{Signal: *sl.sig, Recorded: sl.recorded, State: sl.state, Note: sl.note}
+	return Entry{Signal: sl.p.sig, Recorded: sl.recorded, State: sl.state, Note: sl.note}
 }
 
 // before orders a symbol's entries: by kline open time, then by ID so that
 // signals of one kline (other strategy or side) have a fixed order.
 func (a *slot) before(b *slot) bool { //nolint:revive // a before b reads better than sl before b
-	if !a.sig.KlineOpen.Equal(b.sig.KlineOpen) {
-		return a.sig.KlineOpen.Before(b.sig.KlineOpen)
+	if !a.p.sig.KlineOpen.Equal(b.p.sig.KlineOpen) {
+		return a.p.sig.KlineOpen.Before(b.p.sig.KlineOpen)
 	}
-	return a.id < b.id
+	return a.p.id < b.p.id
 }
 
 // Store keeps one resource's recent signals, at most
@@ -108,22 +115,34 @@ func (a *slot) before(b *slot) bool { //nolint:revive // a before b reads better
 // which may again be the one just put. Evictions are counted, never
 // refused: a long-lived SymbolWatch whose symbol list changes keeps the
 // symbols still signalling.
+//
+// Layout: Put runs for every resource a shared strategy serves, one after
+// another, when none of their memory is in cache, so every line it
+// touches costs a miss. The fields it uses come first, next to the lock;
+// the symbol's list is one cache line; and its entries are slots held by
+// value in a ring, so that the usual Put, a newer kline into a full
+// symbol, writes the oldest slot over in place and allocates nothing.
 type Store struct {
-	opts StoreOptions
-
 	mu sync.RWMutex
 	// hot is the list Put used last: a resource's signals mostly come
-	// from the same symbol, and Put runs for every resource a shared
-	// strategy serves, one after another, when none of their memory is in
-	// cache. Every field Put reads first sits here, next to the lock.
+	// from the same symbol, so Put seldom needs the map.
 	hot *symbolList
+	// maxPerSymbol is the option Put reads, here rather than with the
+	// others so that it shares the lock's lines.
+	maxPerSymbol int
+	counts       Counts
+
+	// The other options, as NewStore completed them.
+	maxSymbols int
+	ttl        time.Duration
+	now        func() time.Time
+
 	// bySymbol holds each symbol's entries ordered by slot.before, never
 	// empty. There is no index by ID: an ID names its symbol and kline, so
 	// find locates it by binary search.
 	bySymbol map[string]*symbolList
 	symbols  []string // the keys of bySymbol, sorted
-	n        int
-	counts   Counts
+	n        int      // entries held
 }
 
 // NewStore returns an empty Store.
@@ -140,23 +159,89 @@ func NewStore(o StoreOptions) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{opts: o, bySymbol: make(map[string]*symbolList)}
+	return &Store{maxPerSymbol: o.MaxPerSymbol, maxSymbols: o.MaxSymbols, ttl: o.TTL, now: o.Now,
+		bySymbol: make(map[string]*symbolList)}
 }
 
-// symbolList is one symbol's entries.
+// symbolList is one symbol's entries, oldest first, in a ring: the n
+// slots from ring[head] on, wrapping at the end. A newer kline's signal
+// into a full list takes the oldest one's slot and moves head on, so it
+// allocates nothing and moves nothing. The ring starts small and doubles
+// up to MaxPerSymbol slots as the symbol's entries grow.
+//
+// Put reads every field; they make 64 bytes, one cache line (a 64-byte
+// object is allocated 64-byte aligned).
 type symbolList struct {
 	symbol string
-	slots  []*slot
-	// newest is the kline open time of the last slot.
-	newest time.Time
+	ring   []slot
+	head   int // where the oldest entry is
+	n      int // how many entries there are
+	// newest is the last entry's signal, which Put compares with: a
+	// pointer rather than the time, to keep the list in one line. It is
+	// usually the feed's previous signal, shared by all the stores it was
+	// put into, so more likely in cache than the last slot.
+	newest *prepared
 }
 
-// list returns symbol's entries, nil when it has none.
-func (st *Store) list(symbol string) []*slot {
-	if l := st.bySymbol[symbol]; l != nil {
-		return l.slots
+// minRing is the slots a symbol's first ring has.
+const minRing = 4
+
+// at returns the i-th oldest entry, 0 <= i < len(ring).
+func (l *symbolList) at(i int) *slot {
+	i += l.head
+	if i >= len(l.ring) {
+		i -= len(l.ring)
 	}
-	return nil
+	return &l.ring[i]
+}
+
+// search returns the position of the first entry not before sl, n if
+// none.
+func (l *symbolList) search(sl *slot) int {
+	return sort.Search(l.n, func(i int) bool { return !l.at(i).before(sl) })
+}
+
+// since returns the position of the first entry whose kline opened at or
+// after t, n if none.
+func (l *symbolList) since(t time.Time) int {
+	return sort.Search(l.n, func(i int) bool { return !l.at(i).p.sig.KlineOpen.Before(t) })
+}
+
+// insert puts sl at position i (0 <= i <= n), the entries from i on
+// moving one place up, and reports whether that made more than limit
+// entries, so that the oldest was dropped: sl itself when i is 0.
+func (l *symbolList) insert(i int, sl slot, limit int) (evicted bool) {
+	switch {
+	case l.n == limit:
+		if i == 0 {
+			return true
+		}
+		// The oldest goes; its slot is now the free one past the end.
+		l.head++
+		if l.head == len(l.ring) {
+			l.head = 0
+		}
+		l.n--
+		i--
+		evicted = true
+	case l.n == len(l.ring):
+		l.grow(limit)
+	}
+	l.n++
+	for j := l.n - 1; j > i; j-- { // none for the usual put, i == n-1
+		*l.at(j) = *l.at(j - 1)
+	}
+	*l.at(i) = sl
+	return evicted
+}
+
+// grow doubles the full ring, up to limit slots, oldest first in the new
+// one.
+func (l *symbolList) grow(limit int) {
+	ring := make([]slot, min(max(2*len(l.ring), minRing), limit))
+	k := copy(ring, l.ring[l.head:])
+	copy(ring[k:], l.ring[:l.head])
+	l.ring, l.head = ring, 0
 }
 
 // forget removes symbol's list from the map (and from the hot cache).
@@ -179,22 +264,21 @@ func (st *Store) Put(s Signal) (Entry, bool) {
 // many stores (every resource a shared strategy serves) without
 // formatting its ID for each.
 type Prepared struct {
-	id string
-	s  *Signal // shared by every store it is put into; never modified
+	p *prepared // shared by every store it is put into
 }
 
 // Prepare computes s's ID once.
-func Prepare(s Signal) Prepared { return Prepared{id: s.ID(), s: &s} }
+func Prepare(s Signal) Prepared { return Prepared{p: &prepared{sig: s, id: s.ID()}} }
 
 // Signal is the prepared signal.
-func (p Prepared) Signal() Signal { return *p.s }
+func (p Prepared) Signal() Signal { return p.p.sig }
 
 // PutPrepared is Put for a prepared signal.
 func (st *Store) PutPrepared(p Prepared) (Entry, bool) {
-	now := st.opts.Now()
+	now := st.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	sl, isNew := st.put(p.id, p.s, now)
+	sl, isNew := st.put(p.p, now)
 	return sl.entry(), isNew
 }
 
@@ -204,7 +288,7 @@ func (st *Store) PutPrepared(p Prepared) (Entry, bool) {
 // copying the entry back.
 func (st *Store) PutPreparedAt(p Prepared, now time.Time) bool {
 	st.mu.Lock()
-	_, isNew := st.put(p.id, p.s, now)
+	_, isNew := st.put(p.p, now)
 	st.mu.Unlock()
 	return isNew
 }
@@ -212,20 +296,21 @@ func (st *Store) PutPreparedAt(p Prepared, now time.Time) bool {
 // PutBatch stores signals in order under one lock, as Put would one by
 // one, and returns how many had a new ID.
 func (st *Store) PutBatch(signals []Signal) int {
-	now := st.opts.Now()
+	now := st.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	added := 0
 	for _, s := range signals {
-		if _, isNew := st.put(s.ID(), &s, now); isNew {
+		if _, isNew := st.put(&prepared{sig: s, id: s.ID()}, now); isNew {
 			added++
 		}
 	}
 	return added
 }
 
-// put stores s under id and returns its slot and whether the ID was new.
-func (st *Store) put(id string, s *Signal, now time.Time) (*slot, bool) {
+// put stores p and returns its slot, a copy, and whether the ID was new.
+func (st *Store) put(p *prepared, now time.Time) (slot, bool) {
+	s := &p.sig
 	l := st.hot
 	if l == nil || l.symbol != s.Symbol {
 		l = st.bySymbol[s.Symbol]
@@ -234,18 +319,19 @@ func (st *Store) put(id string, s *Signal, now time.Time) (*slot, bool) {
 	if !had {
 		l = &symbolList{symbol: s.Symbol}
 	}
-	list := l.slots
-	sl := &slot{id: id, sig: s, recorded: now, state: StateNew}
-	n := len(list)
-	if n == 0 || l.newest.Before(s.KlineOpen) {
-		list = append(list, sl) // the usual case: a newer kline, so a new ID
-	} else {
-		i := sort.Search(n, func(i int) bool { return !list[i].before(sl) })
-		if i < n && list[i].id == id {
-			list[i].sig = s
-			return list[i], false
+	sl := slot{p: p, recorded: now, state: StateNew}
+	i := l.n // the usual case: a newer kline, so a new ID, going last
+	if l.n > 0 && !l.newest.sig.KlineOpen.Before(s.KlineOpen) {
+		i = l.search(&sl)
+		if i < l.n {
+			if old := l.at(i); old.p.id == p.id {
+				old.p = p
+				if i == l.n-1 {
+					l.newest = p
+				}
+				return *old, false
+			}
 		}
-		list = slices.Insert(list, i, sl)
 	}
 	st.counts.Total++
 	switch s.Side {
@@ -254,25 +340,18 @@ func (st *Store) put(id string, s *Signal, now time.Time) (*slot, bool) {
 	case Sell:
 		st.counts.Sell++
 	}
-
-	st.n++
-	if len(list) > st.opts.MaxPerSymbol {
-		// Dropped from the front without moving the rest: append
-		// reallocates (and so compacts) once the capacity behind is used
-		// up, which keeps eviction O(1) amortised.
-		list[0] = nil
-		list = list[1:]
-		st.n--
+	if l.insert(i, sl, st.maxPerSymbol) {
 		st.counts.Evicted++
+	} else {
+		st.n++
 	}
-	l.slots = list
-	l.newest = list[len(list)-1].sig.KlineOpen
+	l.newest = l.at(l.n - 1).p
 	st.hot = l
 	if !had {
 		st.bySymbol[s.Symbol] = l
 		j, _ := slices.BinarySearch(st.symbols, s.Symbol)
 		st.symbols = slices.Insert(st.symbols, j, s.Symbol)
-		if len(st.symbols) > st.opts.MaxSymbols {
+		if len(st.symbols) > st.maxSymbols {
 			st.evictStalestSymbol()
 		}
 	}
@@ -286,7 +365,7 @@ func (st *Store) evictStalestSymbol() {
 	victim := -1
 	var stalest time.Time
 	for i, sym := range st.symbols { // sorted, so ties go to the first name
-		newest := st.bySymbol[sym].newest
+		newest := st.bySymbol[sym].newest.sig.KlineOpen
 		if victim < 0 || newest.Before(stalest) {
 			victim, stalest = i, newest
 		}
@@ -298,11 +377,11 @@ func (st *Store) evictStalestSymbol() {
 // many entries went.
 func (st *Store) dropSymbol(i int) int {
 	sym := st.symbols[i]
-	list := st.list(sym)
+	n := st.bySymbol[sym].n
 	st.forget(sym)
 	st.symbols = slices.Delete(st.symbols, i, i+1)
-	st.n -= len(list)
-	return len(list)
+	st.n -= n
+	return n
 }
 
 // find returns the slot holding id, or nil. An ID is
@@ -318,16 +397,19 @@ func (st *Store) find(id string) *slot {
 	if err != nil {
 		return nil
 	}
+	l := st.bySymbol[sym]
+	if l == nil {
+		return nil
+	}
 	// The ID has the open time to the millisecond: look at every entry
 	// within that millisecond.
 	end := open.Add(time.Millisecond)
-	list := st.list(sym)
-	for i := sort.Search(len(list), func(i int) bool { return !list[i].sig.KlineOpen.Before(open) }); i < len(list); i++ {
-		sl := list[i]
-		if !sl.sig.KlineOpen.Before(end) {
+	for i := l.since(open); i < l.n; i++ {
+		sl := l.at(i)
+		if !sl.p.sig.KlineOpen.Before(end) {
 			break
 		}
-		if sl.id == id {
+		if sl.p.id == id {
 			return sl
 		}
 	}
@@ -359,26 +441,36 @@ func (st *Store) Update(id string, f func(*Entry)) bool {
 func (st *Store) Prune(now time.Time) int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	cutoff := now.Add(-st.opts.TTL)
-	expired := func(sl *slot) bool { return sl.sig.KlineClose.Before(cutoff) }
+	cutoff := now.Add(-st.ttl)
 	removed := 0
 	for i := 0; i < len(st.symbols); {
 		sym := st.symbols[i]
-		list := st.list(sym)
-		if !slices.ContainsFunc(list, expired) {
+		l := st.bySymbol[sym]
+		// Keep the entries still young, in order, from position 0 on.
+		kept := 0
+		for j := range l.n {
+			if sl := l.at(j); !sl.p.sig.KlineClose.Before(cutoff) {
+				if kept != j {
+					*l.at(kept) = *sl
+				}
+				kept++
+			}
+		}
+		if kept == l.n {
 			i++
 			continue
 		}
-		before := len(list)
-		list = slices.DeleteFunc(list, expired)
-		removed += before - len(list)
-		if len(list) == 0 {
+		for j := kept; j < l.n; j++ {
+			*l.at(j) = slot{} // lets go of the signal
+		}
+		removed += l.n - kept
+		l.n = kept
+		if kept == 0 {
 			st.forget(sym)
 			st.symbols = slices.Delete(st.symbols, i, i+1)
 			continue
 		}
-		l := st.bySymbol[sym]
-		l.slots, l.newest = list, list[len(list)-1].sig.KlineOpen
+		l.newest = l.at(kept - 1).p
 		i++
 	}
 	st.n -= removed
@@ -395,14 +487,17 @@ func (st *Store) Symbol(symbol string, since time.Time) []Entry {
 }
 
 func (st *Store) symbolSince(symbol string, since time.Time) []Entry {
-	list := st.list(symbol)
-	i := sort.Search(len(list), func(i int) bool { return !list[i].sig.KlineOpen.Before(since) })
-	if i == len(list) {
+	l := st.bySymbol[symbol]
+	if l == nil {
 		return nil
 	}
-	out := make([]Entry, 0, len(list)-i)
-	for _, sl := range list[i:] {
-		out = append(out, sl.entry())
+	i := l.since(since)
+	if i == l.n {
+		return nil
+	}
+	out := make([]Entry, 0, l.n-i)
+	for ; i < l.n; i++ {
+		out = append(out, l.at(i).entry())
 	}
 	return out
 }
@@ -430,11 +525,11 @@ func (st *Store) Symbols(symbols []string, since time.Time) map[string][]Entry {
 func (st *Store) Last(symbol string) (Entry, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	list := st.list(symbol)
-	if len(list) == 0 {
+	l := st.bySymbol[symbol]
+	if l == nil {
 		return Entry{}, false
 	}
-	return list[len(list)-1].entry(), true
+	return l.at(l.n - 1).entry(), true
 }
 
 // LastPerSymbol returns Last of every symbol held, sorted by symbol.
@@ -443,8 +538,8 @@ func (st *Store) LastPerSymbol() []Entry {
 	defer st.mu.RUnlock()
 	out := make([]Entry, 0, len(st.symbols))
 	for _, sym := range st.symbols {
-		list := st.list(sym)
-		out = append(out, list[len(list)-1].entry())
+		l := st.bySymbol[sym]
+		out = append(out, l.at(l.n-1).entry())
 	}
 	return out
 }
@@ -481,7 +576,7 @@ func (st *Store) SetTTL(ttl time.Duration) {
 		ttl = DefaultTTL
 	}
 	st.mu.Lock()
-	st.opts.TTL = ttl
+	st.ttl = ttl
 	st.mu.Unlock()
 }
 

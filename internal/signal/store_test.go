@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -229,6 +230,42 @@ func TestPutBatch(t *testing.T) {
 	}
 	if n := got.PutBatch(nil); n != 0 {
 		t.Fatalf("PutBatch(nil) = %d", n)
+	}
+}
+
+// TestPutPreparedAt puts one prepared signal into two stores, as a feed
+// does: each keeps its own entry, recorded at the time given.
+func TestPutPreparedAt(t *testing.T) {
+	s := sig("BTCUSDT", Buy, 5)
+	p := Prepare(s)
+	if !reflect.DeepEqual(p.Signal(), s) {
+		t.Fatalf("Prepare(s).Signal() = %+v, want %+v", p.Signal(), s)
+	}
+	a, b := NewStore(StoreOptions{MaxPerSymbol: 2}), NewStore(StoreOptions{MaxPerSymbol: 2})
+	now := at(6)
+	for _, st := range []*Store{a, b} {
+		if !st.PutPreparedAt(p, now) {
+			t.Fatalf("the first put was not new")
+		}
+		if st.PutPreparedAt(p, now.Add(time.Minute)) {
+			t.Fatalf("putting it again was new")
+		}
+	}
+	a.Update(s.ID(), func(e *Entry) { e.State = StateActed })
+	want := Entry{Signal: s, Recorded: now, State: StateNew}
+	if got, _ := b.Get(s.ID()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("the other store holds %+v, want %+v", got, want)
+	}
+
+	// Newer klines fill the symbol, then each evicts the oldest.
+	for m := 6; m < 10; m++ {
+		a.PutPreparedAt(Prepare(sig("BTCUSDT", Sell, m)), now)
+	}
+	if got, want := minutes(all(a)), []string{"BTCUSDT/SELL@8", "BTCUSDT/SELL@9"}; !slices.Equal(got, want) {
+		t.Fatalf("held %v, want %v", got, want)
+	}
+	if c := a.Counts(); c.Total != 5 || c.Buy != 1 || c.Sell != 4 || c.Evicted != 3 || a.Len() != 2 {
+		t.Fatalf("Counts() = %+v, Len() = %d", c, a.Len())
 	}
 }
 
@@ -517,13 +554,15 @@ func (m *refModel) symbols() []string {
 }
 
 // TestStoreMatchesModel runs random operations on a small store and on the
-// reference model and compares every answer after every operation.
+// reference model and compares every answer after every operation. From
+// seed 20 on, MaxPerSymbol is 7: a symbol's ring grows (to 4 slots, then
+// 7) before it wraps.
 func TestStoreMatchesModel(t *testing.T) {
-	for seed := range uint64(20) {
+	for seed := range uint64(40) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			clk := clock.NewFake(storeBase)
-			opts := StoreOptions{TTL: 20 * time.Minute, MaxPerSymbol: 4, MaxSymbols: 3, Now: clk.Now}
+			opts := StoreOptions{TTL: 20 * time.Minute, MaxPerSymbol: 4 + 3*int(seed/20), MaxSymbols: 3, Now: clk.Now}
 			st := NewStore(opts)
 			m := &refModel{opts: opts, entries: map[string]Entry{}}
 			symbols := []string{"AAA", "BBB", "CCC", "DDD", "EEE"}
@@ -769,5 +808,17 @@ func TestStoreSeedCountsAndSetTTL(t *testing.T) {
 	st.SetTTL(10 * time.Minute)
 	if n := st.Prune(t0.Add(30 * time.Minute)); n != 1 {
 		t.Errorf("pruned %d after shortening the TTL to 10m, want 1", n)
+	}
+}
+
+// TestStoreLayout guards the sizes Store's layout is built on (see Store):
+// a symbol's list is read whole by every put, and a ring slot written
+// whole.
+func TestStoreLayout(t *testing.T) {
+	if got := unsafe.Sizeof(symbolList{}); got != 64 {
+		t.Errorf("a symbolList is %d bytes, want 64: one cache line", got)
+	}
+	if got := unsafe.Sizeof(slot{}); got != 64 {
+		t.Errorf("a slot is %d bytes, want 64", got)
 	}
 }
