@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -132,30 +131,8 @@ func BenchmarkScale(b *testing.B) {
 // createAll creates the bots, a few at a time.
 func createAll(b *testing.B, c client.Client, bots int, restURL string) {
 	b.Helper()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	next := make(chan int)
-	for range 16 {
-		wg.Go(func() {
-			for i := range next {
-				if err := c.Create(context.Background(), idleBot(i, restURL)); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range bots {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		b.Fatalf("creating the bots: %v", firstErr)
+	if err := inParallel(bots, func(i int) error { return c.Create(context.Background(), idleBot(i, restURL)) }); err != nil {
+		b.Fatalf("creating the bots: %v", err)
 	}
 }
 
