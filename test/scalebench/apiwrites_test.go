@@ -101,7 +101,9 @@ func runningStatus() map[string]any {
 		return map[string]any{"type": typ, "status": status, "reason": reason, "message": message,
 			"observedGeneration": 1, "lastTransitionTime": now}
 	}
-	task := func(name string) map[string]any { return map[string]any{"name": name, "state": "Running", "since": now} }
+	task := func(name string) map[string]any {
+		return map[string]any{"name": name, "state": "Running", "since": now}
+	}
 	return map[string]any{
 		"observedGeneration": 1,
 		"phase":              "Running",
