@@ -29,7 +29,8 @@ type SymbolWatchReconciler struct {
 	writes statusWrites
 }
 
-// Watches are patched (finalizer, status), never updated.
+// Watches are patched (status; and a finalizer left by an older version is
+// removed), never updated.
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/status,verbs=patch
 
@@ -51,9 +52,9 @@ func (r *SymbolWatchReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if !sw.DeletionTimestamp.IsZero() {
 		return finalize(ctx, r.Client, r.Settings, &r.writes, &sw, key)
 	}
-	if err := ensureFinalizer(ctx, r.Client, &sw); err != nil {
-		return ctrl.Result{}, err
-	}
+	// No finalizer: a watch never trades, so it holds nothing on the
+	// exchange, and its group is stopped when its deletion is seen (one
+	// carried from an older version is still removed by finalize).
 
 	end := &reconcileEnd{c: r.Client, writes: &r.writes, interval: r.Settings.StatusInterval,
 		now: r.Settings.now(), key: key, obj: &sw}

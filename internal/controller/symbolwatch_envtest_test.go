@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 )
@@ -45,9 +44,10 @@ func testWatchLifecycle(t *testing.T, s *envSuite) {
 	nn := types.NamespacedName{Namespace: ns, Name: "majors"}
 	key := groupKey(kindSymbolWatch, nn)
 
-	w := waitFor(t, s, nn, newWatchObj, "Running with the finalizer", func(w *tradingv1alpha1.SymbolWatch) bool {
-		return controllerutil.ContainsFinalizer(w, Finalizer) && watchPhase(tradingv1alpha1.WatchPhaseRunning)(w)
-	}, describeWatch)
+	w := waitFor(t, s, nn, newWatchObj, "Running", watchPhase(tradingv1alpha1.WatchPhaseRunning), describeWatch)
+	if len(w.Finalizers) != 0 {
+		t.Errorf("a SymbolWatch holds nothing on the exchange, yet has finalizers %v", w.Finalizers)
+	}
 	wantCondition(t, w.Status.Conditions, tradingv1alpha1.ConditionReady, metav1.ConditionTrue, tradingv1alpha1.ReasonRunning, "watching 3 symbol(s) on "+s.sim.url)
 	wantCondition(t, w.Status.Conditions, tradingv1alpha1.ConditionSymbolsValid, metav1.ConditionTrue, tradingv1alpha1.ReasonSymbolsListed, "")
 	checkExchangeStatus(t, w.Status.Exchange, s.sim.url)

@@ -27,7 +27,7 @@ import (
 
 // Finalizer keeps a resource until its goroutine group has stopped. Only
 // bots that may hold state on the exchange carry it (see
-// mayHoldExchangeState).
+// mayHoldExchangeState); SymbolWatches never do.
 const Finalizer = "trading.tradebot.dev/stop-group"
 
 // mayHoldExchangeState says whether a bot with spec may place orders, and

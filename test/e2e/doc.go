@@ -4,7 +4,7 @@
 // columns filled in, signal, and (the Paper bot) fill an order and show a
 // PnL; have the exchange simulator fail every REST request and watch
 // BREAKER go Open, then Closed once the faults are cleared; delete them
-// and see the finalizer let them go.
+// and see them go (the bot once the operator's finalizer lets it go).
 //
 // make test runs it (no build tag) against an environment of its own: etcd
 // and kube-apiserver (envtest, KUBEBUILDER_ASSETS) with the CRDs, the

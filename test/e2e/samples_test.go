@@ -39,7 +39,8 @@ const (
 //   - each Paper bot fills an order and shows a PnL (PNL);
 //   - the simulator fails every REST request: BREAKER goes Open; the
 //     faults cleared, it goes Closed and the samples run again;
-//   - deleted, the operator's finalizer lets them go.
+//   - deleted, they go: the Paper bot once the operator's finalizer lets it
+//     go, the SymbolWatch (which carries none) at once.
 func TestSamples(t *testing.T) {
 	ctx := t.Context()
 	c := connect(t)
@@ -88,8 +89,9 @@ func TestSamples(t *testing.T) {
 }
 
 func checkDeleted(ctx context.Context, t *testing.T, c cluster, obj client.Object) {
-	if !controllerutil.ContainsFinalizer(obj, controller.Finalizer) {
-		t.Fatalf("finalizers are %v, want %q among them", obj.GetFinalizers(), controller.Finalizer)
+	checkFinalizer(t, obj)
+	if t.Failed() {
+		t.FailNow()
 	}
 	if err := c.client.Delete(ctx, obj); err != nil {
 		t.Fatalf("deleting: %v", err)
@@ -169,7 +171,8 @@ func checkRunningWatch(ctx context.Context, t *testing.T, c cluster, w *tradingv
 
 // checkCommonStatus checks what Running means for either kind: the status
 // describes the current spec, Ready and the exchange conditions agree, the
-// breaker is closed, no task is failing, and the finalizer is in place.
+// breaker is closed, no task is failing, and the finalizer is on the bot
+// (see checkFinalizer).
 func checkCommonStatus(t *testing.T, obj client.Object, observed int64, conds []metav1.Condition,
 	ex *tradingv1alpha1.ExchangeStatus, tasks []tradingv1alpha1.TaskStatus) {
 	t.Helper()
@@ -216,8 +219,20 @@ func checkCommonStatus(t *testing.T, obj client.Object, observed int64, conds []
 			t.Errorf("task %s is %s: %s", task.Name, task.State, task.LastError)
 		}
 	}
-	if !controllerutil.ContainsFinalizer(obj, controller.Finalizer) {
+	checkFinalizer(t, obj)
+}
+
+// checkFinalizer checks that the operator's finalizer is on the samples that
+// may trade, the Paper TradingBot on the simulator, and on nothing else: a
+// SymbolWatch holds nothing on the exchange.
+func checkFinalizer(t *testing.T, obj client.Object) {
+	t.Helper()
+	_, trades := obj.(*tradingv1alpha1.TradingBot)
+	switch has := controllerutil.ContainsFinalizer(obj, controller.Finalizer); {
+	case trades && !has:
 		t.Errorf("finalizers are %v, want %q among them", obj.GetFinalizers(), controller.Finalizer)
+	case !trades && has:
+		t.Errorf("finalizers are %v, want no %q on a %T", obj.GetFinalizers(), controller.Finalizer, obj)
 	}
 }
 
