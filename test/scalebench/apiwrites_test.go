@@ -34,14 +34,7 @@ import (
 // etcd, found as this process's descendants.
 func BenchmarkAPIWrites(b *testing.B) {
 	opdrill.RequireControlPlane(b, "the API write costs")
-	bots := 2000
-	if s := os.Getenv("APIWRITES_BOTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("APIWRITES_BOTS=%q is not a positive number", s)
-		}
-		bots = n
-	}
+	bots := countFromEnv(b, "APIWRITES_BOTS", 2000)
 	_, c := opdrill.StartControlPlane(b, opdrill.RepoRoot(b), b.TempDir())
 	api, etcd := descendant(b, "kube-apiserver"), descendant(b, "etcd")
 	ctx := context.Background()
@@ -82,6 +75,21 @@ func BenchmarkAPIWrites(b *testing.B) {
 	}
 	fmt.Printf("apiwrites.object_bytes: %d\n", size(one.Object))
 	fmt.Printf("apiwrites.managed_fields_bytes: %d\n", size(one.GetManagedFields()))
+}
+
+// countFromEnv is the positive number in the environment variable name, or
+// def when it is unset.
+func countFromEnv(b *testing.B, name string, def int) int {
+	b.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q is not a positive number", name, s)
+	}
+	return n
 }
 
 // botRef names idle bot i for a patch.

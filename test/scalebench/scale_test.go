@@ -61,14 +61,7 @@ func idleBot(i int, restURL string) *unstructured.Unstructured {
 
 func BenchmarkScale(b *testing.B) {
 	opdrill.RequireControlPlane(b, "the scale run")
-	bots := 10000
-	if s := os.Getenv("SCALE_BOTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("SCALE_BOTS=%q is not a positive number", s)
-		}
-		bots = n
-	}
+	bots := countFromEnv(b, "SCALE_BOTS", 10000)
 	root := opdrill.RepoRoot(b)
 	dir := b.TempDir()
 	logs := opdrill.LogDir(b, "scalebench-logs-")
