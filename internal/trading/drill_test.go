@@ -14,6 +14,7 @@ import (
 
 	"github.com/tradebot-operator/tradebot-operator/internal/exchange"
 	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
+	"github.com/tradebot-operator/tradebot-operator/internal/ledger"
 	"github.com/tradebot-operator/tradebot-operator/internal/paperaccount"
 	"github.com/tradebot-operator/tradebot-operator/internal/risk"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
@@ -262,6 +263,12 @@ func TestFaultDrill(t *testing.T) {
 	type tally struct{ offered, acted, ignored, failed, unsettled int }
 	byPhase := map[string]*tally{}
 	var acted, ignored, lost, duplicates, strays, phantoms, buysNotActed int
+	// A drill that runs over UTC midnight meets a new day. Until the
+	// executor has read the new day's opening prices (it cannot while the
+	// exchange bans it or fails), risk refuses orders for want of the day's
+	// figures: a right refusal, not a BUY that should have had an order.
+	crossedMidnight := !ledger.DayStart(start).Equal(ledger.DayStart(time.Now()))
+	staleDay := func(note string) bool { return crossedMidnight && strings.Contains(note, "day figures are for") }
 	jctx, jcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer jcancel()
 	for _, b := range bots {
@@ -317,7 +324,7 @@ func TestFaultDrill(t *testing.T) {
 				tl.unsettled++
 				t.Errorf("bot %s, %s (%s): still %s (%q); %d orders on the exchange", b.uid, s.Side, o.phase, en.State, en.Note, n)
 			}
-			if s.Side == signal.Buy && en.State != signal.StateActed {
+			if s.Side == signal.Buy && en.State != signal.StateActed && !staleDay(en.Note) {
 				buysNotActed++
 			}
 		}
