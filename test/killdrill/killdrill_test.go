@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
@@ -392,12 +393,21 @@ func listBots(t *testing.T, c client.Client) []tradingv1alpha1.TradingBot {
 
 func describe(b tradingv1alpha1.TradingBot) string { return opdrill.Describe(b) }
 
-// clearTrading removes status.trading from every bot.
+// clearTrading removes status.trading from every bot. A status write
+// the killed run sent just before it died can still land after the
+// list, so a conflict is met by reading the bot again.
 func clearTrading(t *testing.T, c client.Client) {
 	t.Helper()
+	ctx := context.Background()
 	for _, b := range listBots(t, c) {
-		b.Status.Trading = nil
-		if err := c.Status().Update(context.Background(), &b); err != nil {
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			if err := c.Get(ctx, client.ObjectKeyFromObject(&b), &b); err != nil {
+				return err
+			}
+			b.Status.Trading = nil
+			return c.Status().Update(ctx, &b)
+		})
+		if err != nil {
 			t.Fatalf("clearing %s's status.trading: %v", b.Name, err)
 		}
 	}
