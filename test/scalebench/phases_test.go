@@ -2,6 +2,8 @@ package scalebench
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -16,15 +18,21 @@ import (
 // generation from a watch, so that waiting for 10 000 bots does not list
 // them all every few seconds: such lists would cost the API server (on the
 // same two cores as the operator) more than the operator's own writes, and
-// slow down the very thing being measured.
+// slow down the very thing being measured. For the same reason a watch the
+// API server closes (it closes a watcher that falls behind, which a
+// CPU-starved bench does during a ramp) is resumed from the last version
+// seen, as an informer does; the bots are listed again only when the API
+// server no longer has that version.
 type runningWatch struct {
-	mu      sync.Mutex
-	running map[string]bool
-	err     error
+	mu       sync.Mutex
+	running  map[string]bool
+	err      error
+	version  string // the last resourceVersion seen ("": list first)
+	restarts int    // watches resumed after the API server closed one
+	lists    int
 }
 
-// watchRunning starts counting; the count follows until ctx ends. A watch
-// the API server closes is resumed from a fresh list.
+// watchRunning starts counting; the count follows until ctx ends.
 func watchRunning(ctx context.Context, b *testing.B, c client.WithWatch) *runningWatch {
 	b.Helper()
 	rw := &runningWatch{running: make(map[string]bool)}
@@ -43,21 +51,29 @@ func watchRunning(ctx context.Context, b *testing.B, c client.WithWatch) *runnin
 	return rw
 }
 
-// follow lists the bots once, then applies the watch's events until it
-// closes.
+// follow lists the bots if no version is known, then applies the watch's
+// events until it closes.
 func (rw *runningWatch) follow(ctx context.Context, c client.WithWatch) error {
-	var list tradingv1alpha1.TradingBotList
-	if err := c.List(ctx, &list, client.InNamespace(namespace)); err != nil {
-		return err
+	if rw.version == "" {
+		var list tradingv1alpha1.TradingBotList
+		if err := c.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+			return err
+		}
+		rw.mu.Lock()
+		clear(rw.running)
+		for i := range list.Items {
+			rw.note(&list.Items[i])
+		}
+		rw.lists++
+		rw.mu.Unlock()
+		rw.version = list.ResourceVersion
+	} else {
+		rw.mu.Lock()
+		rw.restarts++
+		rw.mu.Unlock()
 	}
-	rw.mu.Lock()
-	clear(rw.running)
-	for i := range list.Items {
-		rw.note(&list.Items[i])
-	}
-	rw.mu.Unlock()
 	w, err := c.Watch(ctx, &tradingv1alpha1.TradingBotList{}, client.InNamespace(namespace),
-		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rw.version, AllowWatchBookmarks: true}})
 	if err != nil {
 		return err
 	}
@@ -65,7 +81,16 @@ func (rw *runningWatch) follow(ctx context.Context, c client.WithWatch) error {
 	for ev := range w.ResultChan() {
 		bot, ok := ev.Object.(*tradingv1alpha1.TradingBot)
 		if !ok {
-			return nil // an error event (an expired version): list again
+			// An error event: the version is too old to resume from.
+			if st, isStatus := ev.Object.(*metav1.Status); isStatus && st.Code != http.StatusGone {
+				return fmt.Errorf("watching the bots: %s", st.Message)
+			}
+			rw.version = ""
+			return nil
+		}
+		rw.version = bot.ResourceVersion
+		if ev.Type == watch.Bookmark {
+			continue
 		}
 		rw.mu.Lock()
 		if ev.Type == watch.Deleted {
@@ -94,4 +119,11 @@ func (rw *runningWatch) count() (int, error) {
 		}
 	}
 	return n, rw.err
+}
+
+// watchStats is how often the watch was resumed and the bots listed.
+func (rw *runningWatch) watchStats() (restarts, lists int) {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	return rw.restarts, rw.lists
 }

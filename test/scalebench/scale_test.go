@@ -105,6 +105,8 @@ func BenchmarkScale(b *testing.B) {
 	stopWatch()
 	allRunning := time.Since(start)
 	b.Logf("all %d bots Running after %s", bots, allRunning.Round(time.Millisecond))
+	restarts, lists := running.watchStats()
+	b.Logf("the bench's watch was closed by the API server and resumed %d times; it listed the bots %d times", restarts, lists)
 
 	// Steady state, after one status interval: status writes and weight
 	// over the window.
