@@ -21,7 +21,7 @@
 // when its resourceVersion differs from the one last read for the bot.
 //
 // Every reconcile of a live resource ends in reconcileEnd.finish, deferred:
-// at most one status patch, none when the status is stored unchanged, and
+// at most one status write, none when the status is stored unchanged, and
 // changes in figures alone at most once per --status-interval per resource;
 // it is also the one place deciding when to reconcile again.
 package controller

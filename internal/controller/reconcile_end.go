@@ -148,15 +148,12 @@ func (e *reconcileEnd) finish(ctx context.Context, err error) (ctrl.Result, erro
 			// when the interval is up.
 			return routine(minRequeue(requeue, wait)), nil
 		}
-		base := e.obj.DeepCopyObject().(client.Object)
 		written := st.apply()
-		// The patch carries the resourceVersion the status was computed
-		// from: one computed from a stale cached copy is refused.
-		if err := e.c.Status().Patch(ctx, e.obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		if err := writeStatus(ctx, e.c, e.obj); err != nil {
 			if apierrors.IsConflict(err) {
 				return ctrl.Result{RequeueAfter: staleRetryDelay, Priority: new(normalPriority)}, nil
 			}
-			return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}
 		e.writes.wrote(e.key, e.now)
 		written()

@@ -81,11 +81,11 @@ func TestBotStatusChange(t *testing.T) {
 }
 
 // endHarness is a reconcileEnd over a fake API server that counts status
-// patches.
+// writes.
 type endHarness struct {
 	c       client.Client
 	patches int
-	// fail, when set, is what the next status patch returns.
+	// fail, when set, is what the next status write returns.
 	fail   error
 	writes statusWrites
 }
@@ -99,13 +99,13 @@ func newEndHarness(t *testing.T) *endHarness {
 	h := &endHarness{}
 	bot := &tradingv1alpha1.TradingBot{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "bot", Generation: 2}, Status: runningStatus()}
 	h.c = fake.NewClientBuilder().WithScheme(scheme).WithObjects(bot).WithStatusSubresource(bot).
-		WithInterceptorFuncs(interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+		WithInterceptorFuncs(interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
 			h.patches++
 			if err := h.fail; err != nil {
 				h.fail = nil
 				return err
 			}
-			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+			return c.SubResource(sub).Update(ctx, obj, opts...)
 		}}).Build()
 	return h
 }

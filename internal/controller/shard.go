@@ -37,7 +37,7 @@ const shardRecheck = time.Second
 // The claim is the fence that keeps a resource from running on two
 // replicas while their views of the ring differ: a replica claims a
 // resource only over no claim, its own, or that of a replica whose Lease
-// has expired (the patch carries the resourceVersion it read, so of two
+// has expired (the write carries the resourceVersion it read, so of two
 // claims at once one fails), starts it only once claimed, and clears its
 // claim only after the resource has stopped there. A replica that cannot
 // renew its Lease stops owning anything within a third of the lease, well
@@ -62,9 +62,8 @@ func gateShard(ctx context.Context, c client.Client, s GroupSettings, writes *st
 		if *replica != me {
 			return ctrl.Result{}, true, nil
 		}
-		base := obj.DeepCopyObject().(client.Object)
 		*replica = ""
-		if err := c.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		if err := writeStatus(ctx, c, obj); err != nil {
 			if apierrors.IsNotFound(err) {
 				return ctrl.Result{}, true, nil
 			}
@@ -85,10 +84,9 @@ func gateShard(ctx context.Context, c client.Client, s GroupSettings, writes *st
 		log.FromContext(ctx).V(1).Info("ours by the ring; waiting for the last owner to let go", "group", key, "claim", claim)
 		return ctrl.Result{RequeueAfter: shardRecheck}, true, nil
 	}
-	base := obj.DeepCopyObject().(client.Object)
 	*replica = me
 	claimed()
-	if err := c.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := writeStatus(ctx, c, obj); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 			log.FromContext(ctx).V(1).Info("claim refused; retrying", "group", key, "claim", claim, "error", err.Error())
 			return ctrl.Result{RequeueAfter: staleRetryDelay}, true, nil

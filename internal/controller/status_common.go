@@ -17,8 +17,8 @@ import (
 	"github.com/tradebot-operator/tradebot-operator/internal/trading"
 )
 
-// staleRetryDelay is how soon a reconcile runs again after its status patch
-// met a conflict. The patch carries the resourceVersion it was computed from,
+// staleRetryDelay is how soon a reconcile runs again after its status write
+// met a conflict. The write carries the resourceVersion it was computed from,
 // so a status computed from a cached copy older than the object (which lags
 // the reconciler's own writes) is refused instead of overwriting newer status
 // and reporting transitions that already happened; the retry reads the

@@ -29,10 +29,11 @@ type SymbolWatchReconciler struct {
 	writes statusWrites
 }
 
-// Watches are patched (status; and a finalizer left by an older version is
-// removed), never updated.
+// Watches are patched only to remove a finalizer left by an older version;
+// their status is updated (the whole status at the version it was computed
+// from).
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/status,verbs=patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=symbolwatches/status,verbs=update
 
 // Reconcile brings one SymbolWatch's group in line with its spec and reports
 // the group's state in status.

@@ -63,11 +63,12 @@ type TradingBotReconciler struct {
 	credentials *credentialsReader
 }
 
-// Least privilege: bots are patched (finalizer, status), never updated;
+// Least privilege: bots are patched (the finalizer), their status is
+// updated (the whole status at the version it was computed from);
 // Secrets are only read: their metadata is listed and watched, and a bot's
 // own Secret is read with get; Events are created and patched (a series).
 // +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/status,verbs=patch
+// +kubebuilder:rbac:groups=trading.tradebot.dev,resources=tradingbots/status,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
