@@ -17,6 +17,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tradingv1alpha1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
@@ -85,7 +87,8 @@ func BenchmarkScale(b *testing.B) {
 
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	b.Cleanup(stopWatch)
-	running := watchRunning(watchCtx, b, c)
+	hc, host := httpClient(b, kubeconfig)
+	running := watchRunning(watchCtx, b, c, hc, host)
 	start := time.Now()
 	createAll(b, c, bots, simURL)
 	b.Logf("%d bots created in %s", bots, time.Since(start).Round(time.Millisecond))
@@ -121,6 +124,21 @@ func BenchmarkScale(b *testing.B) {
 	fmt.Printf("scale.status_writes_per_bot_per_10s: %.3f\n", float64(writes.statusWrites)/float64(bots)/(window.Seconds()/10))
 	fmt.Printf("scale.idle_weight_used_per_min: %d\n", writes.maxWeight)
 	fmt.Printf("scale.idle_weight_share_operator: %.4f\n", float64(writes.maxWeight)/float64(exchangesim.DefaultWeightLimit))
+}
+
+// httpClient is an HTTP client with the credentials of kubeconfig, and the
+// API server's address.
+func httpClient(b *testing.B, kubeconfig string) (*http.Client, string) {
+	b.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return hc, cfg.Host
 }
 
 // createAll creates the bots, a few at a time.
