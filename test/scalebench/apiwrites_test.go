@@ -97,15 +97,6 @@ func countFromEnv(b *testing.B, name string, def int) int {
 	return n
 }
 
-// botRef names idle bot i for a patch.
-func botRef(i int) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(tradingv1alpha1.GroupVersion.WithKind("TradingBot"))
-	u.SetNamespace(namespace)
-	u.SetName(fmt.Sprintf("idle-%05d", i))
-	return u
-}
-
 // runningStatus is the first status the operator writes for an idle bot:
 // Running, with its conditions, exchange, market data and tasks.
 func runningStatus() map[string]any {
