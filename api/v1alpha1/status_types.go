@@ -37,7 +37,9 @@ type ExchangeStatus struct {
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
-	// breaker is the state of the endpoint's circuit breaker.
+	// breaker is the state of the circuit breaker in front of the
+	// resource's calls: the endpoint's, or, for a bot that trades, its
+	// account's while that one is open or half-open (its orders wait).
 	// +optional
 	Breaker BreakerStatus `json:"breaker,omitempty"`
 

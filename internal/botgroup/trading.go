@@ -80,6 +80,8 @@ func (g *Group) EnableTrading(o TradingOptions) error {
 		return err
 	}
 	g.trading = &groupTrading{ex: ex, ud: ud, setup: o.Setup}
+	// The account's breaker stops this group's orders: status shows it.
+	g.health.UseAccount(o.Account)
 	return nil
 }
 

@@ -40,7 +40,9 @@ type Health struct {
 	// NotTrading those it lists with a status other than TRADING.
 	UnknownSymbols []string
 	NotTrading     []string
-	// Breaker is the endpoint's breaker for this resource's settings.
+	// Breaker is the endpoint's breaker for this resource's settings; or,
+	// for a resource that trades, its account's when that one is further
+	// from closed (see HealthView.UseAccount).
 	Breaker BreakerStatus
 	// RetryAfterUntil is set after a 429: no request is sent before it.
 	RetryAfterUntil time.Time
@@ -91,6 +93,7 @@ type HealthView struct {
 	opts    HealthOptions
 	symbols []string // unique and sorted
 	own     atomic.Pointer[Health]
+	account atomic.Pointer[Account] // nil: the resource does not trade
 }
 
 // HealthView returns a view for one resource. Nothing is sent, and the view
@@ -114,7 +117,30 @@ func (v *HealthView) Health() Health {
 	h.Throttled, h.Waits = st.Throttled, st.Waits
 	h.RetryAfterUntil, h.BannedUntil = st.PausedUntil, st.BannedUntil
 	h.Breaker = ep.BreakerStatus(v.opts.Policy.Breaker)
+	if a := v.account.Load(); a != nil {
+		if ab := a.BreakerStatus(v.opts.Policy.Breaker); breakerRank(ab.State) > breakerRank(h.Breaker.State) {
+			h.Breaker = ab
+		}
+	}
 	return h
+}
+
+// UseAccount makes Health report acct's breaker (for the view's settings)
+// whenever it is further from closed than the endpoint's. A resource that
+// trades calls the exchange through both: while its account's breaker is
+// open, its orders and their lookups wait, and its status must say so even
+// though the endpoint's breaker is closed.
+func (v *HealthView) UseAccount(acct *Account) { v.account.Store(acct) }
+
+// breakerRank orders breaker states from closed to open.
+func breakerRank(s BreakerState) int {
+	switch s {
+	case BreakerOpen:
+		return 2
+	case BreakerHalfOpen:
+		return 1
+	}
+	return 0
 }
 
 // ClockOffset is the last measured server time minus local time: Health's

@@ -344,3 +344,50 @@ func TestBenchFigures(t *testing.T) {
 		t.Errorf("idle views use %.4f of the weight limit, want at most 0.05", share)
 	}
 }
+
+// TestHealthReportsTheAccountBreaker: a trading resource's calls go
+// through its account's breaker as well as the endpoint's. When failing
+// signed calls open the account's alone, a view that uses the account
+// reports it open (and closed again once it lets calls through); a view
+// without the account still reports the endpoint's, closed.
+func TestHealthReportsTheAccountBreaker(t *testing.T) {
+	sim := startSim(t, nil)
+	reg := newRegistry(t, RegistryOptions{})
+	ep := reg.Endpoint(sim.urls())
+	acct := reg.Account(ep, demoCreds())
+	ctx := ctxTimeout(t)
+	if _, err := acct.Balances(ctx, CallPolicy{}); err != nil {
+		t.Fatal(err)
+	}
+	p := CallPolicy{Retry: RetryPolicy{MaxAttempts: 1},
+		Breaker: BreakerSettings{FailureThreshold: 2, OpenDuration: 300 * time.Millisecond}}
+	trader, watcher := ep.HealthView(HealthOptions{Policy: p}), ep.HealthView(HealthOptions{Policy: p})
+	trader.UseAccount(acct)
+	if got := trader.Health().Breaker.State; got != BreakerClosed {
+		t.Fatalf("before any failure: %s, want Closed", got)
+	}
+	sim.setFaults(t, `{"restErrorRate": 1, "restErrorStatus": 503}`)
+	for acct.BreakerStatus(p.Breaker).State != BreakerOpen {
+		if _, err := acct.Balances(ctx, p); err == nil {
+			t.Fatal("a signed call succeeded with every REST request failing")
+		}
+	}
+	sim.setFaults(t, `{}`)
+	if st := ep.BreakerStatus(p.Breaker); st.State != BreakerClosed {
+		t.Fatalf("the endpoint's breaker is %s; the test needs only the account's open", st.State)
+	}
+	got := trader.Health().Breaker
+	if got.State != BreakerOpen || got.OpenUntil.IsZero() {
+		t.Fatalf("the view using the account reports %+v, want the account's open breaker", got)
+	}
+	if st := watcher.Health().Breaker.State; st != BreakerClosed {
+		t.Fatalf("the view without the account reports %s, want the endpoint's Closed", st)
+	}
+	waitUntil(t, "the account's breaker to let calls through", func() bool { return acct.BreakerStatus(p.Breaker).State != BreakerOpen })
+	if _, err := acct.Balances(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if st := trader.Health().Breaker.State; st != BreakerClosed {
+		t.Fatalf("after a call went through: %s, want Closed", st)
+	}
+}
