@@ -83,8 +83,8 @@ func TestBotStatusChange(t *testing.T) {
 // endHarness is a reconcileEnd over a fake API server that counts status
 // writes.
 type endHarness struct {
-	c       client.Client
-	patches int
+	c    client.Client
+	sent int // status writes sent
 	// fail, when set, is what the next status write returns.
 	fail   error
 	writes statusWrites
@@ -100,7 +100,7 @@ func newEndHarness(t *testing.T) *endHarness {
 	bot := &tradingv1alpha1.TradingBot{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "bot", Generation: 2}, Status: runningStatus()}
 	h.c = fake.NewClientBuilder().WithScheme(scheme).WithObjects(bot).WithStatusSubresource(bot).
 		WithInterceptorFuncs(interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			h.patches++
+			h.sent++
 			if err := h.fail; err != nil {
 				h.fail = nil
 				return err
@@ -138,13 +138,13 @@ func TestReconcileEnd(t *testing.T) {
 		return func(s *tradingv1alpha1.TradingBotStatus) { s.MarketData.LagMs = ms }
 	}
 	step := func(name string, now time.Time, run groupRun, change func(s *tradingv1alpha1.TradingBotStatus), inErr error,
-		wantPatches int, wantRequeue time.Duration, wantErr bool) {
+		wantWrites int, wantRequeue time.Duration, wantErr bool) {
 		t.Helper()
 		e, _ := h.end(t, now, run, change)
 		res, err := e.finish(ctx, inErr)
-		if (err != nil) != wantErr || h.patches != wantPatches || res.RequeueAfter != wantRequeue {
-			t.Errorf("%s: requeue %v, err %v, %d patches so far; want requeue %v, error %v, %d patches",
-				name, res.RequeueAfter, err, h.patches, wantRequeue, wantErr, wantPatches)
+		if (err != nil) != wantErr || h.sent != wantWrites || res.RequeueAfter != wantRequeue {
+			t.Errorf("%s: requeue %v, err %v, %d status writes so far; want requeue %v, error %v, %d",
+				name, res.RequeueAfter, err, h.sent, wantRequeue, wantErr, wantWrites)
 		}
 	}
 	interval := 10 * time.Second

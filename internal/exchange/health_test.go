@@ -367,7 +367,10 @@ func TestHealthReportsTheAccountBreaker(t *testing.T) {
 		t.Fatalf("before any failure: %s, want Closed", got)
 	}
 	sim.setFaults(t, `{"restErrorRate": 1, "restErrorStatus": 503}`)
-	for acct.BreakerStatus(p.Breaker).State != BreakerOpen {
+	for calls := 0; acct.BreakerStatus(p.Breaker).State != BreakerOpen; calls++ {
+		if calls == 10 {
+			t.Fatalf("the account's breaker is still %s after %d failed calls", acct.BreakerStatus(p.Breaker).State, calls)
+		}
 		if _, err := acct.Balances(ctx, p); err == nil {
 			t.Fatal("a signed call succeeded with every REST request failing")
 		}

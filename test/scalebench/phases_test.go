@@ -27,11 +27,14 @@ import (
 // seen, as an informer does; the bots are listed again only when the API
 // server no longer has that version.
 type runningWatch struct {
-	mu       sync.Mutex
+	// version is the last resourceVersion seen ("": list first); only
+	// the goroutine that follows the watch reads or writes it.
+	version string
+
+	mu       sync.Mutex // guards the fields below
 	running  map[string]bool
 	err      error
-	version  string // the last resourceVersion seen ("": list first)
-	restarts int    // watches resumed after the API server closed one
+	restarts int // watches resumed after the API server closed one
 	lists    int
 }
 
