@@ -170,8 +170,8 @@ func runTasks(t *testing.T, g *Group) {
 // when the test ends.
 type market struct {
 	url     string
-	started time.Time // when the simulator was built: its start time
-	sim     *exchangesim.Simulator
+	started time.Time              // when the simulator was built: its start time
+	sim     *exchangesim.Simulator // nil when the simulator runs as a process
 	reg     *exchange.Registry
 	ep      *exchange.Endpoint
 	hub     *marketdata.Hub
@@ -184,17 +184,26 @@ func startMarket(t *testing.T, cfg exchangesim.Config) *market {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &market{started: time.Now(), sim: sim}
+	started := time.Now()
 	srv := httptest.NewServer(sim)
-	m.url = srv.URL
 	ctx, cancel := context.WithCancel(context.Background())
 	simDone := make(chan struct{})
 	go func() { defer close(simDone); _ = sim.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-simDone; srv.Close(); sim.Close() })
+	m := connectMarket(t, srv.URL)
+	m.started, m.sim = started, sim
+	return m
+}
 
+// connectMarket puts the operator's shared exchange registry, market-data
+// hub and signal feeds in front of the simulator serving url, all stopped
+// when the test ends.
+func connectMarket(t *testing.T, url string) *market {
+	t.Helper()
+	m := &market{url: url}
 	m.reg = exchange.NewRegistry(exchange.RegistryOptions{})
 	t.Cleanup(m.reg.Close)
-	m.ep = m.reg.Endpoint(exchange.URLs{REST: srv.URL, Stream: "ws" + strings.TrimPrefix(srv.URL, "http")})
+	m.ep = m.reg.Endpoint(exchange.URLs{REST: url, Stream: "ws" + strings.TrimPrefix(url, "http")})
 	m.hub = marketdata.NewHub(marketdata.Options{Backfill: KlineBackfill(m.reg)})
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	hubDone := make(chan error, 1)

@@ -80,6 +80,7 @@ func (g *Group) runSignals(ctx context.Context) error {
 			return sub.Err()
 		case <-prune.C:
 			so.State.Store.Prune(g.cfg.Now())
+			sink.reserve() // for the symbols pruning emptied
 		}
 	}
 }
@@ -143,6 +144,7 @@ func (g *Group) newSignalSink() *signalSink {
 			}})
 		}
 	}
+	s.reserve()
 	// Under sinkMu, so that an offset published meanwhile is not
 	// overwritten by an older one: the view holds it before publishing.
 	g.sinkMu.Lock()
@@ -150,6 +152,14 @@ func (g *Group) newSignalSink() *signalSink {
 	g.sink = s
 	g.sinkMu.Unlock()
 	return s
+}
+
+// reserve makes room in the store for each symbol's next signal, so that
+// Deliver allocates nothing (see signal.Store.Reserve).
+func (s *signalSink) reserve() {
+	for _, sym := range s.g.cfg.Symbols {
+		s.store.Reserve(sym)
+	}
 }
 
 // dropSignalSink stops publishHealth's updates of s.
@@ -170,7 +180,8 @@ const (
 
 // Deliver stores a signal worth reporting, one from fresh data at or above
 // minConfidence, recorded at the feed's now. Everything else waits for
-// Settle.
+// Settle. It allocates nothing: the store had room made for the signal
+// when the sink started or when it settled the one before.
 func (s *signalSink) Deliver(d *signalfeed.Delivery, now time.Time) signalfeed.Outcome {
 	switch {
 	case klineIsStale(d, time.Duration(s.clockOffset.Load())):
@@ -209,6 +220,8 @@ func (s *signalSink) Settle(d *signalfeed.Delivery, o signalfeed.Outcome, stored
 		s.metrics.ignoredInc(s.res, "below_confidence")
 		return
 	}
+	// Room for this symbol's next signal, now rather than in its Deliver.
+	s.store.Reserve(d.Signal.Symbol)
 	if s.ex != nil {
 		s.ex.Offer(d.Prepared)
 	}

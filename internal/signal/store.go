@@ -138,11 +138,15 @@ type Store struct {
 	now        func() time.Time
 
 	// bySymbol holds each symbol's entries ordered by slot.before, never
-	// empty. There is no index by ID: an ID names its symbol and kline, so
-	// find locates it by binary search.
+	// empty; a nil value is a symbol Reserve made room for, which holds
+	// nothing yet. There is no index by ID: an ID names its symbol and
+	// kline, so find locates it by binary search.
 	bySymbol map[string]*symbolList
-	symbols  []string // the keys of bySymbol, sorted
+	symbols  []string // the symbols with a list in bySymbol, sorted
 	n        int      // entries held
+	// spare holds the lists Reserve made for symbols not stored yet,
+	// at most maxSymbols of them; put takes a symbol's from here.
+	spare []*symbolList
 }
 
 // NewStore returns an empty Store.
@@ -244,6 +248,58 @@ func (l *symbolList) grow(limit int) {
 	l.ring, l.head = ring, 0
 }
 
+// Reserve makes room for symbol's next signal ahead of time, so that the
+// Put that stores it allocates nothing: it grows the symbol's ring if it is
+// full (and below MaxPerSymbol), or prepares the list of a symbol not
+// stored yet, which stays invisible to readers until a signal lands in it.
+//
+// Why: a feed puts one signal into every store it serves, one after
+// another, and their rings fill and double at the same signal. A thousand
+// rings doubling at once are megabytes allocated in one delivery: enough
+// to start a garbage collection, whose assists then charge the delivery
+// for marking, several milliseconds in all. The signal task reserves when
+// it starts and after each stored signal, off the delivery's path.
+func (st *Store) Reserve(symbol string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if l := st.bySymbol[symbol]; l != nil {
+		if l.n == len(l.ring) && len(l.ring) < st.maxPerSymbol {
+			l.grow(st.maxPerSymbol)
+		}
+		return
+	}
+	for _, l := range st.spare {
+		if l.symbol == symbol {
+			return
+		}
+	}
+	if len(st.spare) >= st.maxSymbols {
+		return
+	}
+	l := &symbolList{symbol: symbol}
+	l.grow(st.maxPerSymbol)
+	st.spare = append(st.spare, l)
+	// The key too, with no list yet, so that the put which sets it does
+	// not grow the map.
+	st.bySymbol[symbol] = nil
+	// Room in the sorted names for every reserved symbol, so that
+	// inserting one does not allocate either.
+	st.symbols = slices.Grow(st.symbols, len(st.spare))
+}
+
+// takeSpare returns the list Reserve made for symbol, or a new one.
+func (st *Store) takeSpare(symbol string) *symbolList {
+	for i, l := range st.spare {
+		if l.symbol == symbol {
+			last := len(st.spare) - 1
+			st.spare[i], st.spare[last] = st.spare[last], nil
+			st.spare = st.spare[:last]
+			return l
+		}
+	}
+	return &symbolList{symbol: symbol}
+}
+
 // forget removes symbol's list from the map (and from the hot cache).
 func (st *Store) forget(symbol string) {
 	if st.hot != nil && st.hot.symbol == symbol {
@@ -317,7 +373,7 @@ func (st *Store) put(p *prepared, now time.Time) (slot, bool) {
 	}
 	had := l != nil
 	if !had {
-		l = &symbolList{symbol: s.Symbol}
+		l = st.takeSpare(s.Symbol)
 	}
 	sl := slot{p: p, recorded: now, state: StateNew}
 	i := l.n // the usual case: a newer kline, so a new ID, going last

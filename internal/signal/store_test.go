@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -575,6 +576,9 @@ func TestStoreMatchesModel(t *testing.T) {
 			var ids []string
 			for op := range 600 {
 				clk.Advance(time.Duration(rng.IntN(90)) * time.Second)
+				if rng.IntN(4) == 0 { // room made ahead changes no answer
+					st.Reserve(symbols[rng.IntN(len(symbols))])
+				}
 				switch r := rng.IntN(20); {
 				case r < 13:
 					s := randSignal()
@@ -820,5 +824,74 @@ func TestStoreLayout(t *testing.T) {
 	}
 	if got := unsafe.Sizeof(slot{}); got != 64 {
 		t.Errorf("a slot is %d bytes, want 64", got)
+	}
+}
+
+// TestReserveLetsPutAllocateNothing checks that a put after Reserve,
+// into a symbol new to the store or into a full ring, allocates nothing,
+// that without it the same puts do allocate (so the check can fail), and
+// that a reserved symbol stays out of every answer until a signal is
+// stored in it.
+func TestReserveLetsPutAllocateNothing(t *testing.T) {
+	const puts = 300 // past MaxPerSymbol: every doubling of the ring and then the evictions
+	prepared := make([]Prepared, puts)
+	for m := range prepared {
+		prepared[m] = Prepare(sig("BTCUSDT", Buy, m))
+	}
+	// mallocs counts the heap allocations of putting every signal, each
+	// after Reserve when reserve is set.
+	mallocs := func(reserve bool) uint64 {
+		st := NewStore(StoreOptions{MaxPerSymbol: 256})
+		if reserve {
+			st.Reserve("BTCUSDT")
+			st.Reserve("BTCUSDT") // twice: still one spare list
+			if len(st.spare) != 1 {
+				t.Fatalf("spare lists after reserving one symbol twice: %d", len(st.spare))
+			}
+			if st.Len() != 0 || len(st.LastPerSymbol()) != 0 || len(st.Symbols([]string{"BTCUSDT"}, time.Time{})) != 0 {
+				t.Fatal("a reserved symbol with no signal shows in the store's answers")
+			}
+			if _, ok := st.Last("BTCUSDT"); ok {
+				t.Fatal("Last answers for a reserved symbol with no signal")
+			}
+		}
+		now := at(0)
+		var total uint64
+		var before, after runtime.MemStats
+		for _, p := range prepared {
+			runtime.ReadMemStats(&before)
+			st.PutPreparedAt(p, now)
+			runtime.ReadMemStats(&after)
+			total += after.Mallocs - before.Mallocs
+			if reserve {
+				st.Reserve("BTCUSDT")
+			}
+		}
+		if st.Len() != 256 || len(st.spare) != 0 {
+			t.Fatalf("after %d puts: %d entries (want 256), %d spare lists (want 0)", puts, st.Len(), len(st.spare))
+		}
+		return total
+	}
+	if n := mallocs(false); n == 0 {
+		t.Fatal("puts without Reserve allocated nothing: the check below proves nothing")
+	}
+	if n := mallocs(true); n != 0 {
+		t.Errorf("puts after Reserve made %d allocations, want 0", n)
+	}
+}
+
+// TestReserveIsBounded checks that Reserve keeps at most MaxSymbols spare
+// lists, whatever it is asked for.
+func TestReserveIsBounded(t *testing.T) {
+	st := NewStore(StoreOptions{MaxSymbols: 3})
+	for i := range 10 {
+		st.Reserve(fmt.Sprintf("SYM%dUSDT", i))
+	}
+	if len(st.spare) != 3 {
+		t.Errorf("spare lists: %d, want MaxSymbols = 3", len(st.spare))
+	}
+	st.Put(sig("SYM9USDT", Buy, 0)) // not reserved: still stored
+	if got := minutes(st.Symbol("SYM9USDT", time.Time{})); !slices.Equal(got, []string{"SYM9USDT/BUY@0"}) {
+		t.Errorf("unreserved symbol's entries: %v", got)
 	}
 }

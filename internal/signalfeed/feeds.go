@@ -507,6 +507,15 @@ func (f *feed) deliver(m *members, d *Delivery) ([]Outcome, []time.Time) {
 	for range helpers {
 		wg.Go(run)
 	}
+	if helpers > 0 {
+		// A new goroutine waits in this P's run queue, where no other P
+		// looks while its own is empty and the garbage collector's idle
+		// mark worker runs there: during a collection a helper waited
+		// milliseconds, all its pieces held back. Yielding puts the feed
+		// in the global queue, which that worker checks, and runs a
+		// helper here at once.
+		goruntime.Gosched()
+	}
 	run()
 	wg.Wait()
 	return outcomes, stored
