@@ -47,10 +47,16 @@ func BenchmarkDeliver(b *testing.B) {
 // makes room for the next): a thousand sinks allocating in one delivery
 // start garbage collections that stall it. The first stores, before
 // the first Settle, are counted too: newSignalSink makes room for them.
+//
+// The count is the process's, so goroutines other tests left winding down
+// may add a few; the bound is one allocation per sink over the whole run,
+// where a store that grows in Deliver allocates once per sink at each
+// doubling of its ring (six of them, from 4 slots to 256).
 func TestDeliverAllocatesNothing(t *testing.T) {
 	sinks := deliverSinks(t, 50)
 	open := time.Now().Truncate(time.Second)
 	var before, after runtime.MemStats
+	var total uint64
 	for i := range 300 { // past the store's 256 a symbol: every doubling of its ring
 		d := benchDelivery(open, i)
 		now := time.Now()
@@ -61,7 +67,8 @@ func TestDeliverAllocatesNothing(t *testing.T) {
 		}
 		runtime.ReadMemStats(&after)
 		if n := after.Mallocs - before.Mallocs; n != 0 {
-			t.Fatalf("delivering signal %d to %d sinks made %d allocations, want 0", i, len(sinks), n)
+			t.Logf("delivering signal %d to %d sinks: %d allocations in the process", i, len(sinks), n)
+			total += n
 		}
 		for j, s := range sinks {
 			if outcomes[j] != signalStored {
@@ -72,6 +79,10 @@ func TestDeliverAllocatesNothing(t *testing.T) {
 	}
 	if got := sinks[0].store.Len(); got != 256 {
 		t.Fatalf("the first sink's store holds %d signals, want 256", got)
+	}
+	if total >= uint64(len(sinks)) {
+		t.Errorf("delivering 300 signals to %d sinks made %d allocations, want none (fewer than %d allowing for other goroutines)",
+			len(sinks), total, len(sinks))
 	}
 }
 
