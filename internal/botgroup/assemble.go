@@ -47,6 +47,10 @@ type Request struct {
 	// MarketData is spec.recording.marketData: how the resource's market
 	// data is recorded (empty means Shared).
 	MarketData tradingv1alpha1.MarketDataRecording
+	// Prices: the resource reads its symbols' latest prices (a
+	// SymbolWatch's status shows them); a group that trades keeps them
+	// regardless (see Config.Prices).
+	Prices bool
 	// Signals, when set, runs the resource's strategy.
 	Signals *SignalRequest
 	// Trading, when set, turns the strategy's signals into orders.
@@ -196,6 +200,7 @@ func (a *Assembler) Assemble(req Request) (*Group, error) {
 		Recorder:      writer,
 		Meta:          meta,
 		MarketData:    req.MarketData,
+		Prices:        req.Prices,
 		SharedMarket:  a.o.SharedMarket,
 		MarketTarget:  marketTarget(req),
 		HealthEvery:   a.o.HealthEvery,

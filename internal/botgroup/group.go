@@ -53,7 +53,14 @@ type Config struct {
 	// leases the group's streams from SharedMarket, to MarketTarget, while
 	// the market-data task runs; PerResource writes the group's own copy
 	// through Recorder; None writes none.
-	MarketData   tradingv1alpha1.MarketDataRecording
+	MarketData tradingv1alpha1.MarketDataRecording
+	// Prices keeps each symbol's latest prices in the market snapshot
+	// (MarketSnapshot.Symbols), for a group whose resource reads them: one
+	// that trades sizes its orders from them, a SymbolWatch shows them.
+	// Others skip them: copying every group's prices at each publish was a
+	// tenth of the operator's CPU with 10 000 signals-only bots.
+	// EnableTrading turns it on.
+	Prices       bool
 	SharedMarket *marketrecord.Recorder
 	MarketTarget marketrecord.Target
 	// Signals, when set, runs a strategy on the group's symbols (needs Hub

@@ -50,8 +50,9 @@ type MarketSnapshot struct {
 	ClosedKlines int64
 	// Dropped counts events lost to a full queue; Gaps the gaps reported.
 	Dropped, Gaps int64
-	// Symbols maps a symbol to its latest prices. The map is never
-	// modified once published.
+	// Symbols maps a symbol to its latest prices, when the group keeps
+	// them (Config.Prices; nil otherwise). The map is never modified once
+	// published.
 	Symbols map[string]SymbolMarket
 	// Stale is how many of the group's streams have been silent for longer
 	// than their kind's bound, StaleStreams names the first few, and
@@ -67,6 +68,8 @@ type MarketSnapshot struct {
 type marketState struct {
 	snap  MarketSnapshot
 	dirty bool
+	// prices: keep snap.Symbols (Config.Prices).
+	prices bool
 	// ownCopy: the group records its own copy of market data; seqs rank
 	// its ticker points within their millisecond, per stream.
 	ownCopy bool
@@ -95,7 +98,9 @@ func (g *Group) leaseSharedMarket() (*marketrecord.Lease, error) {
 // writing its own Symbols map, so readers get a clone.
 func (st *marketState) published() MarketSnapshot {
 	snap := st.snap
-	snap.Symbols = maps.Clone(st.snap.Symbols)
+	if st.prices {
+		snap.Symbols = maps.Clone(st.snap.Symbols)
+	}
 	return snap
 }
 
@@ -118,9 +123,13 @@ func (g *Group) runMarketData(ctx context.Context) error {
 	}
 	defer lease.Release()
 
-	st := &marketState{snap: MarketSnapshot{Subscribed: true, Streams: len(g.cfg.Streams), Symbols: map[string]SymbolMarket{}},
+	st := &marketState{snap: MarketSnapshot{Subscribed: true, Streams: len(g.cfg.Streams)},
+		prices:  g.cfg.Prices,
 		ownCopy: g.cfg.Recorder != nil && g.marketMode() == tradingv1alpha1.MarketDataPerResource,
 		seqs:    map[string]*recording.MilliSeq{}}
+	if st.prices {
+		st.snap.Symbols = map[string]SymbolMarket{}
+	}
 	g.publishMarket(func(m *MarketSnapshot) { *m = st.published() })
 	every := marketPublishEveryWatching
 	if g.trading != nil {
@@ -212,7 +221,25 @@ func (g *Group) applyEvent(st *marketState, ev marketdata.Event) {
 			st.snap.Lag = max(now.Sub(ev.EventTime), 0)
 		}
 	}
-	sym := st.snap.Symbols[ev.Symbol]
+	switch ev.Kind {
+	case marketdata.KindGap:
+		return
+	case marketdata.KindKline:
+		if ev.Kline.Closed {
+			st.snap.ClosedKlines++
+		}
+	}
+	if st.prices && ev.Symbol != "" {
+		st.snap.Symbols[ev.Symbol] = priceAfter(st.snap.Symbols[ev.Symbol], ev)
+	}
+	if st.ownCopy {
+		g.recordOwnCopy(st, ev)
+	}
+}
+
+// priceAfter is a symbol's latest prices updated by ev, one of its events.
+func priceAfter(sym SymbolMarket, ev marketdata.Event) SymbolMarket {
+	now := ev.Received
 	switch ev.Kind {
 	case marketdata.KindTicker, marketdata.KindMiniTicker:
 		t := ev.Ticker
@@ -229,22 +256,11 @@ func (g *Group) applyEvent(st *marketState, ev marketdata.Event) {
 		}
 		sym.UpdatedAt = now
 	case marketdata.KindKline:
-		k := ev.Kline
 		if sym.LastPrice.IsZero() || !ev.Backfilled {
-			sym.LastPrice, sym.UpdatedAt = k.Close, now
+			sym.LastPrice, sym.UpdatedAt = ev.Kline.Close, now
 		}
-		if k.Closed {
-			st.snap.ClosedKlines++
-		}
-	case marketdata.KindGap:
-		return
 	}
-	if ev.Symbol != "" {
-		st.snap.Symbols[ev.Symbol] = sym
-	}
-	if st.ownCopy {
-		g.recordOwnCopy(st, ev)
-	}
+	return sym
 }
 
 // recordOwnCopy writes the group's own copy of a market event (marketData

@@ -49,6 +49,7 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 		Meta:          recording.Meta{Namespace: "ns", Name: "md-bot", Kind: "TradingBot", Exchange: "binance"},
 		HealthEvery:   200 * time.Millisecond,
 		MarketData:    tradingv1alpha1.MarketDataPerResource,
+		Prices:        true,
 	})
 	sharedWriter := sink.Writer("ns/TradingBot/md-shared", opts)
 	gs := New(Config{
@@ -112,6 +113,11 @@ func TestMarketDataRecordedToInfluxDB(t *testing.T) {
 	}
 	if !s.Market.Symbols["BTCUSDT"].LastPrice.IsPositive() || s.Market.Symbols["BTCUSDT"].UpdatedAt.IsZero() {
 		t.Errorf("BTCUSDT = %+v, want a positive last price with its time", s.Market.Symbols["BTCUSDT"])
+	}
+	// The shared-recording group was not asked for prices: it follows the
+	// same events without keeping them.
+	if other := gs.Snapshot().Market; other.Symbols != nil || other.LastEvent.IsZero() {
+		t.Errorf("group without Prices: symbols %v, last event %v; want no symbols, some event", other.Symbols, other.LastEvent)
 	}
 
 	if err := sink.Flush(context.Background()); err != nil {

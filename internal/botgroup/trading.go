@@ -55,6 +55,9 @@ func (g *Group) EnableTrading(o TradingOptions) error {
 	if o.Account == nil {
 		return errors.New("trading needs an account")
 	}
+	// Orders are sized from the market snapshot's prices. The tasks have
+	// not started yet: the market-data task reads this when it does.
+	g.cfg.Prices = true
 	cfg := o.Executor
 	cfg.Exchange = trading.AccountExchange{Account: o.Account, Policy: g.cfg.Policy}
 	cfg.Gate = g.tradeGate

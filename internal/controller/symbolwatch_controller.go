@@ -105,6 +105,7 @@ func (r *SymbolWatchReconciler) reconcileGroup(ctx context.Context, sw *tradingv
 		Streams:    watchStreams(spec),
 		Recording:  recordingOptions(spec.Recording),
 		MarketData: spec.Recording.MarketData,
+		Prices:     true, // status shows each symbol's last price
 		Signals:    watchSignalRequest(sw, spec, r.Recorder),
 		Extra:      []string{"generation=" + strconv.FormatInt(sw.Generation, 10)},
 	})

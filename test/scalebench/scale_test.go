@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
@@ -110,6 +112,7 @@ func BenchmarkScale(b *testing.B) {
 	b.Logf("all %d bots Running after %s", bots, allRunning.Round(time.Millisecond))
 	restarts, lists := running.watchStats()
 	b.Logf("the bench's watch was closed by the API server and resumed %d times; it listed the bots %d times", restarts, lists)
+	rampWrites := statusWritesServed(b, hc, host)
 
 	// Steady state, after one status interval: status writes and weight
 	// over the window.
@@ -119,6 +122,7 @@ func BenchmarkScale(b *testing.B) {
 	heapProfile(b, bin, pprofAddr, logs)
 	fmt.Printf("scale.bots: %d\n", bots)
 	fmt.Printf("scale.all_running_s: %.1f\n", allRunning.Seconds())
+	fmt.Printf("scale.ramp_status_writes_per_bot: %.2f\n", float64(rampWrites)/float64(bots))
 	fmt.Printf("scale.manager_rss_mib: %.0f\n", rss)
 	fmt.Printf("scale.manager_peak_rss_mib: %.0f\n", peak)
 	fmt.Printf("scale.status_writes_per_bot_per_10s: %.3f\n", float64(writes.statusWrites)/float64(bots)/(window.Seconds()/10))
@@ -139,6 +143,34 @@ func httpClient(b *testing.B, kubeconfig string) (*http.Client, string) {
 		b.Fatal(err)
 	}
 	return hc, cfg.Host
+}
+
+// statusWritesServed is how many TradingBot status writes (updates of the
+// status subresource) the API server has answered, by its own request
+// counter.
+func statusWritesServed(b *testing.B, hc *http.Client, host string) int {
+	b.Helper()
+	resp, err := hc.Get(host + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatalf("reading the API server's metrics: %v", err)
+	}
+	total := 0
+	for _, m := range families["apiserver_request_total"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["resource"] == "tradingbots" && labels["subresource"] == "status" && labels["verb"] == "PUT" {
+			total += int(m.GetCounter().GetValue())
+		}
+	}
+	return total
 }
 
 // createAll creates the bots, a few at a time.
