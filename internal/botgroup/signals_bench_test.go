@@ -127,8 +127,10 @@ func startSimulatorProcess(t *testing.T, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// waitErr is set before exited closes: Wait has copied the output.
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -149,8 +151,8 @@ func startSimulatorProcess(t *testing.T, args ...string) string {
 			}
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("the simulator exited: %v\n%s", err, log.String())
+		case <-exited:
+			t.Fatalf("the simulator exited: %v\n%s", waitErr, log.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
