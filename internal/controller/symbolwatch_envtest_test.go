@@ -44,7 +44,9 @@ func testWatchLifecycle(t *testing.T, s *envSuite) {
 	nn := types.NamespacedName{Namespace: ns, Name: "majors"}
 	key := groupKey(kindSymbolWatch, nn)
 
-	w := waitFor(t, s, nn, newWatchObj, "Running", watchPhase(tradingv1alpha1.WatchPhaseRunning), describeWatch)
+	w := waitFor(t, s, nn, newWatchObj, "Running, its weight reported", func(w *tradingv1alpha1.SymbolWatch) bool {
+		return watchPhase(tradingv1alpha1.WatchPhaseRunning)(w) && weightReported(w.Status.Exchange)
+	}, describeWatch)
 	if len(w.Finalizers) != 0 {
 		t.Errorf("a SymbolWatch holds nothing on the exchange, yet has finalizers %v", w.Finalizers)
 	}
@@ -95,7 +97,9 @@ func testWatchLifecycle(t *testing.T, s *envSuite) {
 	}
 
 	update(t, s, nn, newWatchObj, func(w *tradingv1alpha1.SymbolWatch) { w.Spec.Suspend = false })
-	w = waitFor(t, s, nn, newWatchObj, "Running again", watchPhase(tradingv1alpha1.WatchPhaseRunning), describeWatch)
+	w = waitFor(t, s, nn, newWatchObj, "Running again, its weight reported", func(w *tradingv1alpha1.SymbolWatch) bool {
+		return watchPhase(tradingv1alpha1.WatchPhaseRunning)(w) && weightReported(w.Status.Exchange)
+	}, describeWatch)
 	if _, ok := s.supervisor.Version(key); !ok {
 		t.Error("a resumed watch has no group")
 	}

@@ -85,12 +85,20 @@ var weightColumn = regexp.MustCompile(`^[1-9][0-9]*/6000$`)
 
 func botKey(nn types.NamespacedName) string { return groupKey(kindTradingBot, nn) }
 
+// weightReported says whether ex shows weight used this minute. The weight
+// is that of the exchange's current minute: right after a minute turns it
+// is 0 until the next request, so a check of it waits for one.
+func weightReported(ex *tradingv1alpha1.ExchangeStatus) bool {
+	return ex != nil && ex.RateLimit.UsedWeight1m > 0
+}
+
 func testBotCreateAndUpdate(t *testing.T, s *envSuite) {
 	ns := s.namespace(t, "create")
 	nn := s.createBot(t, newBot(types.NamespacedName{Namespace: ns, Name: "btc"}, "BTCUSDT"))
 
-	b := s.waitForBot(t, nn, "Running with the finalizer", func(b *tradingv1alpha1.TradingBot) bool {
-		return controllerutil.ContainsFinalizer(b, Finalizer) && botPhase(tradingv1alpha1.BotPhaseRunning)(b)
+	b := s.waitForBot(t, nn, "Running with the finalizer, its weight reported", func(b *tradingv1alpha1.TradingBot) bool {
+		return controllerutil.ContainsFinalizer(b, Finalizer) && botPhase(tradingv1alpha1.BotPhaseRunning)(b) &&
+			weightReported(b.Status.Exchange)
 	})
 	st := b.Status
 	if st.ObservedGeneration != 1 {
@@ -226,10 +234,8 @@ func testBotSuspendAndResume(t *testing.T, s *envSuite) {
 	s.waitForEvent(t, kindTradingBot, nn, corev1.EventTypeNormal, EventPhaseChanged, "Running -> Suspended")
 
 	update(t, s, nn, newBotObj, func(b *tradingv1alpha1.TradingBot) { b.Spec.Suspend = false })
-	// The weight is that of the exchange's current minute: right after a
-	// minute turns it is 0 until the next request, so wait for one.
 	b = s.waitForBot(t, nn, "Running again, its weight reported", func(b *tradingv1alpha1.TradingBot) bool {
-		return botPhase(tradingv1alpha1.BotPhaseRunning)(b) && b.Status.Exchange != nil && b.Status.Exchange.RateLimit.UsedWeight1m > 0
+		return botPhase(tradingv1alpha1.BotPhaseRunning)(b) && weightReported(b.Status.Exchange)
 	})
 	if _, ok := s.supervisor.Version(botKey(nn)); !ok {
 		t.Error("a resumed bot has no group")
@@ -441,7 +447,9 @@ func testBotCircuitBreaker(t *testing.T, s *envSuite) {
 	// Stop the group before the simulator goes away.
 	t.Cleanup(func() { deleteAndWait(t, s, nn, newBotObj) })
 
-	b := s.waitForBot(t, nn, "Running", botPhase(tradingv1alpha1.BotPhaseRunning))
+	b := s.waitForBot(t, nn, "Running, its weight reported", func(b *tradingv1alpha1.TradingBot) bool {
+		return botPhase(tradingv1alpha1.BotPhaseRunning)(b) && weightReported(b.Status.Exchange)
+	})
 	checkExchangeStatus(t, b.Status.Exchange, sim.url)
 
 	notifiedBefore := s.notified.get(botKey(nn)) + s.notified.get(endpointNotifyKey(sim.url))
@@ -463,9 +471,9 @@ func testBotCircuitBreaker(t *testing.T, s *envSuite) {
 	}
 
 	sim.setFaults(t, `{}`)
-	b = s.waitForBot(t, nn, "Running with the breaker closed", func(b *tradingv1alpha1.TradingBot) bool {
+	b = s.waitForBot(t, nn, "Running with the breaker closed, its weight reported", func(b *tradingv1alpha1.TradingBot) bool {
 		return b.Status.Phase == tradingv1alpha1.BotPhaseRunning && b.Status.Exchange != nil &&
-			b.Status.Exchange.Breaker.State == tradingv1alpha1.BreakerClosed
+			b.Status.Exchange.Breaker.State == tradingv1alpha1.BreakerClosed && weightReported(b.Status.Exchange)
 	})
 	wantCondition(t, b.Status.Conditions, tradingv1alpha1.ConditionCircuitOpen, metav1.ConditionFalse, tradingv1alpha1.ReasonBreakerClosed, "")
 	checkExchangeStatus(t, b.Status.Exchange, sim.url)
