@@ -98,8 +98,13 @@ type Group struct {
 	// health is the group's view of its endpoint's shared probe; the
 	// exchange-health task is the view's Run, so the group uses the probe
 	// exactly while that task runs.
-	health  *exchange.HealthView
-	snap    supervisor.Published[Snapshot]
+	health *exchange.HealthView
+	snap   supervisor.Published[Snapshot]
+	// market is the market-data task's part of the snapshot, published on
+	// its own: the task publishes once a second in every group, and
+	// copying the whole snapshot for it each time was most of what the
+	// operator allocated with ten thousand bots.
+	market  supervisor.Published[publishedMarket]
 	trading *groupTrading // nil: the group does not trade
 
 	// sinkMu orders publishHealth's updates of the running signal sink's
@@ -124,6 +129,7 @@ func New(cfg Config) *Group {
 		Publish:  g.publishHealth,
 	})
 	g.snap.Store(&Snapshot{Exchange: g.health.Health()})
+	g.market.Store(&publishedMarket{})
 	return g
 }
 
@@ -131,6 +137,11 @@ func New(cfg Config) *Group {
 // (weight, limits, breaker, pause, ban) read live.
 func (g *Group) Snapshot() Snapshot {
 	s := *g.snap.Load()
+	m := g.market.Load()
+	s.Market = m.MarketSnapshot
+	if m.at.After(s.UpdatedAt) {
+		s.UpdatedAt = m.at
+	}
 	s.Exchange = g.health.Health()
 	if g.cfg.Recorder != nil {
 		s.Recording = g.cfg.Recorder.Stats()

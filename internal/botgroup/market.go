@@ -172,7 +172,7 @@ func (g *Group) runMarketData(ctx context.Context) error {
 		stats := sub.Stats()
 		st.snap.Reconnects, st.snap.Dropped, st.snap.Gaps = stats.Reconnects, stats.Dropped, stats.Gaps
 		snap := st.published()
-		first := g.snap.Load().Market.LastEvent.IsZero()
+		first := g.market.Load().LastEvent.IsZero()
 		g.publishMarket(func(m *MarketSnapshot) { *m = snap })
 		st.dirty = false
 		if first {
@@ -309,12 +309,18 @@ func (g *Group) record(p recording.Point) {
 	}
 }
 
+// publishMarket publishes the market snapshot f makes of the last one.
 func (g *Group) publishMarket(f func(*MarketSnapshot)) {
 	now := g.cfg.Now()
-	g.snap.Update(func(old *Snapshot) *Snapshot {
-		next := *old
-		f(&next.Market)
-		next.UpdatedAt = now
-		return &next
+	g.market.Update(func(old *publishedMarket) *publishedMarket {
+		next := &publishedMarket{MarketSnapshot: old.MarketSnapshot, at: now}
+		f(&next.MarketSnapshot)
+		return next
 	})
+}
+
+// publishedMarket is a published MarketSnapshot and when it was published.
+type publishedMarket struct {
+	MarketSnapshot
+	at time.Time
 }

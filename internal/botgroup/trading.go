@@ -117,7 +117,7 @@ func (g *Group) runUserData(ctx context.Context) error { return g.trading.ud.Run
 func (g *Group) tradeGate() (bool, string) {
 	now := g.cfg.Now()
 	if g.cfg.Hub != nil && len(g.cfg.Streams) > 0 {
-		m := g.snap.Load().Market
+		m := g.market.Load().MarketSnapshot
 		switch {
 		case !m.Subscribed:
 			return false, "market data not subscribed yet"
@@ -139,7 +139,7 @@ func (g *Group) tradeGate() (bool, string) {
 
 // lastPrice is the symbol's latest price from the group's market data.
 func (g *Group) lastPrice(symbol string) (decimal.Decimal, bool) {
-	s, ok := g.snap.Load().Market.Symbols[symbol]
+	s, ok := g.market.Load().Symbols[symbol]
 	if !ok || !s.LastPrice.IsPositive() {
 		return decimal.Decimal{}, false
 	}
