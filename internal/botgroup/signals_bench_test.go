@@ -1,24 +1,19 @@
 package botgroup
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
-	"github.com/tradebot-operator/tradebot-operator/internal/exchangesim"
 	"github.com/tradebot-operator/tradebot-operator/internal/recording"
 	"github.com/tradebot-operator/tradebot-operator/internal/signal"
+	"github.com/tradebot-operator/tradebot-operator/test/opdrill"
 )
 
 // TestBenchFigures prints the signal path's latency figures as
@@ -55,8 +50,8 @@ func TestBenchFigures(t *testing.T) {
 	// this one, the simulator's price steps (which close the klines)
 	// allocated enough to start a garbage collection at kline closes,
 	// whose workers then took a CPU from the signals being measured.
-	simURL := startSimulatorProcess(t, "--tick", "250ms", "--history", "2m")
-	mk := connectMarket(t, simURL)
+	sim := startSimulatorProcess(t, "--tick", "250ms", "--history", "2m")
+	mk := connectMarket(t, sim.url)
 	ep, hub := mk.ep, mk.hub
 
 	strategy, err := signal.ConfigFromSpec(v1alpha1.StrategySpec{Type: v1alpha1.StrategySMACrossover,
@@ -96,84 +91,35 @@ func TestBenchFigures(t *testing.T) {
 	if h.GetSampleCount() < uint64(bots) {
 		t.Fatalf("only %d signals from %d bots in %s", h.GetSampleCount(), bots, benchWindow(t))
 	}
-	stats := simulatorStats(t, simURL)
 	fmt.Printf("signal.kline_close_to_signal_p99_us: %.0f\n", histogramQuantile(0.99, h)*1e6)
 	fmt.Printf("signal.kline_close_to_signal_p50_us: %.0f\n", histogramQuantile(0.50, h)*1e6)
 	fmt.Printf("signal.latency_samples: %d\n", h.GetSampleCount())
-	fmt.Printf("signal.warmup_requests_%d_bots: %d\n", bots, stats.Requests["/api/v3/klines"])
+	fmt.Printf("signal.warmup_requests_%d_bots: %d\n", bots, sim.requests(t, "/api/v3/klines"))
 }
 
 // startSimulatorProcess builds cmd/exchange-sim and runs it on a free
-// loopback port with args until the test ends, and returns its URL once
-// it answers.
-func startSimulatorProcess(t *testing.T, args ...string) string {
+// loopback port with args until the test ends (the drills' process runner:
+// it dies with the test binary), and returns it once it answers.
+func startSimulatorProcess(t *testing.T, args ...string) *simServer {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "exchange-sim")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/exchange-sim")
-	build.Dir = filepath.Join("..", "..") // the repository, from this package
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the simulator: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	var log bytes.Buffer
-	cmd := exec.Command(bin, append([]string{"--listen", addr}, args...)...)
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// waitErr is set before exited closes: Wait has copied the output.
-	var waitErr error
-	exited := make(chan struct{})
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+	addr := opdrill.FreeAddr(t)
+	proc := &opdrill.Operator{T: t, Bin: opdrill.BuildSimulator(t, opdrill.RepoRoot(t), dir), Dir: dir, Name: "exchange-sim",
+		Args: append([]string{"--listen", addr}, args...)}
+	t.Cleanup(proc.Stop)
+	proc.Start()
+	sim := &simServer{url: "http://" + addr, transport: &http.Transport{}}
+	t.Cleanup(sim.transport.CloseIdleConnections)
+	c := &http.Client{Transport: sim.transport, Timeout: 5 * time.Second}
+	opdrill.WaitFor(t, []*opdrill.Operator{proc}, 30*time.Second, "the simulator to answer", func() (bool, string) {
+		resp, err := c.Get(sim.url + "/api/v3/ping")
+		if err != nil {
+			return false, err.Error()
 		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, resp.Status
 	})
-	url := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/api/v3/ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("the simulator exited: %v\n%s", waitErr, log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the simulator did not answer at %s within 30 s: %v", url, err)
-		}
-	}
-}
-
-// simulatorStats reads the statistics of the simulator serving url.
-func simulatorStats(t *testing.T, url string) exchangesim.Stats {
-	t.Helper()
-	resp, err := http.Get(url + "/sim/v1/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st exchangesim.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatalf("decoding the simulator's stats: %v", err)
-	}
-	return st
+	return sim
 }
 
 func latencySnapshot(t *testing.T, m *SignalMetrics) *dto.Histogram {
