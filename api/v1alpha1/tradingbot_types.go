@@ -92,27 +92,22 @@ type TradingBotSpec struct {
 	Orders OrderSpec `json:"orders,omitempty"`
 
 	// rateLimits is this bot's share of the exchange's rate budgets.
-	// +kubebuilder:default={}
 	// +optional
 	RateLimits RateLimitsSpec `json:"rateLimits,omitempty"`
 
 	// batching controls merging this bot's read requests with other bots'.
-	// +kubebuilder:default={}
 	// +optional
 	Batching BatchingSpec `json:"batching,omitempty"`
 
 	// circuitBreaker controls the breaker in front of the exchange.
-	// +kubebuilder:default={}
 	// +optional
 	CircuitBreaker CircuitBreakerSpec `json:"circuitBreaker,omitempty"`
 
 	// retry controls retries of failed exchange calls.
-	// +kubebuilder:default={}
 	// +optional
 	Retry RetrySpec `json:"retry,omitempty"`
 
 	// recording controls what is written to InfluxDB.
-	// +kubebuilder:default={}
 	// +optional
 	Recording RecordingSpec `json:"recording,omitempty"`
 }

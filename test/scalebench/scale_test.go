@@ -161,15 +161,28 @@ func statusWritesServed(b *testing.B, hc *http.Client, host string) int {
 		b.Fatalf("reading the API server's metrics: %v", err)
 	}
 	total := 0
+	writes := map[string]int{}
 	for _, m := range families["apiserver_request_total"].GetMetric() {
 		labels := map[string]string{}
 		for _, l := range m.GetLabel() {
 			labels[l.GetName()] = l.GetValue()
 		}
+		n := int(m.GetCounter().GetValue())
 		if labels["resource"] == "tradingbots" && labels["subresource"] == "status" && labels["verb"] == "PUT" {
-			total += int(m.GetCounter().GetValue())
+			total += n
+		}
+		switch labels["verb"] {
+		case "POST", "PUT", "PATCH", "DELETE", "APPLY":
+			key := labels["resource"]
+			if labels["subresource"] != "" {
+				key += "/" + labels["subresource"]
+			}
+			writes[key+" "+labels["verb"]+" "+labels["code"]] += n
 		}
 	}
+	// Every write the API server has answered, to see what a bot costs
+	// besides its create and status write.
+	b.Logf("API server writes so far, by resource, verb and code: %v", writes)
 	return total
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	v1 "github.com/tradebot-operator/tradebot-operator/api/v1alpha1"
 )
@@ -68,5 +69,56 @@ func TestGoDefaultsMatchSchema(t *testing.T) {
 			got := createAndRead(ctx, t, watch, &v1.SymbolWatch{}).(*v1.SymbolWatch)
 			assertSpec(t, got.Spec, want)
 		})
+	}
+}
+
+// TestStoredDefaults pins which blocks of a TradingBot the API server
+// defaults into the stored object. The mode, exchange, risk limits and order
+// settings are stored, so that the limits a bot trades under show in
+// kubectl get -o yaml; the tuning blocks are stored only when a manifest
+// gives them (then completed), because five defaulted blocks in every bot
+// made each write of it cost the API server about a quarter more
+// (docs/scale.md). Left out, the operator applies the same values in Go.
+func TestStoredDefaults(t *testing.T) {
+	ctx := context.Background()
+	stored := func(t *testing.T, name, extra string) map[string]any {
+		t.Helper()
+		obj := mustObject(t, `
+apiVersion: trading.tradebot.dev/v1alpha1
+kind: TradingBot
+metadata: {name: `+name+`}
+spec:
+  symbols: [BTCUSDT]
+  strategy: {type: SMACrossover, smaCrossover: {fastPeriod: 5, slowPeriod: 8}}
+`+extra)
+		got := createAndRead(ctx, t, obj, &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": obj.GetAPIVersion(), "kind": obj.GetKind(),
+		}}).(*unstructured.Unstructured)
+		spec, _ := got.Object["spec"].(map[string]any)
+		return spec
+	}
+	var want v1.TradingBotSpec
+	want.SetDefaults()
+
+	spec := stored(t, "stored-defaults-minimal", "")
+	for _, block := range []string{"mode", "exchange", "risk", "orders"} {
+		if _, ok := spec[block]; !ok {
+			t.Errorf("spec.%s was not defaulted into the stored object: %v", block, spec)
+		}
+	}
+	risk, _ := spec["risk"].(map[string]any)
+	if risk["maxOrderQuote"] != string(want.Risk.MaxOrderQuote) || risk["maxPositionQuote"] != string(want.Risk.MaxPositionQuote) {
+		t.Errorf("stored spec.risk = %v; want the Go defaults %+v", risk, want.Risk)
+	}
+	for _, block := range []string{"rateLimits", "batching", "circuitBreaker", "retry", "recording"} {
+		if v, ok := spec[block]; ok {
+			t.Errorf("spec.%s was stored although the manifest left it out: %v", block, v)
+		}
+	}
+
+	spec = stored(t, "stored-defaults-retry", "  retry: {maxAttempts: 2}\n")
+	retry, _ := spec["retry"].(map[string]any)
+	if retry["maxAttempts"] != int64(2) || retry["baseDelay"] != want.Retry.BaseDelay.Duration.String() || retry["jitter"] != string(want.Retry.Jitter) {
+		t.Errorf("a given retry block was not completed with the defaults: %v; want maxAttempts 2 and %+v", retry, want.Retry)
 	}
 }
